@@ -1,0 +1,1 @@
+//! Soft-label files (teacher → student).

@@ -1,0 +1,1 @@
+//! NCBI taxdump (`nodes.dmp`, `names.dmp`, `merged.dmp`) → lineages.

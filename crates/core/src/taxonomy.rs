@@ -1,0 +1,459 @@
+//! Ranks, lineages and the label tree.
+//!
+//! A [`Lineage`] is a list of taxon names from the domain downwards; its length
+//! is its depth (0 = unclassified, 7 = species). The [`LabelTree`] is built from
+//! the lineages present in the labels; its leaves (the deepest labelled taxa)
+//! are the output units of the student and the teacher. Nodes are identified by
+//! their full path, so one name under two parents makes two nodes.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The seven ranks, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rank {
+    Domain,
+    Phylum,
+    Class,
+    Order,
+    Family,
+    Genus,
+    Species,
+}
+
+impl Rank {
+    /// All ranks from domain to species.
+    pub const ALL: [Rank; 7] = [
+        Rank::Domain,
+        Rank::Phylum,
+        Rank::Class,
+        Rank::Order,
+        Rank::Family,
+        Rank::Genus,
+        Rank::Species,
+    ];
+
+    /// 0 for domain … 6 for species.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The rank at `index` (0 = domain).
+    pub fn from_index(index: usize) -> Option<Rank> {
+        Rank::ALL.get(index).copied()
+    }
+
+    /// Lower-case name (`"domain"` … `"species"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rank::Domain => "domain",
+            Rank::Phylum => "phylum",
+            Rank::Class => "class",
+            Rank::Order => "order",
+            Rank::Family => "family",
+            Rank::Genus => "genus",
+            Rank::Species => "species",
+        }
+    }
+
+    /// GTDB prefix letter (`d`, `p`, `c`, `o`, `f`, `g`, `s`).
+    pub fn prefix(self) -> char {
+        self.name().chars().next().expect("non-empty")
+    }
+
+    /// Kraken report rank code (`D`, `P`, `C`, `O`, `F`, `G`, `S`).
+    pub fn kraken_code(self) -> char {
+        self.prefix().to_ascii_uppercase()
+    }
+
+    /// Parses a rank name as NCBI and CAMI write it (`superkingdom`/`domain`/`kingdom`… `species`).
+    pub fn parse(s: &str) -> Option<Rank> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "domain" | "superkingdom" | "realm" | "acellular root" | "cellular root" => Some(Rank::Domain),
+            "phylum" => Some(Rank::Phylum),
+            "class" => Some(Rank::Class),
+            "order" => Some(Rank::Order),
+            "family" => Some(Rank::Family),
+            "genus" => Some(Rank::Genus),
+            "species" => Some(Rank::Species),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Rank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A lineage: taxon names from the domain downwards (`names[i]` is at rank `i`).
+///
+/// Names are stored without GTDB rank prefixes. An empty lineage means
+/// unclassified. Readers fill a missing intermediate rank with a placeholder
+/// (see [`Lineage::placeholder`]) so that positions always equal ranks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Lineage(pub Vec<String>);
+
+impl Lineage {
+    /// The unclassified lineage.
+    pub fn unclassified() -> Self {
+        Lineage(Vec::new())
+    }
+
+    /// Depth = number of ranks assigned (0 … 7).
+    pub fn depth(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The deepest rank assigned, if any.
+    pub fn rank(&self) -> Option<Rank> {
+        self.0.len().checked_sub(1).and_then(Rank::from_index)
+    }
+
+    /// Name at a rank, if the lineage reaches it.
+    pub fn at(&self, rank: Rank) -> Option<&str> {
+        self.0.get(rank.index()).map(String::as_str)
+    }
+
+    /// The lineage cut to at most `depth` ranks.
+    pub fn truncated(&self, depth: usize) -> Lineage {
+        Lineage(self.0.iter().take(depth).cloned().collect())
+    }
+
+    /// Placeholder name for a rank that a source skips (e.g. an NCBI lineage
+    /// without a class): `"<rank> of <parent>"`, so it stays unique per parent.
+    pub fn placeholder(rank: Rank, parent: &str) -> String {
+        format!("unknown {} of {}", rank.name(), parent)
+    }
+
+    /// Parses a `;`-separated lineage string, with or without GTDB prefixes
+    /// (`d__Bacteria;p__…`), NCBI names, or an empty string (unclassified).
+    /// Prefixed parts are placed at their rank; missing ranks in between get
+    /// placeholders. Trailing empty parts are dropped.
+    ///
+    /// # Errors
+    /// A string with more than seven ranks, or a prefixed rank out of order.
+    pub fn parse(s: &str) -> std::result::Result<Lineage, String> {
+        let parts: Vec<&str> = s.split(';').map(str::trim).collect();
+        let mut names: Vec<String> = Vec::new();
+        for part in parts {
+            if part.is_empty() {
+                continue;
+            }
+            if let Some((rank, name)) = split_prefix(part) {
+                if name.is_empty() {
+                    // "g__" means unassigned at this rank: stop here.
+                    break;
+                }
+                let idx = rank.index();
+                if idx < names.len() {
+                    return Err(format!("rank {} out of order in lineage '{}'", rank.name(), s));
+                }
+                while names.len() < idx {
+                    let r = Rank::from_index(names.len()).expect("rank index < 7");
+                    let parent = names.last().cloned().unwrap_or_else(|| "root".to_string());
+                    names.push(Lineage::placeholder(r, &parent));
+                }
+                names.push(name.to_string());
+            } else {
+                names.push(part.to_string());
+            }
+            if names.len() > 7 {
+                return Err(format!("more than seven ranks in lineage '{}'", s));
+            }
+        }
+        Ok(Lineage(names))
+    }
+
+    /// `;`-joined names, no prefixes (Taxometer's output style).
+    pub fn to_plain_string(&self) -> String {
+        self.0.join(";")
+    }
+}
+
+fn split_prefix(part: &str) -> Option<(Rank, &str)> {
+    let b = part.as_bytes();
+    if b.len() >= 3 && b[1] == b'_' && b[2] == b'_' {
+        let rank = match b[0].to_ascii_lowercase() {
+            b'd' | b'k' => Rank::Domain,
+            b'p' => Rank::Phylum,
+            b'c' => Rank::Class,
+            b'o' => Rank::Order,
+            b'f' => Rank::Family,
+            b'g' => Rank::Genus,
+            b's' => Rank::Species,
+            _ => return None,
+        };
+        Some((rank, &part[3..]))
+    } else {
+        None
+    }
+}
+
+/// Normalises a taxon name for comparison: case-insensitive, spaces =
+/// underscores, GTDB rank prefix stripped.
+pub fn normalize_name(name: &str) -> String {
+    let name = name.trim();
+    let name = match split_prefix(name) {
+        Some((_, rest)) => rest,
+        None => name,
+    };
+    name.to_lowercase().replace(' ', "_")
+}
+
+/// One node of the [`LabelTree`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Taxon name (no prefix); the root is named `"root"`.
+    pub name: String,
+    /// Parent node index; `None` for the root.
+    pub parent: Option<usize>,
+    /// Depth: 0 for the root, 1 for a domain … 7 for a species.
+    pub depth: usize,
+}
+
+/// The label tree: a root (index 0) and one node per distinct lineage prefix.
+///
+/// Leaves are the nodes without children: the deepest labelled taxa. Leaf
+/// order (`leaves`) is the column order of every probability matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelTree {
+    pub nodes: Vec<Node>,
+    /// Node indices of the leaves, in column order.
+    pub leaves: Vec<usize>,
+    #[serde(skip)]
+    children: Vec<Vec<usize>>,
+    #[serde(skip)]
+    index: HashMap<Vec<String>, usize>,
+    #[serde(skip)]
+    leaf_pos: Vec<Option<usize>>,
+    #[serde(skip)]
+    node_leaves: Vec<Vec<usize>>,
+}
+
+impl LabelTree {
+    /// Builds the tree from the lineages present in the labels (unclassified
+    /// lineages are ignored). Leaves are ordered depth-first by name, so the
+    /// same set of lineages always gives the same tree.
+    pub fn from_lineages<'a, I: IntoIterator<Item = &'a Lineage>>(lineages: I) -> LabelTree {
+        let mut paths: Vec<&Vec<String>> = lineages.into_iter().map(|l| &l.0).filter(|p| !p.is_empty()).collect();
+        paths.sort();
+        paths.dedup();
+        let mut nodes = vec![Node { name: "root".into(), parent: None, depth: 0 }];
+        let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+        index.insert(Vec::new(), 0);
+        for p in paths {
+            for d in 1..=p.len() {
+                let key = p[..d].to_vec();
+                if index.contains_key(&key) {
+                    continue;
+                }
+                let parent = index[&p[..d - 1].to_vec()];
+                nodes.push(Node { name: p[d - 1].clone(), parent: Some(parent), depth: d });
+                index.insert(key, nodes.len() - 1);
+            }
+        }
+        Self::from_nodes(nodes)
+    }
+
+    /// Rebuilds the derived indices from a node list (as stored in `model.json`);
+    /// parents must come before their children.
+    pub fn from_nodes(nodes: Vec<Node>) -> LabelTree {
+        let n = nodes.len();
+        let mut children = vec![Vec::new(); n];
+        for (i, node) in nodes.iter().enumerate() {
+            if let Some(p) = node.parent {
+                children[p].push(i);
+            }
+        }
+        for c in children.iter_mut() {
+            c.sort_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name));
+        }
+        // depth-first leaf order
+        let mut leaves = Vec::new();
+        let mut stack = vec![0usize];
+        while let Some(v) = stack.pop() {
+            if children[v].is_empty() && v != 0 {
+                leaves.push(v);
+            }
+            for &c in children[v].iter().rev() {
+                stack.push(c);
+            }
+        }
+        let mut leaf_pos = vec![None; n];
+        for (i, &l) in leaves.iter().enumerate() {
+            leaf_pos[l] = Some(i);
+        }
+        let mut node_leaves = vec![Vec::new(); n];
+        for (li, &l) in leaves.iter().enumerate() {
+            let mut v = Some(l);
+            while let Some(x) = v {
+                node_leaves[x].push(li);
+                v = nodes[x].parent;
+            }
+        }
+        let mut tree = LabelTree { nodes, leaves, children, index: HashMap::new(), leaf_pos, node_leaves };
+        let mut index = HashMap::new();
+        for i in 0..tree.nodes.len() {
+            index.insert(tree.path(i), i);
+        }
+        tree.index = index;
+        tree
+    }
+
+    /// Restores derived indices after deserialisation.
+    pub fn rebuilt(self) -> LabelTree {
+        Self::from_nodes(self.nodes)
+    }
+
+    /// Number of leaves (= output columns).
+    pub fn n_leaves(&self) -> usize {
+        self.leaves.len()
+    }
+
+    /// Children of a node, sorted by name.
+    pub fn children(&self, node: usize) -> &[usize] {
+        &self.children[node]
+    }
+
+    /// Leaf columns under a node (the node itself if it is a leaf).
+    pub fn leaves_under(&self, node: usize) -> &[usize] {
+        &self.node_leaves[node]
+    }
+
+    /// Column of a leaf node, `None` for inner nodes.
+    pub fn leaf_column(&self, node: usize) -> Option<usize> {
+        self.leaf_pos[node]
+    }
+
+    /// Names from the domain down to `node`.
+    pub fn path(&self, node: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut v = node;
+        while let Some(p) = self.nodes[v].parent {
+            out.push(self.nodes[v].name.clone());
+            v = p;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The lineage of a node.
+    pub fn lineage(&self, node: usize) -> Lineage {
+        Lineage(self.path(node))
+    }
+
+    /// The deepest node of the tree on a lineage: the lineage's own node if
+    /// present, else its deepest ancestor present (the root for unclassified
+    /// or unknown lineages).
+    pub fn node_of(&self, lineage: &Lineage) -> usize {
+        for d in (1..=lineage.depth()).rev() {
+            if let Some(&i) = self.index.get(&lineage.0[..d].to_vec()) {
+                return i;
+            }
+        }
+        0
+    }
+
+    /// Exact node of a lineage, if it is in the tree.
+    pub fn find(&self, lineage: &Lineage) -> Option<usize> {
+        self.index.get(&lineage.0).copied()
+    }
+
+    /// For each leaf column, its ancestors' node indices at depths 1..=7
+    /// (`None` past the leaf's depth). Row-major `[n_leaves][7]`; the GPU uses it.
+    pub fn leaf_ancestors(&self) -> Vec<[Option<usize>; 7]> {
+        self.leaves
+            .iter()
+            .map(|&l| {
+                let mut row = [None; 7];
+                let mut v = Some(l);
+                while let Some(x) = v {
+                    let d = self.nodes[x].depth;
+                    if d >= 1 {
+                        row[d - 1] = Some(x);
+                    }
+                    v = self.nodes[x].parent;
+                }
+                row
+            })
+            .collect()
+    }
+
+    /// Probability of every node given leaf probabilities (sum over its leaves).
+    pub fn node_probs(&self, leaf_probs: &[f32]) -> Vec<f32> {
+        let mut out = vec![0f32; self.nodes.len()];
+        // leaves first, then accumulate upwards in reverse index order
+        // (children always have larger indices than their parents).
+        for (li, &l) in self.leaves.iter().enumerate() {
+            out[l] = leaf_probs[li];
+        }
+        for v in (1..self.nodes.len()).rev() {
+            if let Some(p) = self.nodes[v].parent {
+                let x = out[v];
+                out[p] += x;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(s: &str) -> Lineage {
+        Lineage::parse(s).unwrap()
+    }
+
+    #[test]
+    fn gtdb_prefixes_are_placed_at_their_rank_with_placeholders() {
+        let x = l("d__Bacteria;p__Firmicutes;f__Lachnospiraceae");
+        assert_eq!(x.depth(), 5);
+        assert_eq!(x.at(Rank::Class), Some("unknown class of Firmicutes"));
+        assert_eq!(x.at(Rank::Family), Some("Lachnospiraceae"));
+    }
+
+    #[test]
+    fn empty_string_is_unclassified() {
+        assert_eq!(l("").depth(), 0);
+        assert_eq!(l("d__Bacteria;p__").depth(), 1);
+    }
+
+    #[test]
+    fn same_name_under_two_parents_gives_two_nodes() {
+        let a = l("A;X;c");
+        let b = l("B;X;c");
+        let t = LabelTree::from_lineages([&a, &b]);
+        assert_eq!(t.n_leaves(), 2);
+        assert_ne!(t.find(&a), t.find(&b));
+    }
+
+    #[test]
+    fn node_probabilities_sum_leaves() {
+        let ls = [l("A;B;C"), l("A;B;D"), l("A;E")];
+        let t = LabelTree::from_lineages(ls.iter());
+        let p = t.node_probs(&[0.2, 0.3, 0.5]);
+        assert!((p[0] - 1.0).abs() < 1e-6);
+        let ab = t.find(&l("A;B")).unwrap();
+        assert!((p[ab] - 0.5).abs() < 1e-6);
+        assert_eq!(t.leaves_under(ab).len(), 2);
+    }
+
+    #[test]
+    fn tree_survives_serialisation() {
+        let ls = [l("A;B;C"), l("A;B;D"), l("A;E")];
+        let t = LabelTree::from_lineages(ls.iter());
+        let json = serde_json::to_string(&t).unwrap();
+        let back: LabelTree = serde_json::from_str::<LabelTree>(&json).unwrap().rebuilt();
+        assert_eq!(back.leaves, t.leaves);
+        assert_eq!(back.node_of(&l("A;B;Z")), t.find(&l("A;B")).unwrap());
+    }
+
+    #[test]
+    fn names_compare_case_and_space_insensitively() {
+        assert_eq!(normalize_name("s__Escherichia coli"), normalize_name("escherichia_coli"));
+    }
+}

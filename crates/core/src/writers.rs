@@ -1,0 +1,1 @@
+//! Writers: Taxometer output TSV, CAMI taxonomic binning, Kraken-style report.

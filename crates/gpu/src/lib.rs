@@ -1,0 +1,1 @@
+//! wgpu/WGSL student inference with a CPU fallback.

@@ -1,0 +1,1 @@
+//! Community and noisy-label simulator.

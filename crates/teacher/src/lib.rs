@@ -1,0 +1,12 @@
+//! TaxDistill teachers: turn contigs + noisy labels into soft labels.
+//!
+//! - [`genomeocean`]: the GenomeOcean (Mistral) backbone in candle, tokenizer and windowed mean-pooled embeddings.
+//! - [`graph`]: the genome-aware CPU teacher (kNN graph over abundance + composition, cross-fitted label propagation).
+//! - [`heads`]: cross-fitted hierarchical heads on embeddings, temperature calibration, ECE.
+
+pub mod errors;
+pub mod genomeocean;
+pub mod graph;
+pub mod heads;
+
+pub use errors::{Error, Result};

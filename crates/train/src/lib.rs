@@ -1,0 +1,1 @@
+//! Student training and distillation (native).

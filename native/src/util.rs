@@ -1,0 +1,115 @@
+//! Shared helpers of the CLI: logging, progress bars, input opening, atomic output.
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Sets up `tracing` (warnings by default) and remembers `--quiet`.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// A progress bar over `len` items (hidden with `--quiet` or when stderr is not a terminal).
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    if QUIET.load(Ordering::Relaxed) {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg:>12} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// A spinner for work of unknown length.
+pub fn spinner(what: &str) -> ProgressBar {
+    if QUIET.load(Ordering::Relaxed) {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} {human_pos} ({per_sec})").expect("valid template"));
+    pb.set_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
+/// Opens a file for reading, transparently decompressing gzip (by magic bytes).
+pub fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let magic = r.fill_buf().with_context(|| format!("{}: cannot read", path.display()))?;
+    if magic.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::new(flate2_reader(r))))
+    } else {
+        Ok(Box::new(r))
+    }
+}
+
+fn flate2_reader<R: Read + Send + 'static>(r: R) -> Box<dyn Read + Send> {
+    Box::new(flate2::read::MultiGzDecoder::new(r))
+}
+
+/// Display name of a path for error messages.
+pub fn name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Writes a file atomically: the closure writes into a temporary file in the
+/// same directory, which is renamed over `path` only if the closure succeeds.
+pub fn write_atomic<F>(path: &Path, f: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> Result<()>,
+{
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    let tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file());
+        f(&mut w)?;
+        w.flush().with_context(|| format!("{}: write failed", path.display()))?;
+    }
+    tmp.as_file().sync_all().ok();
+    tmp.persist(path).with_context(|| format!("{}: cannot rename the temporary file into place", path.display()))?;
+    Ok(())
+}
+
+/// Writes a whole directory atomically: `f` fills a temporary sibling
+/// directory, which then replaces `dir`.
+pub fn write_dir_atomic<F>(dir: &Path, f: F) -> Result<()>
+where
+    F: FnOnce(&Path) -> Result<()>,
+{
+    let parent = match dir.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("{}: cannot create directory", parent.display()))?;
+    let tmp = tempfile::Builder::new().prefix(".taxdistill-tmp").tempdir_in(&parent)?;
+    f(tmp.path())?;
+    if dir.exists() {
+        let old = parent.join(format!(".taxdistill-old-{}", std::process::id()));
+        std::fs::rename(dir, &old).with_context(|| format!("{}: cannot move the old directory aside", dir.display()))?;
+        std::fs::rename(tmp.keep(), dir).with_context(|| format!("{}: cannot move the new directory into place", dir.display()))?;
+        std::fs::remove_dir_all(&old).ok();
+    } else {
+        std::fs::rename(tmp.keep(), dir).with_context(|| format!("{}: cannot move the new directory into place", dir.display()))?;
+    }
+    Ok(())
+}

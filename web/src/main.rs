@@ -1,0 +1,2 @@
+//! TaxDistill web app (Leptos CSR).
+fn main() {}

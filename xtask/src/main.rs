@@ -1,0 +1,2 @@
+//! Build tasks: cargo xtask web.
+fn main() {}
