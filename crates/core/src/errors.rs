@@ -8,25 +8,44 @@
 pub enum Error {
     /// A FASTA record (or the stream around it) is malformed.
     #[error("{source_name}: record {record}: {reason}")]
-    BadRecord { source_name: String, record: usize, reason: String },
+    BadRecord {
+        source_name: String,
+        record: usize,
+        reason: String,
+    },
     /// The input holds no record at all.
     #[error("{source_name}: empty file: no FASTA records")]
     EmptyFile { source_name: String },
     /// Two records carry the same contig id.
     #[error("{source_name}: record {record}: duplicate contig id '{id}'")]
-    DuplicateId { source_name: String, record: usize, id: String },
+    DuplicateId {
+        source_name: String,
+        record: usize,
+        id: String,
+    },
     /// A line of a tabular file (labels, abundance, taxdump, truth) is malformed.
     #[error("{source_name}: line {line}: {reason}")]
-    BadLine { source_name: String, line: usize, reason: String },
+    BadLine {
+        source_name: String,
+        line: usize,
+        reason: String,
+    },
     /// A value names a rank we do not know.
     #[error("{source_name}: line {line}: unknown rank '{value}'")]
-    UnknownRank { source_name: String, line: usize, value: String },
+    UnknownRank {
+        source_name: String,
+        line: usize,
+        value: String,
+    },
     /// Inputs disagree with each other (contigs missing from abundance, sample counts, leaf sets…).
     #[error("{0}")]
     Mismatch(String),
     /// A model or soft-label file is malformed or inconsistent.
     #[error("{what}: {reason}")]
     BadModel { what: String, reason: String },
+    /// A label format carries taxids but no taxdump was given.
+    #[error("{source_name}: {format} labels carry taxids: a taxdump is needed (pass --taxonomy DIR with nodes.dmp, names.dmp)")]
+    TaxdumpRequired { source_name: String, format: String },
     /// Label format could not be detected.
     #[error("{source_name}: cannot detect the label format ({reason}); pass --format")]
     UnknownFormat { source_name: String, reason: String },

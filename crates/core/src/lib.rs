@@ -10,8 +10,8 @@
 
 pub mod abundance;
 pub mod errors;
-pub mod features;
 pub mod fasta;
+pub mod features;
 pub mod labels;
 pub mod metrics;
 pub mod model;

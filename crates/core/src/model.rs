@@ -60,12 +60,17 @@ impl ModelMeta {
     /// # Errors
     /// Malformed JSON, an unknown format version, or inconsistent sizes.
     pub fn from_json(bytes: &[u8]) -> Result<ModelMeta> {
-        let mut meta: ModelMeta = serde_json::from_slice(bytes)
-            .map_err(|e| Error::BadModel { what: "model.json".into(), reason: e.to_string() })?;
+        let mut meta: ModelMeta = serde_json::from_slice(bytes).map_err(|e| Error::BadModel {
+            what: "model.json".into(),
+            reason: e.to_string(),
+        })?;
         if meta.format_version != FORMAT_VERSION {
             return Err(Error::BadModel {
                 what: "model.json".into(),
-                reason: format!("format version {} (this build reads {})", meta.format_version, FORMAT_VERSION),
+                reason: format!(
+                    "format version {} (this build reads {})",
+                    meta.format_version, FORMAT_VERSION
+                ),
             });
         }
         meta.tree = meta.tree.rebuilt();
@@ -82,7 +87,10 @@ impl ModelMeta {
             });
         }
         if meta.tree.n_leaves() < 2 {
-            return Err(Error::BadModel { what: "model.json".into(), reason: "label tree has fewer than two leaves".into() });
+            return Err(Error::BadModel {
+                what: "model.json".into(),
+                reason: "label tree has fewer than two leaves".into(),
+            });
         }
         Ok(meta)
     }
@@ -94,7 +102,11 @@ impl ModelMeta {
 
     /// Standardises one raw feature row in place.
     pub fn normalize_row(&self, row: &mut [f32]) {
-        for ((x, m), s) in row.iter_mut().zip(&self.feature_mean).zip(&self.feature_std) {
+        for ((x, m), s) in row
+            .iter_mut()
+            .zip(&self.feature_mean)
+            .zip(&self.feature_std)
+        {
             *x = (*x - m) / s;
         }
     }
@@ -147,8 +159,12 @@ impl Student {
     /// # Errors
     /// Corrupt safetensors, missing tensors or wrong shapes.
     pub fn from_meta_and_bytes(meta: ModelMeta, safetensors_bytes: &[u8]) -> Result<Student> {
-        let st = safetensors::SafeTensors::deserialize(safetensors_bytes)
-            .map_err(|e| Error::BadModel { what: "model.safetensors".into(), reason: e.to_string() })?;
+        let st = safetensors::SafeTensors::deserialize(safetensors_bytes).map_err(|e| {
+            Error::BadModel {
+                what: "model.safetensors".into(),
+                reason: e.to_string(),
+            }
+        })?;
         for (name, shape) in expected_shapes(&meta) {
             let t = st.tensor(&name).map_err(|_| Error::BadModel {
                 what: "model.safetensors".into(),
@@ -157,7 +173,11 @@ impl Student {
             if t.shape() != shape.as_slice() {
                 return Err(Error::BadModel {
                     what: "model.safetensors".into(),
-                    reason: format!("tensor '{name}' has shape {:?} but model.json implies {:?}", t.shape(), shape),
+                    reason: format!(
+                        "tensor '{name}' has shape {:?} but model.json implies {:?}",
+                        t.shape(),
+                        shape
+                    ),
                 });
             }
         }
@@ -179,7 +199,12 @@ impl Student {
         }
         let output = candle_nn::linear(prev, meta.tree.n_leaves(), vb.pp("output"))?;
         let device = vb.device().clone();
-        Ok(Student { meta, layers, output, device })
+        Ok(Student {
+            meta,
+            layers,
+            output,
+            device,
+        })
     }
 
     /// Logits for standardised features `x`: (n, n_features) → (n, n_leaves).
@@ -202,7 +227,7 @@ impl Student {
     /// Wrong feature width or non-finite features.
     pub fn leaf_probs(&self, raw: &[f32]) -> Result<Vec<f32>> {
         let f = self.meta.n_features();
-        if f == 0 || raw.len() % f != 0 {
+        if f == 0 || !raw.len().is_multiple_of(f) {
             return Err(Error::Mismatch(format!(
                 "feature matrix has {} values, not a multiple of the model's {} features",
                 raw.len(),
@@ -210,7 +235,10 @@ impl Student {
             )));
         }
         if let Some(i) = raw.iter().position(|x| !x.is_finite()) {
-            return Err(Error::Invalid(format!("non-finite feature value in contig row {}", i / f)));
+            return Err(Error::Invalid(format!(
+                "non-finite feature value in contig row {}",
+                i / f
+            )));
         }
         let n = raw.len() / f;
         if n == 0 {
@@ -229,7 +257,10 @@ impl Student {
     pub fn predict(&self, raw: &[f32]) -> Result<Vec<Prediction>> {
         let probs = self.leaf_probs(raw)?;
         let l = self.meta.tree.n_leaves();
-        Ok(probs.chunks(l).map(|p| predict_from_leaf_probs(&self.meta.tree, p, &self.meta.thresholds)).collect())
+        Ok(probs
+            .chunks(l)
+            .map(|p| predict_from_leaf_probs(&self.meta.tree, p, &self.meta.thresholds))
+            .collect())
     }
 }
 
@@ -251,19 +282,30 @@ pub struct Prediction {
 impl Prediction {
     /// An unclassified prediction.
     pub fn unclassified() -> Self {
-        Prediction { lineage: Lineage::unclassified(), scores: Vec::new() }
+        Prediction {
+            lineage: Lineage::unclassified(),
+            scores: Vec::new(),
+        }
     }
 }
 
 /// Walks down from the root, choosing the most probable child while its
 /// probability reaches the threshold of its rank (ties: first child by name).
-pub fn predict_from_leaf_probs(tree: &LabelTree, leaf_probs: &[f32], thresholds: &[f32; 7]) -> Prediction {
+pub fn predict_from_leaf_probs(
+    tree: &LabelTree,
+    leaf_probs: &[f32],
+    thresholds: &[f32; 7],
+) -> Prediction {
     let node_p = tree.node_probs(leaf_probs);
     predict_from_node_probs(tree, &node_p, thresholds)
 }
 
 /// As [`predict_from_leaf_probs`], from node probabilities.
-pub fn predict_from_node_probs(tree: &LabelTree, node_p: &[f32], thresholds: &[f32; 7]) -> Prediction {
+pub fn predict_from_node_probs(
+    tree: &LabelTree,
+    node_p: &[f32],
+    thresholds: &[f32; 7],
+) -> Prediction {
     let mut v = 0usize;
     let mut names = Vec::new();
     let mut scores = Vec::new();
@@ -287,7 +329,10 @@ pub fn predict_from_node_probs(tree: &LabelTree, node_p: &[f32], thresholds: &[f
         scores.push(node_p[best]);
         v = best;
     }
-    Prediction { lineage: Lineage(names), scores }
+    Prediction {
+        lineage: Lineage(names),
+        scores,
+    }
 }
 
 /// Serialises named f32 tensors to safetensors bytes (row-major data + shape).
@@ -296,7 +341,10 @@ pub fn predict_from_node_probs(tree: &LabelTree, node_p: &[f32], thresholds: &[f
 /// Inconsistent shapes.
 pub fn write_safetensors(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Result<Vec<u8>> {
     use safetensors::tensor::{Dtype, TensorView};
-    let bytes: Vec<Vec<u8>> = tensors.iter().map(|(_, _, d)| d.iter().flat_map(|x| x.to_le_bytes()).collect()).collect();
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, d)| d.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
     let mut views = Vec::new();
     for ((name, shape, _), b) in tensors.iter().zip(&bytes) {
         let view = TensorView::new(Dtype::F32, shape.clone(), b)?;
@@ -310,15 +358,25 @@ pub fn write_safetensors(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Result<V
 /// # Errors
 /// Missing tensor or a dtype other than f32.
 pub fn read_f32_tensor(bytes: &[u8], name: &str, what: &str) -> Result<(Vec<usize>, Vec<f32>)> {
-    let st = safetensors::SafeTensors::deserialize(bytes)
-        .map_err(|e| Error::BadModel { what: what.into(), reason: e.to_string() })?;
-    let t = st
-        .tensor(name)
-        .map_err(|_| Error::BadModel { what: what.into(), reason: format!("missing tensor '{name}'") })?;
+    let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| Error::BadModel {
+        what: what.into(),
+        reason: e.to_string(),
+    })?;
+    let t = st.tensor(name).map_err(|_| Error::BadModel {
+        what: what.into(),
+        reason: format!("missing tensor '{name}'"),
+    })?;
     if t.dtype() != safetensors::Dtype::F32 {
-        return Err(Error::BadModel { what: what.into(), reason: format!("tensor '{name}' is {:?}, expected F32", t.dtype()) });
+        return Err(Error::BadModel {
+            what: what.into(),
+            reason: format!("tensor '{name}' is {:?}, expected F32", t.dtype()),
+        });
     }
-    let data = t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let data = t
+        .data()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     Ok((t.shape().to_vec(), data))
 }
 
@@ -327,7 +385,10 @@ mod tests {
     use super::*;
 
     fn tree() -> LabelTree {
-        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"].iter().map(|s| Lineage::parse(s).unwrap()).collect();
+        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
         LabelTree::from_lineages(ls.iter())
     }
 
@@ -357,9 +418,17 @@ mod tests {
             provenance: serde_json::Value::Null,
         };
         let tensors = vec![
-            ("layers.0.weight".to_string(), vec![3, 2], vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0]),
+            (
+                "layers.0.weight".to_string(),
+                vec![3, 2],
+                vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+            ),
             ("layers.0.bias".to_string(), vec![3], vec![0.0; 3]),
-            ("output.weight".to_string(), vec![3, 3], vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
+            (
+                "output.weight".to_string(),
+                vec![3, 3],
+                vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+            ),
             ("output.bias".to_string(), vec![3], vec![0.0; 3]),
         ];
         let st = write_safetensors(&tensors).unwrap();
@@ -376,6 +445,9 @@ mod tests {
         let mut bad = tensors.clone();
         bad[0].1 = vec![2, 3];
         let st = write_safetensors(&bad).unwrap();
-        assert!(matches!(Student::from_bytes(&st, &json), Err(Error::BadModel { .. })));
+        assert!(matches!(
+            Student::from_bytes(&st, &json),
+            Err(Error::BadModel { .. })
+        ));
     }
 }

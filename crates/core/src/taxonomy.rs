@@ -70,7 +70,9 @@ impl Rank {
     /// Parses a rank name as NCBI and CAMI write it (`superkingdom`/`domain`/`kingdom`… `species`).
     pub fn parse(s: &str) -> Option<Rank> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "domain" | "superkingdom" | "realm" | "acellular root" | "cellular root" => Some(Rank::Domain),
+            "domain" | "superkingdom" | "realm" | "acellular root" | "cellular root" => {
+                Some(Rank::Domain)
+            }
             "phylum" => Some(Rank::Phylum),
             "class" => Some(Rank::Class),
             "order" => Some(Rank::Order),
@@ -149,7 +151,11 @@ impl Lineage {
                 }
                 let idx = rank.index();
                 if idx < names.len() {
-                    return Err(format!("rank {} out of order in lineage '{}'", rank.name(), s));
+                    return Err(format!(
+                        "rank {} out of order in lineage '{}'",
+                        rank.name(),
+                        s
+                    ));
                 }
                 while names.len() < idx {
                     let r = Rank::from_index(names.len()).expect("rank index < 7");
@@ -238,10 +244,18 @@ impl LabelTree {
     /// lineages are ignored). Leaves are ordered depth-first by name, so the
     /// same set of lineages always gives the same tree.
     pub fn from_lineages<'a, I: IntoIterator<Item = &'a Lineage>>(lineages: I) -> LabelTree {
-        let mut paths: Vec<&Vec<String>> = lineages.into_iter().map(|l| &l.0).filter(|p| !p.is_empty()).collect();
+        let mut paths: Vec<&Vec<String>> = lineages
+            .into_iter()
+            .map(|l| &l.0)
+            .filter(|p| !p.is_empty())
+            .collect();
         paths.sort();
         paths.dedup();
-        let mut nodes = vec![Node { name: "root".into(), parent: None, depth: 0 }];
+        let mut nodes = vec![Node {
+            name: "root".into(),
+            parent: None,
+            depth: 0,
+        }];
         let mut index: HashMap<Vec<String>, usize> = HashMap::new();
         index.insert(Vec::new(), 0);
         for p in paths {
@@ -250,8 +264,12 @@ impl LabelTree {
                 if index.contains_key(&key) {
                     continue;
                 }
-                let parent = index[&p[..d - 1].to_vec()];
-                nodes.push(Node { name: p[d - 1].clone(), parent: Some(parent), depth: d });
+                let parent = index[&p[..d - 1]];
+                nodes.push(Node {
+                    name: p[d - 1].clone(),
+                    parent: Some(parent),
+                    depth: d,
+                });
                 index.insert(key, nodes.len() - 1);
             }
         }
@@ -294,7 +312,14 @@ impl LabelTree {
                 v = nodes[x].parent;
             }
         }
-        let mut tree = LabelTree { nodes, leaves, children, index: HashMap::new(), leaf_pos, node_leaves };
+        let mut tree = LabelTree {
+            nodes,
+            leaves,
+            children,
+            index: HashMap::new(),
+            leaf_pos,
+            node_leaves,
+        };
         let mut index = HashMap::new();
         for i in 0..tree.nodes.len() {
             index.insert(tree.path(i), i);
@@ -350,7 +375,7 @@ impl LabelTree {
     /// or unknown lineages).
     pub fn node_of(&self, lineage: &Lineage) -> usize {
         for d in (1..=lineage.depth()).rev() {
-            if let Some(&i) = self.index.get(&lineage.0[..d].to_vec()) {
+            if let Some(&i) = self.index.get(&lineage.0[..d]) {
                 return i;
             }
         }
@@ -454,6 +479,9 @@ mod tests {
 
     #[test]
     fn names_compare_case_and_space_insensitively() {
-        assert_eq!(normalize_name("s__Escherichia coli"), normalize_name("escherichia_coli"));
+        assert_eq!(
+            normalize_name("s__Escherichia coli"),
+            normalize_name("escherichia_coli")
+        );
     }
 }

@@ -4,9 +4,11 @@
 //! - [`graph`]: the genome-aware CPU teacher (kNN graph over abundance + composition, cross-fitted label propagation).
 //! - [`heads`]: cross-fitted hierarchical heads on embeddings, temperature calibration, ECE.
 
+pub mod calibrate;
 pub mod errors;
 pub mod genomeocean;
 pub mod graph;
 pub mod heads;
+pub mod shard;
 
 pub use errors::{Error, Result};

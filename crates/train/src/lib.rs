@@ -1,1 +1,394 @@
-//! Student training and distillation (native).
+//! Student training and soft-label distillation (native, candle CPU).
+//!
+//! Input: raw features `(n_contigs, n_features)` f32 (the core's
+//! [`FeatureMatrix`](taxdistill_core::features::FeatureMatrix) layout), one
+//! optional label node per contig in a [`LabelTree`], optional teacher
+//! probabilities over the tree's leaves. Output: the inference-form tensors of
+//! `model.safetensors` (BatchNorm folded), the standardisation constants and
+//! per-rank thresholds of `model.json`.
+//!
+//! Training is transductive like Taxometer: the labelled contigs (minus a
+//! held-out fraction used for early stopping and threshold calibration) and,
+//! when distilling, every contig the teacher covers; the trained model then
+//! annotates all contigs. Loss: see [`loss`]. Optimiser: AdamW with a cosine
+//! learning-rate schedule. Everything random (initialisation, hold-out split,
+//! shuffles, dropout masks) comes from one ChaCha8 stream seeded by
+//! [`TrainConfig::seed`], so a run is reproducible.
+
+pub mod calibrate;
+pub mod errors;
+pub mod loss;
+pub mod net;
+
+pub use errors::Error;
+/// Result of the training crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+use candle_core::Tensor;
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use loss::TeacherTarget;
+use net::TrainNet;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use taxdistill_core::taxonomy::LabelTree;
+
+/// Hyper-parameters of student training.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainConfig {
+    /// Hidden layer widths (Taxometer: 4 × 512).
+    pub hidden: Vec<usize>,
+    /// Dropout probability after each LeakyReLU.
+    pub dropout: f32,
+    /// Negative slope of LeakyReLU (PyTorch default 0.01).
+    pub leaky_slope: f32,
+    /// Peak learning rate of AdamW.
+    pub lr: f64,
+    /// Decoupled weight decay of AdamW.
+    pub weight_decay: f64,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Maximum number of epochs (the cosine schedule spans them).
+    pub max_epochs: usize,
+    /// Stop after this many epochs without held-out improvement.
+    pub patience: usize,
+    /// Fraction of labelled contigs held out for early stopping and calibration.
+    pub holdout_fraction: f64,
+    /// Weight of the hierarchical loss on noisy labels (1 − α weighs distillation).
+    pub alpha: f32,
+    /// Distillation temperature T.
+    pub temperature: f32,
+    /// Weight each contig's distillation term by the teacher's confidence.
+    pub confidence_weighting: bool,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Threshold used where calibration has too little support.
+    pub default_threshold: f32,
+    /// Calibrate per-rank thresholds on the held-out contigs.
+    pub calibrate: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            hidden: vec![512; 4],
+            dropout: 0.2,
+            leaky_slope: 0.01,
+            lr: 2e-3,
+            weight_decay: 1e-2,
+            batch_size: 1024,
+            max_epochs: 60,
+            patience: 6,
+            holdout_fraction: 0.1,
+            alpha: 0.3,
+            temperature: 4.0,
+            confidence_weighting: false,
+            seed: 0,
+            default_threshold: 0.5,
+            calibrate: true,
+        }
+    }
+}
+
+/// What to train on. All slices have one entry per contig.
+pub struct TrainInput<'a> {
+    /// The label tree; its leaves are the output columns.
+    pub tree: &'a LabelTree,
+    /// Raw features, row-major `(n, n_features)`.
+    pub features: &'a [f32],
+    pub n_features: usize,
+    /// Label node per contig (`None` or the root = unlabelled).
+    pub labels: &'a [Option<usize>],
+    /// Teacher probabilities per contig over leaf columns (sparse), if distilling.
+    pub teacher: Option<&'a [Option<Vec<(usize, f32)>>]>,
+    /// Contigs allowed into training (e.g. long enough).
+    pub eligible: &'a [bool],
+}
+
+/// Progress of one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpochStats {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub val_loss: Option<f32>,
+    pub lr: f64,
+}
+
+/// Summary of a training run (stored in `model.json` provenance).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainReport {
+    pub n_train_labelled: usize,
+    pub n_train_teacher_only: usize,
+    pub n_holdout: usize,
+    pub epochs_run: usize,
+    pub best_epoch: usize,
+    pub best_val_loss: Option<f32>,
+    pub history: Vec<EpochStats>,
+}
+
+/// A trained student.
+pub struct Trained {
+    /// Inference-form tensors (`layers.{i}.weight/bias`, `output.weight/bias`).
+    pub tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    pub feature_mean: Vec<f32>,
+    pub feature_std: Vec<f32>,
+    pub thresholds: [f32; 7],
+    pub report: TrainReport,
+}
+
+impl Trained {
+    /// Bytes of `model.safetensors`.
+    ///
+    /// # Errors
+    /// Inconsistent tensor shapes (a bug).
+    pub fn safetensors_bytes(&self) -> Result<Vec<u8>> {
+        Ok(taxdistill_core::model::write_safetensors(&self.tensors)?)
+    }
+}
+
+/// Mean and standard deviation (population, never below 1e-6 → 1) of the columns over `rows`.
+pub fn column_stats(features: &[f32], n_features: usize, rows: &[usize]) -> (Vec<f32>, Vec<f32>) {
+    let mut mean = vec![0f64; n_features];
+    let mut sq = vec![0f64; n_features];
+    for &r in rows {
+        for (j, &x) in features[r * n_features..(r + 1) * n_features].iter().enumerate() {
+            mean[j] += x as f64;
+            sq[j] += x as f64 * x as f64;
+        }
+    }
+    let n = rows.len().max(1) as f64;
+    let mut m = Vec::with_capacity(n_features);
+    let mut s = Vec::with_capacity(n_features);
+    for j in 0..n_features {
+        let mu = mean[j] / n;
+        let var = (sq[j] / n - mu * mu).max(0.0);
+        m.push(mu as f32);
+        let sd = var.sqrt();
+        s.push(if sd < 1e-6 { 1.0 } else { sd as f32 });
+    }
+    (m, s)
+}
+
+fn gather(x: &[f32], f: usize, rows: &[usize]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(rows.len() * f);
+    for &r in rows {
+        out.extend_from_slice(&x[r * f..(r + 1) * f]);
+    }
+    out
+}
+
+struct Ctx<'a> {
+    tree: &'a LabelTree,
+    x: Vec<f32>,
+    f: usize,
+    labels: &'a [Option<usize>],
+    teachers: Vec<Option<TeacherTarget>>,
+    hier_w: f32,
+    kd_w: f32,
+    cfg: &'a TrainConfig,
+}
+
+impl Ctx<'_> {
+    fn targets(&self, rows: &[usize], device: &candle_core::Device) -> Result<loss::BatchTargets> {
+        let labs: Vec<Option<usize>> = rows.iter().map(|&r| self.labels[r]).collect();
+        let tts: Vec<Option<&TeacherTarget>> = rows.iter().map(|&r| self.teachers[r].as_ref()).collect();
+        loss::batch_targets(self.tree, &labs, &tts, self.hier_w, self.kd_w, self.cfg.confidence_weighting, device)
+    }
+
+    /// Mean held-out loss and the held-out leaf probabilities.
+    fn evaluate(&self, net: &TrainNet, rows: &[usize]) -> Result<(f32, Vec<f32>)> {
+        let mut total = 0f64;
+        let mut probs = Vec::with_capacity(rows.len() * self.tree.n_leaves());
+        for chunk in rows.chunks(4096) {
+            let x = Tensor::from_vec(gather(&self.x, self.f, chunk), (chunk.len(), self.f), net.device())?;
+            let logits = net.forward_eval(&x)?;
+            let t = self.targets(chunk, net.device())?;
+            let l = loss::batch_loss(&logits, &t, self.cfg.temperature)?.to_scalar::<f32>()?;
+            total += l as f64 * chunk.len() as f64;
+            probs.extend(net::softmax_rows(&logits)?);
+        }
+        Ok(((total / rows.len().max(1) as f64) as f32, probs))
+    }
+}
+
+/// Trains the student.
+///
+/// `on_epoch` is called after every epoch (progress bars, logs).
+///
+/// # Errors
+/// Fewer than two leaves, no trainable contig, mismatched input lengths,
+/// teacher targets over columns outside the tree, or a diverging loss.
+pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&EpochStats)) -> Result<Trained> {
+    let tree = input.tree;
+    let f = input.n_features;
+    let l = tree.n_leaves();
+    if l < 2 {
+        return Err(Error::NotTrainable(format!("the label tree has {l} leaf; at least two distinct labelled taxa are needed")));
+    }
+    if f == 0 || input.features.len() % f != 0 {
+        return Err(Error::Mismatch(format!("{} feature values do not fill rows of {f} features", input.features.len())));
+    }
+    let n = input.features.len() / f;
+    if input.labels.len() != n || input.eligible.len() != n {
+        return Err(Error::Mismatch(format!(
+            "{n} feature rows but {} labels and {} eligibility flags",
+            input.labels.len(),
+            input.eligible.len()
+        )));
+    }
+    if !(0.0..=1.0).contains(&cfg.alpha) || cfg.temperature <= 0.0 || cfg.batch_size < 2 || cfg.max_epochs == 0 {
+        return Err(Error::Config(format!(
+            "alpha {} must be in [0, 1], temperature {} > 0, batch size {} ≥ 2, epochs {} ≥ 1",
+            cfg.alpha, cfg.temperature, cfg.batch_size, cfg.max_epochs
+        )));
+    }
+    if !(0.0..1.0).contains(&cfg.holdout_fraction) {
+        return Err(Error::Config(format!("hold-out fraction {} must be in [0, 1)", cfg.holdout_fraction)));
+    }
+    let mut teachers: Vec<Option<TeacherTarget>> = vec![None; n];
+    if let Some(t) = input.teacher {
+        if t.len() != n {
+            return Err(Error::Mismatch(format!("{n} contigs but teacher targets for {}", t.len())));
+        }
+        for (i, row) in t.iter().enumerate() {
+            if let Some(row) = row {
+                if let Some(&(c, _)) = row.iter().find(|&&(c, _)| c >= l) {
+                    return Err(Error::Mismatch(format!("teacher target of contig row {i} names leaf column {c}, the tree has {l}")));
+                }
+                teachers[i] = TeacherTarget::new(row, cfg.temperature, l);
+            }
+        }
+    }
+    let distilling = teachers.iter().any(Option::is_some);
+    let (hier_w, kd_w) = if distilling {
+        (cfg.alpha, (1.0 - cfg.alpha) * cfg.temperature * cfg.temperature)
+    } else {
+        (1.0, 0.0)
+    };
+
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let labelled = |i: usize| matches!(input.labels[i], Some(v) if v != 0);
+    let mut lab_rows: Vec<usize> = (0..n).filter(|&i| input.eligible[i] && labelled(i)).collect();
+    if lab_rows.is_empty() {
+        return Err(Error::NotTrainable("no labelled contig is long enough to train on".into()));
+    }
+    lab_rows.shuffle(&mut rng);
+    let n_hold = if lab_rows.len() >= 20 { ((lab_rows.len() as f64) * cfg.holdout_fraction).round() as usize } else { 0 };
+    let mut holdout: Vec<usize> = lab_rows[..n_hold].to_vec();
+    holdout.sort_unstable();
+    let mut train_rows: Vec<usize> = lab_rows[n_hold..].to_vec();
+    let n_train_labelled = train_rows.len();
+    let teacher_only: Vec<usize> =
+        (0..n).filter(|&i| input.eligible[i] && !labelled(i) && teachers[i].is_some()).collect();
+    let n_train_teacher_only = teacher_only.len();
+    train_rows.extend(teacher_only);
+    train_rows.sort_unstable();
+
+    let (feature_mean, feature_std) = column_stats(input.features, f, &train_rows);
+    let mut x = input.features.to_vec();
+    for row in x.chunks_mut(f) {
+        for ((v, m), s) in row.iter_mut().zip(&feature_mean).zip(&feature_std) {
+            *v = (*v - m) / s;
+        }
+    }
+    if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        return Err(Error::Mismatch(format!("non-finite feature value in contig row {}", i / f)));
+    }
+    let ctx = Ctx { tree, x, f, labels: input.labels, teachers, hier_w, kd_w, cfg };
+
+    let mut net = TrainNet::new(f, &cfg.hidden, l, &mut rng)?;
+    net.dropout = cfg.dropout;
+    net.leaky_slope = cfg.leaky_slope;
+    let mut opt = AdamW::new(
+        net.vars(),
+        ParamsAdamW { lr: cfg.lr, weight_decay: cfg.weight_decay, ..ParamsAdamW::default() },
+    )?;
+    let bs = cfg.batch_size.min(train_rows.len().max(2));
+    let steps_per_epoch = train_rows.len().div_ceil(bs).max(1);
+    let total_steps = (steps_per_epoch * cfg.max_epochs) as f64;
+    let lr_min = cfg.lr * 0.01;
+    let mut step = 0usize;
+    let mut best: Option<(f32, usize, net::Snapshot)> = None;
+    let mut history = Vec::new();
+    let mut since_best = 0usize;
+    for epoch in 1..=cfg.max_epochs {
+        train_rows.shuffle(&mut rng);
+        let mut batches: Vec<&[usize]> = train_rows.chunks(bs).collect();
+        // BatchNorm needs a few rows: fold a tiny trailing batch into the previous one
+        if batches.len() > 1 && batches.last().map_or(0, |b| b.len()) < 32 {
+            batches.pop();
+            let k = batches.len() - 1;
+            batches[k] = &train_rows[k * bs..];
+        }
+        let mut epoch_loss = 0f64;
+        let mut seen = 0usize;
+        for rows in batches {
+            let lr = lr_min + 0.5 * (cfg.lr - lr_min) * (1.0 + (std::f64::consts::PI * step as f64 / total_steps).cos());
+            opt.set_learning_rate(lr);
+            let xb = Tensor::from_vec(gather(&ctx.x, f, rows), (rows.len(), f), net.device())?;
+            let t = ctx.targets(rows, net.device())?;
+            let logits = net.forward_train(&xb, &mut rng)?;
+            let loss = loss::batch_loss(&logits, &t, cfg.temperature)?;
+            let lv = loss.to_scalar::<f32>()?;
+            if !lv.is_finite() {
+                return Err(Error::Diverged { epoch, loss: lv });
+            }
+            opt.backward_step(&loss)?;
+            epoch_loss += lv as f64 * rows.len() as f64;
+            seen += rows.len();
+            step += 1;
+        }
+        let val_loss = if holdout.is_empty() { None } else { Some(ctx.evaluate(&net, &holdout)?.0) };
+        let stats = EpochStats {
+            epoch,
+            train_loss: (epoch_loss / seen.max(1) as f64) as f32,
+            val_loss,
+            lr: opt.learning_rate(),
+        };
+        on_epoch(&stats);
+        history.push(stats);
+        if let Some(v) = val_loss {
+            let improved = best.as_ref().is_none_or(|(b, _, _)| v < *b - 1e-4);
+            if improved {
+                best = Some((v, epoch, net.snapshot()?));
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= cfg.patience {
+                    break;
+                }
+            }
+        }
+    }
+    let epochs_run = history.len();
+    let (best_val_loss, best_epoch) = match best {
+        Some((v, e, snap)) => {
+            net.restore(&snap)?;
+            (Some(v), e)
+        }
+        None => (None, epochs_run),
+    };
+    let mut thresholds = [cfg.default_threshold; 7];
+    if cfg.calibrate && !holdout.is_empty() {
+        let (_, probs) = ctx.evaluate(&net, &holdout)?;
+        let node_probs: Vec<Vec<f32>> = probs.chunks(l).map(|p| tree.node_probs(p)).collect();
+        let labs: Vec<usize> = holdout.iter().map(|&r| input.labels[r].unwrap_or(0)).collect();
+        thresholds = calibrate::calibrate_thresholds(tree, &node_probs, &labs, cfg.default_threshold, 10);
+    }
+    Ok(Trained {
+        tensors: net.folded_tensors()?,
+        feature_mean,
+        feature_std,
+        thresholds,
+        report: TrainReport {
+            n_train_labelled,
+            n_train_teacher_only,
+            n_holdout: holdout.len(),
+            epochs_run,
+            best_epoch,
+            best_val_loss,
+            history,
+        },
+    })
+}

@@ -1,9 +1,118 @@
-//! `taxdistill eval` (being built).
+//! `taxdistill eval`: per-rank precision, recall and F1 of predictions against a truth.
+
+use super::convert::{contig_lengths, load_labels, load_taxdump};
+use anyhow::Result;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use taxdistill_core::metrics::{evaluate, RankMetrics};
 
 /// Arguments of `taxdistill eval`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  taxdistill eval --truth demo/truth.tsv --pred demo/out/predictions.tsv
+  taxdistill eval --truth gsa_mapping.cami --pred sample.kraken2.out --taxonomy taxdump/ --contigs contigs.fna.gz --json")]
+pub struct Args {
+    /// Truth labels (Taxometer TSV or CAMI binning; any format `convert` reads).
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Predictions (Taxometer output TSV, or any label format `convert` reads).
+    #[arg(long)]
+    pub pred: PathBuf,
+    /// Format of --truth (detected when omitted).
+    #[arg(long)]
+    pub truth_format: Option<String>,
+    /// Format of --pred (detected when omitted).
+    #[arg(long)]
+    pub pred_format: Option<String>,
+    /// NCBI taxdump directory (nodes.dmp, names.dmp, optional merged.dmp) for taxid-only inputs.
+    #[arg(long, value_name = "DIR")]
+    pub taxonomy: Option<PathBuf>,
+    /// Contigs (FASTA): adds base-pair-weighted metrics.
+    #[arg(long, value_name = "FASTA")]
+    pub contigs: Option<PathBuf>,
+    /// Print JSON: {"ranks":[{"rank":"domain","precision":…,"recall":…,"f1":…,"correct":…,"wrong":…,"missing":…,…},…]}.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("'eval' is not built yet")
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    ranks: &'a [RankMetrics],
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let taxdump = args.taxonomy.as_deref().map(load_taxdump).transpose()?;
+    let (truth, _) = load_labels(&args.truth, args.truth_format.as_deref(), taxdump.as_ref())?;
+    let (pred, _) = load_labels(&args.pred, args.pred_format.as_deref(), taxdump.as_ref())?;
+    let lengths: Option<HashMap<String, u64>> = args
+        .contigs
+        .as_deref()
+        .map(contig_lengths)
+        .transpose()?
+        .map(|v| v.into_iter().collect());
+    if let Some(len) = &lengths {
+        let absent = truth
+            .entries
+            .iter()
+            .filter(|(id, _)| !len.contains_key(id))
+            .count();
+        if absent > 0 {
+            tracing::warn!("{absent} truth contigs are not in the FASTA; their bp weight is 0");
+        }
+    }
+    let truth_ids: std::collections::HashSet<&str> =
+        truth.entries.iter().map(|(id, _)| id.as_str()).collect();
+    let extra = pred
+        .entries
+        .iter()
+        .filter(|(id, _)| !truth_ids.contains(id.as_str()))
+        .count();
+    if extra > 0 {
+        tracing::warn!(
+            "{extra} predicted contigs of {} are not in the truth and are ignored",
+            pred.source
+        );
+    }
+    let metrics = evaluate(&truth.entries, &pred.entries, lengths.as_ref());
+    if args.json {
+        println!("{}", serde_json::to_string(&Report { ranks: &metrics })?);
+    } else {
+        print!("{}", table(&metrics, lengths.is_some()));
+    }
+    Ok(())
+}
+
+fn table(metrics: &[RankMetrics], bp: bool) -> String {
+    let mut s = format!(
+        "{:<8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7}",
+        "rank", "truth", "correct", "wrong", "missing", "precision", "recall", "F1"
+    );
+    if bp {
+        s.push_str(&format!(
+            " {:>12} {:>9} {:>7}",
+            "bp_precision", "bp_recall", "bp_F1"
+        ));
+    }
+    s.push('\n');
+    for m in metrics {
+        s.push_str(&format!(
+            "{:<8} {:>8} {:>8} {:>8} {:>8} {:>9.4} {:>7.4} {:>7.4}",
+            m.rank.name(),
+            m.n_truth,
+            m.correct,
+            m.wrong,
+            m.missing,
+            m.precision,
+            m.recall,
+            m.f1
+        ));
+        if bp {
+            s.push_str(&format!(
+                " {:>12.4} {:>9.4} {:>7.4}",
+                m.bp_precision, m.bp_recall, m.bp_f1
+            ));
+        }
+        s.push('\n');
+    }
+    s
 }

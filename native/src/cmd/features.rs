@@ -1,9 +1,189 @@
-//! `taxdistill features` (being built).
+//! `taxdistill features`: vamb-compatible features (TNF + abundances) as TSV.
+//!
+//! The FASTA is streamed: one thread decompresses, this thread parses, a worker
+//! thread hands batches of contigs to rayon for 4-mer counting, and only 103
+//! floats per contig are kept, so memory does not grow with the sequence volume.
+
+use crate::util;
+use anyhow::{Context, Result};
+use std::io::Read;
+use std::path::PathBuf;
+use taxdistill_core::abundance::{read_abundance_as, Abundance, AbundanceFormat};
+use taxdistill_core::fasta::{open_fasta_threaded, Contig};
+use taxdistill_core::features::{FeatureBuilder, FeatureOptions, DEFAULT_MIN_LENGTH};
+
+/// Sequence bytes per batch handed to the counting threads.
+const BATCH_BYTES: usize = 8 << 20;
 
 /// Arguments of `taxdistill features`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  taxdistill features --contigs contigs.fna.gz --out features.tsv
+  taxdistill features --contigs contigs.fna --abundance abundance.tsv --out features.tsv
+  taxdistill features --contigs contigs.fna --abundance aemb/S1.tsv --abundance aemb/S2.tsv --out features.tsv
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("'features' is not built yet")
+Output: header `contigs tnf0 … tnf102` (+ one column per sample and `log_abundance`),
+one row per contig in FASTA order, contigs shorter than --min-length included.")]
+pub struct Args {
+    /// Contigs (FASTA; plain, .gz, .bz2, .xz or .zst — detected from the content).
+    #[arg(long, value_name = "FASTA")]
+    pub contigs: PathBuf,
+    /// Abundances: vamb abundance.tsv, jgi_summarize_bam_contig_depths/CoverM depth file,
+    /// or strobealign --aemb output. Repeat to join one file per sample.
+    #[arg(long, value_name = "FILE")]
+    pub abundance: Vec<PathBuf>,
+    /// Abundance format (default: detected from the first line).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub abundance_format: FormatArg,
+    /// Contigs shorter than this (bp) still get a row but do not enter the
+    /// normalisation statistics, as Taxometer trains on contigs >= 2000 bp only.
+    #[arg(long, default_value_t = DEFAULT_MIN_LENGTH, value_name = "BP")]
+    pub min_length: usize,
+    /// Output TSV (written atomically).
+    #[arg(long, value_name = "FILE.tsv")]
+    pub out: PathBuf,
+}
+
+/// `--abundance-format` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Vamb,
+    Aemb,
+    Jgi,
+    Coverm,
+}
+
+impl FormatArg {
+    fn format(self) -> Option<AbundanceFormat> {
+        match self {
+            FormatArg::Auto => None,
+            FormatArg::Vamb => Some(AbundanceFormat::Vamb),
+            FormatArg::Aemb => Some(AbundanceFormat::Aemb),
+            FormatArg::Jgi => Some(AbundanceFormat::Jgi),
+            FormatArg::Coverm => Some(AbundanceFormat::CoverM),
+        }
+    }
+}
+
+/// Counts the bytes read from the file, for the progress bar.
+struct Counted<R> {
+    inner: R,
+    pb: indicatif::ProgressBar,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pb.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads the abundance files (several are joined sample by sample).
+fn load_abundance(args: &Args) -> Result<Option<Abundance>> {
+    if args.abundance.is_empty() {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    for path in &args.abundance {
+        let name = util::name(path);
+        let r = util::open_text(path)?;
+        parts.push(
+            read_abundance_as(r, &name, args.abundance_format.format())
+                .with_context(|| format!("reading abundances from {name}"))?,
+        );
+    }
+    if parts.len() == 1 {
+        return Ok(parts.pop());
+    }
+    Ok(Some(
+        Abundance::concat_samples(&parts).context("joining the abundance files")?,
+    ))
+}
+
+/// Streams the FASTA into a [`FeatureBuilder`]; returns it with the number of bp.
+fn stream_tnf(args: &Args) -> Result<(FeatureBuilder, usize)> {
+    let name = util::name(&args.contigs);
+    let file =
+        std::fs::File::open(&args.contigs).with_context(|| format!("{name}: cannot open"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let pb = util::progress(size, "features");
+    // decompression (gzip) runs on its own thread, parsing on this one, counting on rayon's
+    let reader = open_fasta_threaded(
+        Counted {
+            inner: file,
+            pb: pb.clone(),
+        },
+        &name,
+    )?;
+
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Contig>>(2);
+    let worker = std::thread::spawn(move || {
+        let mut b = FeatureBuilder::new();
+        let mut bp = 0usize;
+        for batch in rx {
+            bp += batch.iter().map(|c| c.seq.len()).sum::<usize>();
+            b.push_batch(&batch);
+        }
+        (b, bp)
+    });
+    let mut batch = Vec::new();
+    let mut bytes = 0usize;
+    let mut parse_result = Ok(());
+    for c in reader {
+        match c {
+            Ok(c) => {
+                bytes += c.seq.len();
+                batch.push(c);
+                if bytes >= BATCH_BYTES {
+                    if tx.send(std::mem::take(&mut batch)).is_err() {
+                        break;
+                    }
+                    bytes = 0;
+                }
+            }
+            Err(e) => {
+                parse_result = Err(e);
+                break;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
+    }
+    drop(tx);
+    let joined = worker.join();
+    pb.finish_and_clear();
+    parse_result?;
+    joined.map_err(|_| anyhow::anyhow!("{name}: the feature worker thread panicked"))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let start = std::time::Instant::now();
+    // abundances first: a bad abundance file fails before the long FASTA pass
+    let abundance = load_abundance(&args)?;
+    let (builder, bp) = stream_tnf(&args)?;
+    let n = builder.len();
+    let opts = FeatureOptions {
+        min_length: args.min_length,
+    };
+    let m = builder
+        .finish(abundance.as_ref(), &opts)
+        .with_context(|| format!("building features for {}", util::name(&args.contigs)))?;
+    let short = m.lengths.iter().filter(|&&l| l < args.min_length).count();
+    util::write_atomic(&args.out, |w| {
+        m.write_tsv(w)
+            .with_context(|| format!("{}: write failed", args.out.display()))
+    })?;
+    let secs = start.elapsed().as_secs_f64();
+    tracing::info!(
+        "{n} contigs ({short} shorter than {} bp, kept as rows), {:.1} Mbp, {} sample(s) in {secs:.1} s ({:.0} Mbp/s) -> {}",
+        args.min_length,
+        bp as f64 / 1e6,
+        m.n_samples,
+        bp as f64 / 1e6 / secs.max(1e-9),
+        args.out.display()
+    );
+    Ok(())
 }

@@ -1,0 +1,152 @@
+//! CLI tests of the student commands (`distill`, `annotate`, `run`) on a tiny
+//! simulated community: outputs exist and are complete, the model directory
+//! round-trips, and bad input gives one clear error line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_taxdistill"))
+}
+
+fn ok(out: Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{what} failed: {stderr}");
+    stderr
+}
+
+fn fail(out: Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{what} should have failed");
+    stderr
+}
+
+/// A tiny community (simulated once per test; a few hundred contigs).
+fn community(dir: &Path) -> PathBuf {
+    let d = dir.join("sim");
+    ok(
+        bin()
+            .args(["-q", "simulate", "--genomes", "12", "--contigs", "400", "--samples", "2", "--seed", "3", "--out"])
+            .arg(&d)
+            .output()
+            .unwrap(),
+        "simulate",
+    );
+    d
+}
+
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = community(tmp.path());
+    let out = tmp.path().join("out");
+    let stderr = ok(
+        bin()
+            .args(["-q", "run", "--teacher", "none", "--epochs", "4", "--contigs"])
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--abundance")
+            .arg(sim.join("abundance.tsv"))
+            .arg("--labels")
+            .arg(sim.join("labels.tsv"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+        "run",
+    );
+    assert!(stderr.contains("confirmed"), "{stderr}");
+    for f in ["predictions.tsv", "predictions.cami", "report.kraken.txt", "summary.tsv", "model/model.json", "model/model.safetensors"] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let pred = rows(&out.join("predictions.tsv"));
+    assert_eq!(pred.len(), 400);
+    assert!(pred.iter().filter(|r| !r[1].is_empty()).count() > 100);
+    // annotate with the stored model gives the same predictions
+    let again = tmp.path().join("again.tsv");
+    ok(
+        bin()
+            .args(["-q", "annotate", "--model"])
+            .arg(out.join("model"))
+            .arg("--contigs")
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--abundance")
+            .arg(sim.join("abundance.tsv"))
+            .arg("--out")
+            .arg(&again)
+            .output()
+            .unwrap(),
+        "annotate",
+    );
+    assert_eq!(rows(&again), pred);
+    // without abundances the model refuses clearly
+    let e = fail(
+        bin().args(["-q", "annotate", "--model"]).arg(out.join("model")).arg("--contigs").arg(sim.join("contigs.fna.gz")).arg("--out").arg(&again).output().unwrap(),
+        "annotate without abundance",
+    );
+    assert!(e.contains("abundance"), "{e}");
+    // a corrupt model is a clear error
+    std::fs::write(out.join("model/model.safetensors"), b"not a model").unwrap();
+    let e = fail(
+        bin()
+            .args(["-q", "annotate", "--model"])
+            .arg(out.join("model"))
+            .arg("--contigs")
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--abundance")
+            .arg(sim.join("abundance.tsv"))
+            .arg("--out")
+            .arg(&again)
+            .output()
+            .unwrap(),
+        "annotate with a corrupt model",
+    );
+    assert!(e.contains("model.safetensors"), "{e}");
+}
+
+#[test]
+fn distill_without_abundance_and_bad_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = community(tmp.path());
+    let model = tmp.path().join("tnf");
+    // labels naming contigs absent from the FASTA: a warning with the count
+    let labels = std::fs::read_to_string(sim.join("labels.tsv")).unwrap();
+    let first = labels.lines().nth(1).unwrap().split('\t').nth(1).unwrap().to_string();
+    let extra = format!("{labels}ghost_1\t{first}\nghost_2\t{first}\n");
+    let lpath = tmp.path().join("labels_extra.tsv");
+    std::fs::write(&lpath, extra).unwrap();
+    let stderr = ok(
+        bin()
+            .args(["-q", "distill", "--no-abundance", "--epochs", "2", "--contigs"])
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--labels")
+            .arg(&lpath)
+            .arg("--out")
+            .arg(&model)
+            .output()
+            .unwrap(),
+        "distill --no-abundance",
+    );
+    assert!(stderr.contains("2 labelled contig(s) are absent"), "{stderr}");
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("model.json")).unwrap()).unwrap();
+    assert_eq!(meta["n_samples"], 0);
+    assert_eq!(meta["feature_names"].as_array().unwrap().len(), 103);
+    // a single-leaf label set cannot train
+    let one: String = labels.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let opath = tmp.path().join("one.tsv");
+    std::fs::write(&opath, one).unwrap();
+    let e = fail(
+        bin().args(["-q", "distill", "--contigs"]).arg(sim.join("contigs.fna.gz")).arg("--labels").arg(&opath).arg("--out").arg(tmp.path().join("m1")).output().unwrap(),
+        "single leaf",
+    );
+    assert!(e.contains("at least two distinct taxa") || e.contains("nothing to train on"), "{e}");
+    assert!(!tmp.path().join("m1").exists());
+}

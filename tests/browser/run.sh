@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Browser test of the web app: builds the app and the CLI, makes the inputs
+# and the CLI's expected outputs, serves web/dist and runs flow.mjs in
+# Debian's Chromium (WebGPU via SwiftShader, then CPU).
+#
+#   tests/browser/run.sh            # everything
+#   SKIP_BUILD=1 tests/browser/run.sh   # reuse web/dist and the built CLI
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+HERE=$ROOT/tests/browser
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+fi
+(cd "$HERE" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null; })
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  cargo xtask web
+  cargo build -q -p taxdistill
+fi
+BIN=$TARGET/debug/taxdistill
+DEMO=$ROOT/web/assets/demo
+[ -f "$DEMO/model.json" ] || { echo "error: $DEMO has no model; run scripts/make_demo.sh" >&2; exit 1; }
+
+WORK=$HERE/work
+rm -rf "$WORK"
+mkdir -p "$WORK/files" "$WORK/model"
+# a second community (another seed), annotated with the demo's model
+"$BIN" -q simulate --out "$WORK/sim" --seed 7 ${FILES_SIM_ARGS:---contigs 400 --genomes 20 --mean-length 4000 --sd-length 3000 --max-length 30000}
+gunzip -c "$WORK/sim/contigs.fna.gz" > "$WORK/files/contigs.fna"
+cp "$WORK/sim/abundance.tsv" "$WORK/sim/labels.tsv" "$WORK/files/"
+cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
+"$BIN" -q annotate --model "$WORK/model" --contigs "$WORK/files/contigs.fna" --abundance "$WORK/files/abundance.tsv" --out "$WORK/expected_files.tsv"
+"$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" --out "$WORK/expected_demo.tsv"
+printf '@read1\nACGTACGT\n+\nIIIIIIII\n' > "$WORK/bad.fna"
+
+"$BIN" serve --port 0 --dir "$ROOT/web/dist" > "$WORK/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  URL=$(grep -o 'http://127.0.0.1:[0-9]*/' "$WORK/serve.log" || true)
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+[ -n "$URL" ] || { echo "error: taxdistill serve did not start: $(cat "$WORK/serve.log")" >&2; exit 1; }
+
+WASM_BYTES=$(stat -c %s "$ROOT/web/dist/taxdistill_web_bg.wasm")
+echo "wasm bundle: $WASM_BYTES bytes ($(gzip -9c "$ROOT/web/dist/taxdistill_web_bg.wasm" | wc -c) gzipped)"
+BASE_URL=$URL WORK=$WORK ARTIFACTS=$HERE/artifacts node "$HERE/flow.mjs"

@@ -1,0 +1,311 @@
+//! The page side of the worker: holds the user's files (browser objects stay
+//! on this thread; signals only carry their names), starts a job, turns the
+//! worker's messages into signal updates, and cancels by terminating the
+//! worker (a fresh one is started for the next run).
+
+use crate::results::RunResult;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+/// What the status line says (`data-testid="status"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Idle,
+    Loading(String),
+    Running,
+    Done,
+    Cancelled,
+    Error(String),
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Idle => write!(f, "ready"),
+            Status::Loading(what) => write!(f, "loading {what}…"),
+            Status::Running => write!(f, "running…"),
+            Status::Done => write!(f, "done"),
+            Status::Cancelled => write!(f, "cancelled"),
+            Status::Error(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+/// Progress reported by the worker.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub stage: String,
+    pub contigs: f64,
+    pub bp: f64,
+    pub secs: f64,
+    /// Share of the FASTA file read (0…1), while parsing.
+    pub fraction: f64,
+}
+
+/// The signals the worker updates (all `Copy`).
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub status: RwSignal<Status>,
+    pub progress: RwSignal<Progress>,
+    pub result: RwSignal<Option<Arc<RunResult>>>,
+    /// Names of the chosen files: fasta, abundance, labels, model.
+    pub names: RwSignal<[String; 4]>,
+    /// Whether the demo data are loaded (shows the walkthrough).
+    pub demo: RwSignal<bool>,
+}
+
+/// Which input a file goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Fasta,
+    Abundance,
+    Labels,
+    ModelJson,
+    ModelSafetensors,
+}
+
+#[derive(Default)]
+struct Files {
+    fasta: Option<(Blob, String)>,
+    abundance: Option<(Blob, String)>,
+    labels: Option<(Blob, String)>,
+    model_json: Option<(Blob, String)>,
+    model_st: Option<(Blob, String)>,
+}
+
+thread_local! {
+    static FILES: RefCell<Files> = RefCell::new(Files::default());
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    static ON_MESSAGE: RefCell<Option<Closure<dyn FnMut(MessageEvent)>>> = const { RefCell::new(None) };
+    static ON_ERROR: RefCell<Option<Closure<dyn FnMut(web_sys::ErrorEvent)>>> = const { RefCell::new(None) };
+}
+
+/// Stores a file for `slot` (or clears it) and updates the shown names.
+pub fn set_file(ui: Ui, slot: Slot, file: Option<(Blob, String)>) {
+    FILES.with(|f| {
+        let mut f = f.borrow_mut();
+        match slot {
+            Slot::Fasta => f.fasta = file,
+            Slot::Abundance => f.abundance = file,
+            Slot::Labels => f.labels = file,
+            Slot::ModelJson => f.model_json = file,
+            Slot::ModelSafetensors => f.model_st = file,
+        }
+        let name =
+            |x: &Option<(Blob, String)>| x.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
+        let model = [name(&f.model_json), name(&f.model_st)]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" + ");
+        ui.names
+            .set([name(&f.fasta), name(&f.abundance), name(&f.labels), model]);
+    });
+}
+
+/// The backend the page asks for: `?backend=cpu` (CPU only), `?backend=webgpu`
+/// (WebGPU even on a software adapter) or `auto` (WebGPU on a hardware
+/// adapter, else the CPU); `cpu` as well when the browser has no WebGPU.
+pub fn backend_choice() -> &'static str {
+    let Some(w) = web_sys::window() else {
+        return "cpu";
+    };
+    let search = w.location().search().unwrap_or_default();
+    let gpu = js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
+        .unwrap_or(JsValue::UNDEFINED);
+    if search.contains("backend=cpu") || gpu.is_undefined() || gpu.is_null() {
+        "cpu"
+    } else if search.contains("backend=webgpu") {
+        "webgpu"
+    } else {
+        "auto"
+    }
+}
+
+/// Whether WebGPU may be tried at all.
+pub fn prefer_gpu() -> bool {
+    backend_choice() != "cpu"
+}
+
+fn worker(ui: Ui) -> Result<Worker, String> {
+    if let Some(w) = WORKER.with(|w| w.borrow().clone()) {
+        return Ok(w);
+    }
+    let opts = WorkerOptions::new();
+    opts.set_type(WorkerType::Module);
+    let w = Worker::new_with_options("./worker.js", &opts)
+        .map_err(|e| format!("cannot start the worker: {e:?}"))?;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        handle_message(ui, ev.data())
+    });
+    w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let on_error =
+        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            ui.status.set(Status::Error(format!(
+                "the worker failed: {}",
+                ev.message()
+            )));
+            drop_worker();
+        });
+    w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    ON_MESSAGE.with(|c| *c.borrow_mut() = Some(on_message));
+    ON_ERROR.with(|c| *c.borrow_mut() = Some(on_error));
+    WORKER.with(|x| *x.borrow_mut() = Some(w.clone()));
+    Ok(w)
+}
+
+fn drop_worker() {
+    if let Some(w) = WORKER.with(|w| w.borrow_mut().take()) {
+        w.terminate();
+    }
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn handle_message(ui: Ui, data: JsValue) {
+    match get(&data, "type").as_string().as_deref() {
+        Some("progress") => ui.progress.set(Progress {
+            stage: get(&data, "stage").as_string().unwrap_or_default(),
+            contigs: get(&data, "contigs").as_f64().unwrap_or(0.0),
+            bp: get(&data, "bp")
+                .as_f64()
+                .unwrap_or(ui.progress.get_untracked().bp),
+            secs: get(&data, "secs").as_f64().unwrap_or(0.0),
+            fraction: get(&data, "fraction").as_f64().unwrap_or(1.0),
+        }),
+        Some("done") => {
+            let out = get(&data, "result");
+            let json = get(&out, "json").as_string().unwrap_or_default();
+            match serde_json::from_str::<RunResult>(&json) {
+                Ok(mut r) => {
+                    r.taxometer_tsv = get(&out, "tsv").as_string().unwrap_or_default();
+                    r.cami = get(&out, "cami").as_string().unwrap_or_default();
+                    r.kraken_report = get(&out, "kraken").as_string().unwrap_or_default();
+                    ui.result.set(Some(Arc::new(r)));
+                    ui.status.set(Status::Done);
+                }
+                Err(e) => ui.status.set(Status::Error(format!(
+                    "unreadable result from the worker: {e}"
+                ))),
+            }
+        }
+        Some("error") => ui.status.set(Status::Error(
+            get(&data, "message")
+                .as_string()
+                .unwrap_or_else(|| "unknown error".into()),
+        )),
+        _ => {}
+    }
+}
+
+/// Starts a run with the chosen files; errors (missing inputs) go to the status.
+pub fn run(ui: Ui) {
+    if let Err(e) = try_run(ui) {
+        ui.status.set(Status::Error(e));
+    }
+}
+
+fn try_run(ui: Ui) -> Result<(), String> {
+    let job = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(&job, &JsValue::from_str(k), v);
+    };
+    FILES.with(|f| -> Result<(), String> {
+        let f = f.borrow();
+        let (fasta, name) = f
+            .fasta
+            .as_ref()
+            .ok_or("choose a FASTA file first (or try the demo)")?;
+        set("fasta", fasta);
+        set("fastaName", &JsValue::from_str(name));
+        let (mj, _) = f
+            .model_json
+            .as_ref()
+            .ok_or("choose the model files: model.json and model.safetensors together")?;
+        let (ms, _) = f
+            .model_st
+            .as_ref()
+            .ok_or("choose the model files: model.json and model.safetensors together")?;
+        set("modelJson", mj);
+        set("modelSafetensors", ms);
+        if let Some((b, n)) = &f.abundance {
+            set("abundance", b);
+            set("abundanceName", &JsValue::from_str(n));
+        }
+        if let Some((b, n)) = &f.labels {
+            set("labels", b);
+            set("labelsName", &JsValue::from_str(n));
+        }
+        Ok(())
+    })?;
+    set("backend", &JsValue::from_str(backend_choice()));
+    let w = worker(ui)?;
+    ui.result.set(None);
+    ui.progress.set(Progress::default());
+    ui.status.set(Status::Running);
+    w.post_message(&job)
+        .map_err(|e| format!("cannot send the job to the worker: {e:?}"))
+}
+
+/// Stops the running job (terminates the worker).
+pub fn cancel(ui: Ui) {
+    drop_worker();
+    ui.status.set(Status::Cancelled);
+}
+
+async fn fetch_blob(url: &str) -> Result<Blob, String> {
+    let w = web_sys::window().ok_or("no window")?;
+    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("{url}: cannot fetch"))?;
+    let resp: web_sys::Response = resp
+        .dyn_into()
+        .map_err(|_| format!("{url}: not a response"))?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    let b =
+        wasm_bindgen_futures::JsFuture::from(resp.blob().map_err(|_| format!("{url}: no body"))?)
+            .await
+            .map_err(|_| format!("{url}: cannot read"))?;
+    b.dyn_into().map_err(|_| format!("{url}: not a blob"))
+}
+
+/// Files of the bundled demo (see scripts/make_demo.sh), fetched from the
+/// same origin (cached by the service worker).
+const DEMO: [(Slot, &str); 5] = [
+    (Slot::Fasta, "demo/contigs.fna.gz"),
+    (Slot::Abundance, "demo/abundance.tsv"),
+    (Slot::Labels, "demo/labels.tsv"),
+    (Slot::ModelJson, "demo/model.json"),
+    (Slot::ModelSafetensors, "demo/model.safetensors"),
+];
+
+/// Loads the demo files and runs them.
+pub async fn load_demo(ui: Ui) {
+    ui.status.set(Status::Loading("the demo".into()));
+    for (slot, url) in DEMO {
+        match fetch_blob(url).await {
+            Ok(b) => set_file(
+                ui,
+                slot,
+                Some((b, url.trim_start_matches("demo/").to_string())),
+            ),
+            Err(e) => {
+                ui.status.set(Status::Error(format!(
+                    "the demo is missing from this build ({e}); run scripts/make_demo.sh"
+                )));
+                return;
+            }
+        }
+    }
+    ui.demo.set(true);
+    run(ui);
+}

@@ -1,0 +1,78 @@
+//! Per-rank bars: confirmed / deepened / changed / unclassified.
+
+use super::charts::ChartFrame;
+use crate::results::{rank_counts, RunResult, RANKS};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+const W: f64 = 520.0;
+const H: f64 = 260.0;
+const KINDS: [(&str, &str); 4] = [
+    ("confirmed", "#5b8bb8"),
+    ("deepened", "#6bb38a"),
+    ("changed", "#e08a5a"),
+    ("unclassified", "#c9c9c9"),
+];
+
+/// The per-rank bars.
+#[component]
+pub fn RankBars(
+    /// The run to draw.
+    result: Arc<RunResult>,
+) -> impl IntoView {
+    let counts = rank_counts(&result.rows);
+    let left = 70.0;
+    let bar_h = 22.0;
+    let rows = counts
+        .iter()
+        .enumerate()
+        .map(|(r, c)| {
+            let vals = [c.confirmed, c.deepened, c.changed, c.unclassified];
+            let total = vals.iter().sum::<u64>().max(1) as f64;
+            let y = 10.0 + r as f64 * (bar_h + 6.0);
+            let mut x = left;
+            let segs = vals
+                .iter()
+                .zip(KINDS)
+                .map(|(&v, (kind, fill))| {
+                    let w = (W - left - 10.0) * v as f64 / total;
+                    let x0 = x;
+                    x += w;
+                    let title = format!(
+                        "{}: {v} contigs {kind} ({:.1}%)",
+                        RANKS[r],
+                        100.0 * v as f64 / total
+                    );
+                    view! {
+                        <rect x=x0 y=y width=w height=bar_h fill=fill>
+                            <title>{title}</title>
+                        </rect>
+                    }
+                })
+                .collect_view();
+            view! {
+                <text x=left - 6.0 y=y + 15.0 font-size="11" text-anchor="end">{RANKS[r]}</text>
+                {segs}
+            }
+        })
+        .collect_view();
+    let legend = KINDS
+        .iter()
+        .enumerate()
+        .map(|(i, (k, fill))| {
+            let x = left + i as f64 * 110.0;
+            view! {
+                <rect x=x y=H - 22.0 width="12" height="12" fill=*fill />
+                <text x=x + 16.0 y=H - 12.0 font-size="11">{*k}</text>
+            }
+        })
+        .collect_view();
+    view! {
+        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, annotated contigs whose label the student confirmed, deepened, changed, or left unclassified.">
+            <svg id="rankbars" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+                {rows}
+                {legend}
+            </svg>
+        </ChartFrame>
+    }
+}

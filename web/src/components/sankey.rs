@@ -1,0 +1,119 @@
+//! Sankey of noisy label → refined label at one rank (as the paper's Fig. 5).
+
+use super::charts::{color, ChartFrame};
+use crate::results::{sankey_flows, RunResult};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+const W: f64 = 520.0;
+const H: f64 = 420.0;
+const NODE_W: f64 = 12.0;
+const GAP: f64 = 6.0;
+const LABEL_W: f64 = 120.0;
+
+/// Vertical extents (y0, height) of stacked nodes with the given totals.
+fn stack(totals: &[u64], scale: f64) -> Vec<(f64, f64)> {
+    let mut y = 10.0;
+    totals
+        .iter()
+        .map(|&t| {
+            let h = (t as f64 * scale).max(1.0);
+            let r = (y, h);
+            y += h + GAP;
+            r
+        })
+        .collect()
+}
+
+/// The Sankey view.
+#[component]
+pub fn Sankey(
+    /// The run to draw.
+    result: Arc<RunResult>,
+    /// Rank index (0 = domain … 6 = species).
+    rank: RwSignal<usize>,
+) -> impl IntoView {
+    let result2 = result.clone();
+    let body = move || {
+        let (left, right, flows) = sankey_flows(&result2.rows, rank.get(), 12);
+        let mut lt = vec![0u64; left.len()];
+        let mut rt = vec![0u64; right.len()];
+        for &(a, b, n) in &flows {
+            lt[a] += n;
+            rt[b] += n;
+        }
+        let total: u64 = lt.iter().sum();
+        let gaps = GAP * (left.len().max(right.len()) as f64);
+        let scale = if total == 0 {
+            0.0
+        } else {
+            (H - 20.0 - gaps) / total as f64
+        };
+        let ls = stack(&lt, scale);
+        let rs = stack(&rt, scale);
+        let (x0, x1) = (LABEL_W, W - LABEL_W);
+        let mut lo: Vec<f64> = ls.iter().map(|s| s.0).collect();
+        let mut ro: Vec<f64> = rs.iter().map(|s| s.0).collect();
+        let bands = flows
+            .iter()
+            .map(|&(a, b, n)| {
+                let h = n as f64 * scale;
+                let (ya, yb) = (lo[a], ro[b]);
+                lo[a] += h;
+                ro[b] += h;
+                let (xa, xb) = (x0 + NODE_W, x1);
+                let xm = (xa + xb) / 2.0;
+                let d = format!(
+                    "M{xa:.1},{ya:.1}C{xm:.1},{ya:.1} {xm:.1},{yb:.1} {xb:.1},{yb:.1}L{xb:.1},{:.1}C{xm:.1},{:.1} {xm:.1},{:.1} {xa:.1},{:.1}Z",
+                    yb + h,
+                    yb + h,
+                    ya + h,
+                    ya + h
+                );
+                let same = left[a] == right[b];
+                let fill = if same { "#9bb8d3" } else { "#e8a27c" };
+                let title = format!("{} → {}: {n} contigs", left[a], right[b]);
+                view! {
+                    <path d=d fill=fill fill-opacity="0.55" stroke="none">
+                        <title>{title}</title>
+                    </path>
+                }
+            })
+            .collect_view();
+        let nodes = |names: &[String],
+                     st: &[(f64, f64)],
+                     totals: &[u64],
+                     x: f64,
+                     left_side: bool| {
+            names
+                .iter()
+                .zip(st)
+                .zip(totals)
+                .map(|((n, &(y, h)), t)| {
+                    let (tx, anchor) = if left_side { (x - 4.0, "end") } else { (x + NODE_W + 4.0, "start") };
+                    let label: String = if n.chars().count() > 18 { n.chars().take(17).chain(['…']).collect() } else { n.clone() };
+                    view! {
+                        <rect x=x y=y width=NODE_W height=h fill=color(n)>
+                            <title>{format!("{n}: {t} contigs")}</title>
+                        </rect>
+                        <text x=tx y=y + h / 2.0 + 4.0 text-anchor=anchor font-size="10">{label}</text>
+                    }
+                })
+                .collect_view()
+        };
+        view! {
+            {bands}
+            {nodes(&left, &ls, &lt, x0, true)}
+            {nodes(&right, &rs, &rt, x1, false)}
+            <text x=x0 y=H - 2.0 font-size="11" font-weight="bold">"noisy label"</text>
+            <text x=x1 y=H - 2.0 font-size="11" font-weight="bold" text-anchor="end">"refined label"</text>
+        }
+    };
+    view! {
+        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Flows of contigs from their input label to the student's label at the chosen rank; orange bands changed.">
+            <svg id="sankey" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+                {body}
+            </svg>
+        </ChartFrame>
+    }
+}

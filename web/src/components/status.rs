@@ -1,0 +1,97 @@
+//! Status line, backend, progress bar.
+
+use crate::client::{Status, Ui};
+use leptos::prelude::*;
+
+fn human_bp(bp: f64) -> String {
+    if bp >= 1e6 {
+        format!("{:.1} Mbp", bp / 1e6)
+    } else if bp >= 1e3 {
+        format!("{:.1} kbp", bp / 1e3)
+    } else {
+        format!("{bp:.0} bp")
+    }
+}
+
+/// Status (`data-testid="status"`), backend (`data-testid="backend"`) and progress.
+#[component]
+pub fn StatusBar(
+    /// The shared signals.
+    ui: Ui,
+) -> impl IntoView {
+    let backend = move || match ui.result.get() {
+        Some(r) => r.backend.clone(),
+        None if crate::client::prefer_gpu() => "webgpu".to_string(),
+        None => "cpu".to_string(),
+        // before a run: what will be tried
+    };
+    let note = move || match ui.result.get() {
+        Some(r) if r.backend == "cpu" => Some(if r.backend_note.is_empty() {
+            "The student ran on the CPU (WebGPU was not requested or is not available).".to_string()
+        } else {
+            r.backend_note.clone()
+        }),
+        _ => None,
+    };
+    let progress = move || {
+        let p = ui.progress.get();
+        let rate = if p.secs > 0.0 {
+            p.contigs / p.secs
+        } else {
+            0.0
+        };
+        format!(
+            "{}: {:.0} contigs, {}, {:.0} contigs/s, {:.1} s",
+            p.stage,
+            p.contigs,
+            human_bp(p.bp),
+            rate,
+            p.secs
+        )
+    };
+    view! {
+        <section class="status-bar">
+            <div>
+                "Status: "
+                <strong data-testid="status" class:error=move || matches!(ui.status.get(), Status::Error(_))>
+                    {move || ui.status.get().to_string()}
+                </strong>
+            </div>
+            <div>"Backend: " <strong data-testid="backend">{backend}</strong></div>
+            <Show when=move || matches!(ui.status.get(), Status::Running)>
+                <div class="progress">
+                    <div class="bar">
+                        <div
+                            class="fill"
+                            class:busy=move || ui.progress.get().stage != "parsing"
+                            style=move || format!("width:{:.1}%", 100.0 * ui.progress.get().fraction.clamp(0.0, 1.0))
+                        ></div>
+                    </div>
+                    <span>{progress}</span>
+                </div>
+            </Show>
+            {move || note().map(|n| view! { <div class="note">{n}</div> })}
+            {move || {
+                ui.result
+                    .get()
+                    .map(|r| {
+                        view! {
+                            <div class="summary">
+                                <span data-testid="run-summary">
+                                    {format!(
+                                        "{} contigs, {} — parsing + features {:.2} s, inference {:.2} s, worker memory {:.0} MB",
+                                        r.rows.len(),
+                                        human_bp(r.total_bp as f64),
+                                        r.secs_features,
+                                        r.secs_inference,
+                                        r.wasm_memory_bytes / 1e6,
+                                    )}
+                                </span>
+                                {r.warnings.iter().map(|w| view! { <div class="warning">{w.clone()}</div> }).collect_view()}
+                            </div>
+                        }
+                    })
+            }}
+        </section>
+    }
+}

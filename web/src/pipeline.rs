@@ -1,0 +1,377 @@
+//! The annotation pipeline over plain readers, as `taxdistill annotate` runs
+//! it: contigs → features (103 TNF + S abundances + 1 log-abundance, f32) →
+//! student on contigs of at least the model's minimum length → lineages; plus
+//! the noisy labels aligned to the contigs, for the comparison views.
+//!
+//! Runtime-free (no `web_sys`), so it is tested natively; the worker feeds it
+//! `BlobReader`s and runs the student between [`prepare`] and [`finish`].
+
+use crate::results::{Row, RunResult};
+use std::io::BufRead;
+use taxdistill_core::fasta::{Contig, ContigReader};
+use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
+use taxdistill_core::model::{ModelMeta, Prediction};
+use taxdistill_core::taxonomy::Lineage;
+
+/// An error shown to the user as one line (file, record, reason).
+pub type Error = String;
+
+/// Contigs parsed, features built, labels aligned; ready for the student.
+pub struct Prepared {
+    pub features: FeatureMatrix,
+    /// Rows (into `features`) the student annotates (length ≥ minimum length).
+    pub annotated: Vec<usize>,
+    /// Noisy label per contig (unclassified when not labelled).
+    pub noisy: Vec<Lineage>,
+    pub has_labels: bool,
+    pub warnings: Vec<String>,
+}
+
+/// Contigs per [`FeatureBuilder::push_batch`]: sequences are dropped after
+/// each batch, so memory holds TNF rows, not the FASTA.
+const BATCH: usize = 512;
+
+/// Streams contigs into a [`FeatureBuilder`], calling `progress(contigs, bp)`
+/// after each batch.
+///
+/// # Errors
+/// The core's FASTA errors (source, record, reason).
+pub fn parse_contigs<R: std::io::Read + Send>(
+    reader: R,
+    source_name: &str,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<FeatureBuilder, Error> {
+    let mut builder = FeatureBuilder::new();
+    let mut batch: Vec<Contig> = Vec::with_capacity(BATCH);
+    let mut bp = 0u64;
+    for c in ContigReader::new(reader, source_name).map_err(|e| e.to_string())? {
+        let c = c.map_err(|e| e.to_string())?;
+        bp += c.seq.len() as u64;
+        batch.push(c);
+        if batch.len() == BATCH {
+            builder.push_batch(&batch);
+            batch.clear();
+            progress(builder.len() as u64, bp);
+        }
+    }
+    builder.push_batch(&batch);
+    progress(builder.len() as u64, bp);
+    Ok(builder)
+}
+
+/// Builds features and aligns labels.
+///
+/// # Errors
+/// Bad abundance or label files, or inputs that do not fit the model
+/// (sample count, feature columns).
+pub fn prepare<A: BufRead, L: BufRead>(
+    builder: FeatureBuilder,
+    abundance: Option<(A, &str)>,
+    labels: Option<(L, &str)>,
+    meta: &ModelMeta,
+) -> Result<Prepared, Error> {
+    let mut warnings = Vec::new();
+    let abundance = match abundance {
+        Some((r, name)) if meta.use_abundance => Some(taxdistill_core::abundance::read_abundance(r, name).map_err(|e| e.to_string())?),
+        Some((_, name)) => {
+            warnings.push(format!("{name}: ignored, the model was trained without abundances"));
+            None
+        }
+        None if meta.use_abundance => {
+            return Err(format!(
+                "the model expects abundances for {} sample(s): add the abundance file it was trained with",
+                meta.n_samples
+            ))
+        }
+        None => None,
+    };
+    let features = builder
+        .finish(abundance.as_ref(), &feature_options(meta))
+        .map_err(|e| e.to_string())?;
+    // the same checks as `taxdistill annotate`
+    if features.n_samples != meta.n_samples || features.n_cols() != meta.n_features() {
+        return Err(format!(
+            "the model was trained with {} abundance sample(s) ({} feature columns) but the input has {} ({} columns)",
+            meta.n_samples,
+            meta.n_features(),
+            features.n_samples,
+            features.n_cols()
+        ));
+    }
+    let annotated: Vec<usize> = (0..features.n_rows())
+        .filter(|&i| features.lengths[i] >= meta.min_length)
+        .collect();
+    let (noisy, has_labels) = match labels {
+        Some((r, name)) => {
+            let l = taxdistill_core::labels::read_labels(r, name, None, None)
+                .map_err(|e| e.to_string())?;
+            let (lineages, absent) = l.aligned_to(&features.ids);
+            if absent > 0 {
+                warnings.push(format!(
+                    "{name}: {absent} labelled contig(s) are not in the FASTA"
+                ));
+            }
+            warnings.extend(l.warnings.iter().cloned());
+            (lineages, true)
+        }
+        None => (vec![Lineage::unclassified(); features.n_rows()], false),
+    };
+    Ok(Prepared {
+        features,
+        annotated,
+        noisy,
+        has_labels,
+        warnings,
+    })
+}
+
+/// Feature normalisation as `taxdistill annotate` does it.
+fn feature_options(meta: &ModelMeta) -> FeatureOptions {
+    FeatureOptions {
+        min_length: meta.min_length,
+    }
+}
+
+/// Row-major raw features of the contigs the student annotates.
+pub fn selected_features(p: &Prepared) -> Vec<f32> {
+    let mut out = Vec::with_capacity(p.annotated.len() * p.features.n_cols());
+    for &i in &p.annotated {
+        out.extend_from_slice(p.features.row(i));
+    }
+    out
+}
+
+/// Timings and backend of a run.
+pub struct RunInfo {
+    pub backend: String,
+    pub backend_note: String,
+    pub secs_features: f64,
+    pub secs_inference: f64,
+}
+
+/// Assembles the result and writes the exports with the core writers.
+///
+/// # Errors
+/// A prediction count that differs from the number of annotated contigs, or
+/// a writer error.
+pub fn finish(
+    p: Prepared,
+    preds: Vec<Prediction>,
+    sample_id: &str,
+    info: RunInfo,
+) -> Result<RunResult, Error> {
+    if preds.len() != p.annotated.len() {
+        return Err(format!(
+            "{} predictions for {} annotated contigs",
+            preds.len(),
+            p.annotated.len()
+        ));
+    }
+    let n = p.features.n_rows();
+    let mut per_row: Vec<Option<Prediction>> = vec![None; n];
+    for (&i, pred) in p.annotated.iter().zip(preds) {
+        per_row[i] = Some(pred);
+    }
+    let ids = p.features.ids;
+    let lengths = p.features.lengths;
+    let labelled: Vec<(String, Option<Prediction>)> =
+        ids.iter().cloned().zip(per_row.iter().cloned()).collect();
+    let with_len: Vec<(String, u64, Option<Prediction>)> = ids
+        .iter()
+        .cloned()
+        .zip(lengths.iter().map(|&l| l as u64))
+        .zip(per_row.iter().cloned())
+        .map(|((a, b), c)| (a, b, c))
+        .collect();
+    let mut tsv = Vec::new();
+    taxdistill_core::writers::write_taxometer(&mut tsv, &labelled).map_err(|e| e.to_string())?;
+    let mut cami = Vec::new();
+    taxdistill_core::writers::write_cami(&mut cami, sample_id, &labelled, None)
+        .map_err(|e| e.to_string())?;
+    let mut kraken = Vec::new();
+    taxdistill_core::writers::write_kraken_report(&mut kraken, &with_len, false, None)
+        .map_err(|e| e.to_string())?;
+    let total_bp = lengths.iter().map(|&l| l as u64).sum();
+    let rows = ids
+        .into_iter()
+        .zip(lengths)
+        .zip(per_row)
+        .zip(p.noisy)
+        .map(|(((id, len), pred), noisy)| {
+            let (pred, scores) = match pred {
+                Some(pr) => (Some(pr.lineage.0), pr.scores),
+                None => (None, Vec::new()),
+            };
+            Row {
+                id,
+                len: len as u64,
+                noisy: noisy.0,
+                pred,
+                scores,
+            }
+        })
+        .collect();
+    let utf8 =
+        |b: Vec<u8>, what: &str| String::from_utf8(b).map_err(|_| format!("{what}: not UTF-8"));
+    Ok(RunResult {
+        backend: info.backend,
+        backend_note: info.backend_note,
+        rows,
+        total_bp,
+        has_labels: p.has_labels,
+        secs_features: info.secs_features,
+        secs_inference: info.secs_inference,
+        taxometer_tsv: utf8(tsv, "Taxometer TSV")?,
+        cami: utf8(cami, "CAMI")?,
+        kraken_report: utf8(kraken, "Kraken report")?,
+        warnings: p.warnings,
+        wasm_memory_bytes: 0.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use taxdistill_core::model::{write_safetensors, Student, FORMAT_VERSION};
+    use taxdistill_core::taxonomy::LabelTree;
+
+    /// A deterministic pseudo-random sequence (xorshift), no RNG crate needed.
+    fn seq(len: usize, seed: u64) -> String {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b"ACGT"[(x % 4) as usize] as char
+            })
+            .collect()
+    }
+
+    fn fasta() -> String {
+        let lens = [500, 2500, 3000, 1999, 2000, 8000, 4100, 900];
+        lens.iter()
+            .enumerate()
+            .map(|(i, &l)| format!(">c{i} desc\n{}\n", seq(l, i as u64 + 1)))
+            .collect()
+    }
+
+    fn model(n_features: usize) -> (Vec<u8>, Vec<u8>) {
+        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E", "F"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
+        let tree = LabelTree::from_lineages(ls.iter());
+        let mut names: Vec<String> = (0..103).map(|i| format!("tnf{i}")).collect();
+        names.truncate(n_features);
+        let meta = ModelMeta {
+            format_version: FORMAT_VERSION,
+            n_samples: 0,
+            use_abundance: false,
+            feature_names: names,
+            feature_mean: vec![0.0; n_features],
+            feature_std: vec![1.0; n_features],
+            hidden: vec![5],
+            leaky_slope: 0.01,
+            tree,
+            min_length: 2000,
+            thresholds: [0.3; 7],
+            provenance: serde_json::Value::Null,
+        };
+        let w = |n: usize, k: u64| {
+            (0..n)
+                .map(|i| (((i as u64 * 2654435761 + k) % 1000) as f32 / 500.0) - 1.0)
+                .collect::<Vec<f32>>()
+        };
+        let st = write_safetensors(&[
+            (
+                "layers.0.weight".into(),
+                vec![5, n_features],
+                w(5 * n_features, 1),
+            ),
+            ("layers.0.bias".into(), vec![5], w(5, 2)),
+            ("output.weight".into(), vec![4, 5], w(20, 3)),
+            ("output.bias".into(), vec![4], w(4, 4)),
+        ])
+        .unwrap();
+        (st, meta.to_json().unwrap())
+    }
+
+    #[test]
+    fn streamed_pipeline_writes_what_the_cli_path_writes() {
+        let (st, json) = model(103);
+        let student = Student::from_bytes(&st, &json).unwrap();
+        let meta = student.meta.clone();
+        let text = fasta();
+        let labels = "contigs\tpredictions\nc1\tA;B;C\nc5\tF\nghost\tA\n";
+
+        let builder = parse_contigs(text.as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let p = prepare::<&[u8], &[u8]>(
+            builder,
+            None,
+            Some((labels.as_bytes(), "labels.tsv")),
+            &meta,
+        )
+        .unwrap();
+        assert_eq!(p.annotated, vec![1, 2, 4, 5, 6]);
+        assert_eq!(p.noisy[1].0, vec!["A", "B", "C"]);
+        assert_eq!(
+            p.warnings,
+            vec!["labels.tsv: 1 labelled contig(s) are not in the FASTA".to_string()]
+        );
+        let preds = student.predict(&selected_features(&p)).unwrap();
+        let info = RunInfo {
+            backend: "cpu".into(),
+            backend_note: String::new(),
+            secs_features: 0.0,
+            secs_inference: 0.0,
+        };
+        let r = finish(p, preds, "t.fna", info).unwrap();
+
+        // the CLI's path: every contig in memory, then build_features_with
+        let contigs = taxdistill_core::fasta::read_contigs(text.as_bytes(), "t.fna").unwrap();
+        let m = taxdistill_core::features::build_features_with(
+            &contigs,
+            None,
+            &FeatureOptions { min_length: 2000 },
+        )
+        .unwrap();
+        let rows: Vec<(String, Option<Prediction>)> = (0..m.n_rows())
+            .map(|i| {
+                let pred =
+                    (m.lengths[i] >= 2000).then(|| student.predict(m.row(i)).unwrap().remove(0));
+                (m.ids[i].clone(), pred)
+            })
+            .collect();
+        let mut want = Vec::new();
+        taxdistill_core::writers::write_taxometer(&mut want, &rows).unwrap();
+        assert_eq!(r.taxometer_tsv, String::from_utf8(want).unwrap());
+        assert_eq!(r.rows.len(), 8);
+        assert!(r.rows[0].pred.is_none() && r.rows[1].pred.is_some());
+        assert_eq!(
+            r.total_bp,
+            500 + 2500 + 3000 + 1999 + 2000 + 8000 + 4100 + 900
+        );
+    }
+
+    #[test]
+    fn a_model_with_abundances_needs_the_abundance_file() {
+        let (st, json) = model(103);
+        let mut meta = Student::from_bytes(&st, &json).unwrap().meta;
+        meta.use_abundance = true;
+        meta.n_samples = 2;
+        let builder = parse_contigs(fasta().as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let err = prepare::<&[u8], &[u8]>(builder, None, None, &meta)
+            .err()
+            .unwrap();
+        assert!(err.contains("abundance"), "{err}");
+    }
+
+    #[test]
+    fn fastq_is_an_error_naming_the_file() {
+        let err = parse_contigs(&b"@r1\nACGT\n+\nIIII\n"[..], "reads.fna", |_, _| {})
+            .err()
+            .unwrap();
+        assert!(err.starts_with("reads.fna"), "{err}");
+    }
+}
