@@ -16,8 +16,13 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// A progress bar over `len` items (hidden with `--quiet` or when stderr is not a terminal).
@@ -27,9 +32,11 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     }
     let pb = ProgressBar::new(len);
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg:>12} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg:>12} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     pb.set_message(what.to_string());
     pb
@@ -41,7 +48,10 @@ pub fn spinner(what: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} {human_pos} ({per_sec})").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {human_pos} ({per_sec})")
+            .expect("valid template"),
+    );
     pb.set_message(what.to_string());
     pb.enable_steady_tick(std::time::Duration::from_millis(200));
     pb
@@ -49,9 +59,12 @@ pub fn spinner(what: &str) -> ProgressBar {
 
 /// Opens a file for reading, transparently decompressing gzip (by magic bytes).
 pub fn open_text(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let f =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut r = BufReader::with_capacity(1 << 20, f);
-    let magic = r.fill_buf().with_context(|| format!("{}: cannot read", path.display()))?;
+    let magic = r
+        .fill_buf()
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     if magic.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(BufReader::new(flate2_reader(r))))
     } else {
@@ -78,15 +91,29 @@ where
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
-    let tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    let tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file());
         f(&mut w)?;
-        w.flush().with_context(|| format!("{}: write failed", path.display()))?;
+        w.flush()
+            .with_context(|| format!("{}: write failed", path.display()))?;
     }
     tmp.as_file().sync_all().ok();
-    tmp.persist(path).with_context(|| format!("{}: cannot rename the temporary file into place", path.display()))?;
+    // NamedTempFile is created 0600; outputs are ordinary files (0644 before umask)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+    }
+    tmp.persist(path).with_context(|| {
+        format!(
+            "{}: cannot rename the temporary file into place",
+            path.display()
+        )
+    })?;
     Ok(())
 }
 
@@ -100,16 +127,30 @@ where
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).with_context(|| format!("{}: cannot create directory", parent.display()))?;
-    let tmp = tempfile::Builder::new().prefix(".taxdistill-tmp").tempdir_in(&parent)?;
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("{}: cannot create directory", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".taxdistill-tmp")
+        .tempdir_in(&parent)?;
     f(tmp.path())?;
     if dir.exists() {
         let old = parent.join(format!(".taxdistill-old-{}", std::process::id()));
-        std::fs::rename(dir, &old).with_context(|| format!("{}: cannot move the old directory aside", dir.display()))?;
-        std::fs::rename(tmp.keep(), dir).with_context(|| format!("{}: cannot move the new directory into place", dir.display()))?;
+        std::fs::rename(dir, &old)
+            .with_context(|| format!("{}: cannot move the old directory aside", dir.display()))?;
+        std::fs::rename(tmp.keep(), dir).with_context(|| {
+            format!(
+                "{}: cannot move the new directory into place",
+                dir.display()
+            )
+        })?;
         std::fs::remove_dir_all(&old).ok();
     } else {
-        std::fs::rename(tmp.keep(), dir).with_context(|| format!("{}: cannot move the new directory into place", dir.display()))?;
+        std::fs::rename(tmp.keep(), dir).with_context(|| {
+            format!(
+                "{}: cannot move the new directory into place",
+                dir.display()
+            )
+        })?;
     }
     Ok(())
 }

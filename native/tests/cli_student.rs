@@ -26,7 +26,19 @@ fn community(dir: &Path) -> PathBuf {
     let d = dir.join("sim");
     ok(
         bin()
-            .args(["-q", "simulate", "--genomes", "12", "--contigs", "400", "--samples", "2", "--seed", "3", "--out"])
+            .args([
+                "-q",
+                "simulate",
+                "--genomes",
+                "12",
+                "--contigs",
+                "400",
+                "--samples",
+                "2",
+                "--seed",
+                "3",
+                "--out",
+            ])
             .arg(&d)
             .output()
             .unwrap(),
@@ -51,7 +63,15 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
     let out = tmp.path().join("out");
     let stderr = ok(
         bin()
-            .args(["-q", "run", "--teacher", "none", "--epochs", "4", "--contigs"])
+            .args([
+                "-q",
+                "run",
+                "--teacher",
+                "none",
+                "--epochs",
+                "4",
+                "--contigs",
+            ])
             .arg(sim.join("contigs.fna.gz"))
             .arg("--abundance")
             .arg(sim.join("abundance.tsv"))
@@ -64,7 +84,14 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
         "run",
     );
     assert!(stderr.contains("confirmed"), "{stderr}");
-    for f in ["predictions.tsv", "predictions.cami", "report.kraken.txt", "summary.tsv", "model/model.json", "model/model.safetensors"] {
+    for f in [
+        "predictions.tsv",
+        "predictions.cami",
+        "report.kraken.txt",
+        "summary.tsv",
+        "model/model.json",
+        "model/model.safetensors",
+    ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
     let pred = rows(&out.join("predictions.tsv"));
@@ -89,7 +116,15 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
     assert_eq!(rows(&again), pred);
     // without abundances the model refuses clearly
     let e = fail(
-        bin().args(["-q", "annotate", "--model"]).arg(out.join("model")).arg("--contigs").arg(sim.join("contigs.fna.gz")).arg("--out").arg(&again).output().unwrap(),
+        bin()
+            .args(["-q", "annotate", "--model"])
+            .arg(out.join("model"))
+            .arg("--contigs")
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--out")
+            .arg(&again)
+            .output()
+            .unwrap(),
         "annotate without abundance",
     );
     assert!(e.contains("abundance"), "{e}");
@@ -119,13 +154,27 @@ fn distill_without_abundance_and_bad_labels() {
     let model = tmp.path().join("tnf");
     // labels naming contigs absent from the FASTA: a warning with the count
     let labels = std::fs::read_to_string(sim.join("labels.tsv")).unwrap();
-    let first = labels.lines().nth(1).unwrap().split('\t').nth(1).unwrap().to_string();
+    let first = labels
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split('\t')
+        .nth(1)
+        .unwrap()
+        .to_string();
     let extra = format!("{labels}ghost_1\t{first}\nghost_2\t{first}\n");
     let lpath = tmp.path().join("labels_extra.tsv");
     std::fs::write(&lpath, extra).unwrap();
     let stderr = ok(
         bin()
-            .args(["-q", "distill", "--no-abundance", "--epochs", "2", "--contigs"])
+            .args([
+                "-q",
+                "distill",
+                "--no-abundance",
+                "--epochs",
+                "2",
+                "--contigs",
+            ])
             .arg(sim.join("contigs.fna.gz"))
             .arg("--labels")
             .arg(&lpath)
@@ -135,8 +184,12 @@ fn distill_without_abundance_and_bad_labels() {
             .unwrap(),
         "distill --no-abundance",
     );
-    assert!(stderr.contains("2 labelled contig(s) are absent"), "{stderr}");
-    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("model.json")).unwrap()).unwrap();
+    assert!(
+        stderr.contains("2 labelled contig(s) are absent"),
+        "{stderr}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("model.json")).unwrap()).unwrap();
     assert_eq!(meta["n_samples"], 0);
     assert_eq!(meta["feature_names"].as_array().unwrap().len(), 103);
     // a single-leaf label set cannot train
@@ -144,9 +197,20 @@ fn distill_without_abundance_and_bad_labels() {
     let opath = tmp.path().join("one.tsv");
     std::fs::write(&opath, one).unwrap();
     let e = fail(
-        bin().args(["-q", "distill", "--contigs"]).arg(sim.join("contigs.fna.gz")).arg("--labels").arg(&opath).arg("--out").arg(tmp.path().join("m1")).output().unwrap(),
+        bin()
+            .args(["-q", "distill", "--contigs"])
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--labels")
+            .arg(&opath)
+            .arg("--out")
+            .arg(tmp.path().join("m1"))
+            .output()
+            .unwrap(),
         "single leaf",
     );
-    assert!(e.contains("at least two distinct taxa") || e.contains("nothing to train on"), "{e}");
+    assert!(
+        e.contains("at least two distinct taxa") || e.contains("nothing to train on"),
+        "{e}"
+    );
     assert!(!tmp.path().join("m1").exists());
 }

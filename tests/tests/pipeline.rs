@@ -73,8 +73,14 @@ fn student_corrects_noisy_species_labels_end_to_end() {
                 })
                 .collect();
             chains.push(chain);
-            profiles.push((0..n_samples).map(|_| rng.random_range(1.0f32..50.0)).collect::<Vec<_>>());
-            lineages.push(Lineage::parse(&format!("Bacteria;P1;C1;O1;F{};G{g};S{g}_{s}", g / 2)).unwrap());
+            profiles.push(
+                (0..n_samples)
+                    .map(|_| rng.random_range(1.0f32..50.0))
+                    .collect::<Vec<_>>(),
+            );
+            lineages.push(
+                Lineage::parse(&format!("Bacteria;P1;C1;O1;F{};G{g};S{g}_{s}", g / 2)).unwrap(),
+            );
         }
     }
     let n_genomes = lineages.len();
@@ -85,7 +91,10 @@ fn student_corrects_noisy_species_labels_end_to_end() {
         let g = i % n_genomes;
         let len = rng.random_range(2000..5000);
         let id = format!("c{i}");
-        contigs.push(Contig { id: id.clone(), seq: sample_seq(&chains[g], len, &mut rng) });
+        contigs.push(Contig {
+            id: id.clone(),
+            seq: sample_seq(&chains[g], len, &mut rng),
+        });
         truth.push((id, g));
         for &m in &profiles[g] {
             ab.push(m * rng.random_range(0.8f32..1.2));
@@ -113,9 +122,18 @@ fn student_corrects_noisy_species_labels_end_to_end() {
         })
         .collect();
     let tree = LabelTree::from_lineages(labels.iter());
-    let label_nodes: Vec<Option<usize>> = labels.iter().map(|l| (l.depth() > 0).then(|| tree.node_of(l))).collect();
+    let label_nodes: Vec<Option<usize>> = labels
+        .iter()
+        .map(|l| (l.depth() > 0).then(|| tree.node_of(l)))
+        .collect();
     let eligible = vec![true; contigs.len()];
-    let cfg = TrainConfig { hidden: vec![128, 128], max_epochs: 40, patience: 8, batch_size: 128, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        hidden: vec![128, 128],
+        max_epochs: 40,
+        patience: 8,
+        batch_size: 128,
+        ..TrainConfig::default()
+    };
     let input = TrainInput {
         tree: &tree,
         features: &features.data,
@@ -139,16 +157,43 @@ fn student_corrects_noisy_species_labels_end_to_end() {
         thresholds: trained.thresholds,
         provenance: serde_json::Value::Null,
     };
-    let student = Student::from_bytes(&trained.safetensors_bytes().unwrap(), &meta.to_json().unwrap()).unwrap();
+    let student = Student::from_bytes(
+        &trained.safetensors_bytes().unwrap(),
+        &meta.to_json().unwrap(),
+    )
+    .unwrap();
     let preds = student.predict(&features.data).unwrap();
-    let truth_l: Vec<(String, Lineage)> = truth.iter().map(|(id, g)| (id.clone(), lineages[*g].clone())).collect();
-    let pred_l: Vec<(String, Lineage)> = features.ids.iter().cloned().zip(preds.into_iter().map(|p| p.lineage)).collect();
-    let label_l: Vec<(String, Lineage)> = features.ids.iter().cloned().zip(labels.iter().cloned()).collect();
+    let truth_l: Vec<(String, Lineage)> = truth
+        .iter()
+        .map(|(id, g)| (id.clone(), lineages[*g].clone()))
+        .collect();
+    let pred_l: Vec<(String, Lineage)> = features
+        .ids
+        .iter()
+        .cloned()
+        .zip(preds.into_iter().map(|p| p.lineage))
+        .collect();
+    let label_l: Vec<(String, Lineage)> = features
+        .ids
+        .iter()
+        .cloned()
+        .zip(labels.iter().cloned())
+        .collect();
     let ours = evaluate(&truth_l, &pred_l, None);
     let raw = evaluate(&truth_l, &label_l, None);
     let sp = Rank::Species.index();
-    assert!(ours[sp].f1 > raw[sp].f1, "student species F1 {:.3} vs labels {:.3}", ours[sp].f1, raw[sp].f1);
+    assert!(
+        ours[sp].f1 > raw[sp].f1,
+        "student species F1 {:.3} vs labels {:.3}",
+        ours[sp].f1,
+        raw[sp].f1
+    );
     for r in Rank::ALL {
-        assert!(ours[r.index()].f1 + 0.02 >= raw[r.index()].f1, "{r}: {:.3} < {:.3}", ours[r.index()].f1, raw[r.index()].f1);
+        assert!(
+            ours[r.index()].f1 + 0.02 >= raw[r.index()].f1,
+            "{r}: {:.3} < {:.3}",
+            ours[r.index()].f1,
+            raw[r.index()].f1
+        );
     }
 }

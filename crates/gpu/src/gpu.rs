@@ -126,8 +126,9 @@ impl GpuStudent {
         max_batch_rows: usize,
     ) -> Result<GpuStudent> {
         let limits = device.limits();
-        let max_binding =
-            u64::from(limits.max_storage_buffer_binding_size).min(limits.max_buffer_size);
+        let max_binding = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
         let n_features = meta.n_features();
         let n_leaves = meta.tree.n_leaves();
         let n_nodes = meta.tree.nodes.len();

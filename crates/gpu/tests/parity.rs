@@ -7,7 +7,7 @@
 mod common;
 
 use common::{random_features, random_model};
-use taxdistill_core::model::Student;
+use taxdistill_core::model::{Prediction, Student};
 use taxdistill_gpu::{init_device_blocking, Backend, Engine, Error, GpuContext};
 
 fn gpu() -> Option<GpuContext> {
@@ -22,6 +22,18 @@ fn gpu() -> Option<GpuContext> {
                 other.err()
             );
             None
+        }
+    }
+}
+
+/// Same lineages; scores within `tol` (batching changes candle's summation order slightly).
+fn assert_same_predictions(got: &[Prediction], want: &[Prediction], tol: f32) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.lineage, w.lineage, "contig {i}: lineages differ");
+        assert_eq!(g.scores.len(), w.scores.len());
+        for (a, b) in g.scores.iter().zip(&w.scores) {
+            assert!((a - b).abs() < tol, "contig {i}: score {a} vs {b}");
         }
     }
 }
@@ -63,16 +75,9 @@ fn check_parity(
     let gpu_pred = engine.predict_blocking(&x).expect("GPU predictions");
     let cpu_pred = student.predict(&x).expect("CPU predictions");
     assert_eq!(gpu_pred.len(), n_rows);
-    let mut species = 0;
-    for (i, (g, c)) in gpu_pred.iter().zip(&cpu_pred).enumerate() {
-        assert_eq!(g.lineage, c.lineage, "contig {i}: lineages differ");
-        assert_eq!(g.scores.len(), c.scores.len());
-        for (a, b) in g.scores.iter().zip(&c.scores) {
-            assert!((a - b).abs() < 1e-4, "contig {i}: score {a} vs {b}");
-        }
-        species += usize::from(g.lineage.depth() == 7);
-    }
-    assert_eq!(engine.backend(), engine.backend(), "no fallback happened");
+    assert_same_predictions(&gpu_pred, &cpu_pred, 1e-4);
+    assert_ne!(engine.backend(), Backend::Cpu, "no fallback happened");
+    let species = gpu_pred.iter().filter(|p| p.lineage.depth() == 7).count();
     species as f64 / n_rows as f64
 }
 
@@ -152,7 +157,7 @@ fn lost_device_falls_back_to_the_cpu_with_the_same_answers() {
         .unwrap()
         .predict(&x)
         .unwrap();
-    assert_eq!(got, want);
+    assert_same_predictions(&got, &want, 1e-5);
 }
 
 #[test]
@@ -207,5 +212,5 @@ fn cpu_engine_says_cpu_and_matches_the_student() {
         .unwrap()
         .predict(&x)
         .unwrap();
-    assert_eq!(engine.predict_blocking(&x).unwrap(), want);
+    assert_same_predictions(&engine.predict_blocking(&x).unwrap(), &want, 1e-5);
 }

@@ -108,16 +108,23 @@ pub fn apply_temperature(probs: &[f32], n_leaves: usize, t: f32) -> Vec<f32> {
 pub fn fit_temperature(tree: &LabelTree, probs: &[f32], targets: &[Option<usize>]) -> f32 {
     let l = tree.n_leaves();
     // only the scored rows matter
-    let mut rows: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].is_some()).collect();
+    let mut rows: Vec<usize> = (0..targets.len())
+        .filter(|&i| targets[i].is_some())
+        .collect();
     if rows.is_empty() {
         return 1.0;
     }
     // one parameter: an evenly spaced sample of 5000 rows is plenty
     if rows.len() > 5000 {
         let step = rows.len() as f64 / 5000.0;
-        rows = (0..5000).map(|j| rows[(j as f64 * step) as usize]).collect();
+        rows = (0..5000)
+            .map(|j| rows[(j as f64 * step) as usize])
+            .collect();
     }
-    let sub: Vec<f32> = rows.iter().flat_map(|&i| probs[i * l..(i + 1) * l].iter().copied()).collect();
+    let sub: Vec<f32> = rows
+        .iter()
+        .flat_map(|&i| probs[i * l..(i + 1) * l].iter().copied())
+        .collect();
     let tg: Vec<Option<usize>> = rows.iter().map(|&i| targets[i]).collect();
     let f = |lt: f64| hier_nll(tree, &apply_temperature(&sub, l, lt.exp() as f32), &tg) as f64;
     let (mut a, mut b) = ((0.05f64).ln(), (20f64).ln());
@@ -150,7 +157,11 @@ pub fn fit_temperature(tree: &LabelTree, probs: &[f32], targets: &[Option<usize>
 }
 
 /// Held-out accuracy and ECE per rank, plus the rank-weighted mean ECE.
-pub fn rank_scores(tree: &LabelTree, probs: &[f32], targets: &[Option<usize>]) -> (Vec<RankScore>, f32) {
+pub fn rank_scores(
+    tree: &LabelTree,
+    probs: &[f32],
+    targets: &[Option<usize>],
+) -> (Vec<RankScore>, f32) {
     let l = tree.n_leaves();
     const BINS: usize = 15;
     // node ancestors at each depth for targets
@@ -214,7 +225,11 @@ pub fn rank_scores(tree: &LabelTree, probs: &[f32], targets: &[Option<usize>]) -
             ece: ece as f32,
         });
     }
-    let ece = if n_sum == 0 { 0.0 } else { (ece_sum / n_sum as f64) as f32 };
+    let ece = if n_sum == 0 {
+        0.0
+    } else {
+        (ece_sum / n_sum as f64) as f32
+    };
     (out, ece)
 }
 
@@ -248,7 +263,10 @@ mod tests {
     use taxdistill_core::taxonomy::Lineage;
 
     fn tree() -> LabelTree {
-        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"].iter().map(|s| Lineage::parse(s).unwrap()).collect();
+        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
         LabelTree::from_lineages(ls.iter())
     }
 
@@ -262,7 +280,10 @@ mod tests {
 
     #[test]
     fn overconfident_predictions_get_a_temperature_above_one() {
-        let ls: Vec<Lineage> = ["A;B", "A;C", "A;E"].iter().map(|s| Lineage::parse(s).unwrap()).collect();
+        let ls: Vec<Lineage> = ["A;B", "A;C", "A;E"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
         let t = LabelTree::from_lineages(ls.iter());
         let c = t.find(&ls[0]).unwrap();
         let e = t.find(&ls[2]).unwrap();

@@ -31,8 +31,8 @@
 //! worse than the per-contig head on that half); the report scores the other
 //! half.
 
-pub use crate::calibrate::{RankScore, TeacherOutput, TeacherReport};
 use crate::calibrate::{apply_temperature, calibrate, hier_nll, rank_scores};
+pub use crate::calibrate::{RankScore, TeacherOutput, TeacherReport};
 use crate::heads::{crossfit_heads, fit_half, label_targets, HeadConfig};
 use crate::{Error, Result};
 use candle_core::{Device, Tensor};
@@ -101,10 +101,18 @@ fn build_blocks(features: &FeatureMatrix, extra: Option<(&[f32], usize)>) -> Res
     let c = features.n_cols();
     let s = features.n_samples;
     if c < N_TNF || features.data.len() != n * c {
-        return Err(Error::Mismatch(format!("graph teacher: feature matrix has {c} columns, expected at least {N_TNF}")));
+        return Err(Error::Mismatch(format!(
+            "graph teacher: feature matrix has {c} columns, expected at least {N_TNF}"
+        )));
     }
-    let mut b = Blocks { names: Vec::new(), data: Vec::new(), widths: Vec::new() };
-    let tnf: Vec<f32> = (0..n).flat_map(|i| features.row(i)[..N_TNF].iter().copied()).collect();
+    let mut b = Blocks {
+        names: Vec::new(),
+        data: Vec::new(),
+        widths: Vec::new(),
+    };
+    let tnf: Vec<f32> = (0..n)
+        .flat_map(|i| features.row(i)[..N_TNF].iter().copied())
+        .collect();
     b.names.push("composition");
     b.data.push(scaled_block(&tnf, N_TNF));
     b.widths.push(N_TNF);
@@ -119,7 +127,11 @@ fn build_blocks(features: &FeatureMatrix, extra: Option<(&[f32], usize)>) -> Res
                     let prof = &row[N_TNF..N_TNF + s];
                     let tot: f32 = prof.iter().map(|v| v.max(0.0)).sum();
                     for v in prof {
-                        ab.push(if tot > 0.0 { v.max(0.0) / tot } else { 1.0 / s as f32 });
+                        ab.push(if tot > 0.0 {
+                            v.max(0.0) / tot
+                        } else {
+                            1.0 / s as f32
+                        });
                     }
                 }
                 if has_log {
@@ -133,7 +145,10 @@ fn build_blocks(features: &FeatureMatrix, extra: Option<(&[f32], usize)>) -> Res
     }
     if let Some((e, d)) = extra {
         if d == 0 || e.len() != n * d {
-            return Err(Error::Mismatch(format!("graph teacher: {} embedding values for {n} contigs × {d}", e.len())));
+            return Err(Error::Mismatch(format!(
+                "graph teacher: {} embedding values for {n} contigs × {d}",
+                e.len()
+            )));
         }
         b.names.push("extra");
         b.data.push(scaled_block(e, d));
@@ -165,8 +180,19 @@ fn simplex(n_blocks: usize, step: f32) -> Vec<Vec<f32>> {
 }
 
 /// Squared distances of `queries` to `cands` for one block: (queries.len(), cands.len()).
-fn block_dist(x: &[f32], d: usize, norms: &[f32], queries: &[usize], cands: &Tensor, cand_norms: &[f32], dev: &Device) -> Result<Vec<f32>> {
-    let q: Vec<f32> = queries.iter().flat_map(|&i| x[i * d..(i + 1) * d].iter().copied()).collect();
+fn block_dist(
+    x: &[f32],
+    d: usize,
+    norms: &[f32],
+    queries: &[usize],
+    cands: &Tensor,
+    cand_norms: &[f32],
+    dev: &Device,
+) -> Result<Vec<f32>> {
+    let q: Vec<f32> = queries
+        .iter()
+        .flat_map(|&i| x[i * d..(i + 1) * d].iter().copied())
+        .collect();
     let qt = Tensor::from_vec(q, (queries.len(), d), dev)?;
     let g = qt.matmul(&cands.t()?)?.flatten_all()?.to_vec1::<f32>()?;
     let m = cand_norms.len();
@@ -182,8 +208,12 @@ fn block_dist(x: &[f32], d: usize, norms: &[f32], queries: &[usize], cands: &Ten
 
 /// The k nearest candidates of one query row (distance ascending), self excluded.
 fn top_k(dist: &[f32], cand_rows: &[usize], self_row: usize, k: usize) -> Vec<(u32, f32)> {
-    let mut idx: Vec<(u32, f32)> =
-        dist.iter().enumerate().filter(|(c, _)| cand_rows[*c] != self_row).map(|(c, &d)| (cand_rows[c] as u32, d)).collect();
+    let mut idx: Vec<(u32, f32)> = dist
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| cand_rows[*c] != self_row)
+        .map(|(c, &d)| (cand_rows[c] as u32, d))
+        .collect();
     let k = k.min(idx.len());
     if k == 0 {
         return Vec::new();
@@ -195,6 +225,9 @@ fn top_k(dist: &[f32], cand_rows: &[usize], self_row: usize, k: usize) -> Vec<(u
     idx.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     idx
 }
+
+/// Per query row: (neighbour row, squared distance), nearest first.
+type Neighbours = Vec<Vec<(u32, f32)>>;
 
 struct Knn {
     blocks: Blocks,
@@ -210,21 +243,39 @@ impl Knn {
         let mut cand_t = Vec::new();
         let mut cand_norms = Vec::new();
         for (x, &d) in blocks.data.iter().zip(&blocks.widths) {
-            let nr: Vec<f32> = x.chunks_exact(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
-            let c: Vec<f32> = cand_rows.iter().flat_map(|&i| x[i * d..(i + 1) * d].iter().copied()).collect();
+            let nr: Vec<f32> = x
+                .chunks_exact(d)
+                .map(|r| r.iter().map(|v| v * v).sum())
+                .collect();
+            let c: Vec<f32> = cand_rows
+                .iter()
+                .flat_map(|&i| x[i * d..(i + 1) * d].iter().copied())
+                .collect();
             cand_t.push(Tensor::from_vec(c, (cand_rows.len(), d), dev)?);
             cand_norms.push(cand_rows.iter().map(|&i| nr[i]).collect());
             norms.push(nr);
         }
-        Ok(Knn { blocks, norms, cand_rows, cand_t, cand_norms })
+        Ok(Knn {
+            blocks,
+            norms,
+            cand_rows,
+            cand_t,
+            cand_norms,
+        })
     }
 
     /// For each weight vector, the k nearest neighbours of each query.
-    fn neighbours(&self, queries: &[usize], weights: &[Vec<f32>], k: usize, dev: &Device) -> Result<Vec<Vec<Vec<(u32, f32)>>>> {
+    fn neighbours(
+        &self,
+        queries: &[usize],
+        weights: &[Vec<f32>],
+        k: usize,
+        dev: &Device,
+    ) -> Result<Vec<Neighbours>> {
         let m = self.cand_rows.len().max(1);
         let nb = self.blocks.data.len();
         let chunk = ((1usize << 24) / (m * nb)).clamp(8, 1024);
-        let mut out: Vec<Vec<Vec<(u32, f32)>>> = vec![Vec::with_capacity(queries.len()); weights.len()];
+        let mut out: Vec<Neighbours> = vec![Vec::with_capacity(queries.len()); weights.len()];
         for qc in queries.chunks(chunk) {
             let mut per_block = Vec::with_capacity(nb);
             for b in 0..nb {
@@ -251,7 +302,10 @@ impl Knn {
                         for (b, pb) in per_block.iter().enumerate() {
                             if let Some(pb) = pb {
                                 if w[b] != 0.0 {
-                                    for (x, y) in d.iter_mut().zip(&pb[r * self.cand_rows.len()..(r + 1) * self.cand_rows.len()]) {
+                                    for (x, y) in d.iter_mut().zip(
+                                        &pb[r * self.cand_rows.len()
+                                            ..(r + 1) * self.cand_rows.len()],
+                                    ) {
                                         *x += w[b] * y;
                                     }
                                 }
@@ -315,7 +369,11 @@ fn propagate_one(
         let v_u = vote[&u];
         let below = child_sum.get(&u).copied().unwrap_or(0.0);
         let leaves = tree.leaves_under(u);
-        let stay = if leaves.len() == 1 && tree.children(u).is_empty() { m_u } else { m_u * (v_u - below + lambda) / (v_u + lambda) };
+        let stay = if leaves.len() == 1 && tree.children(u).is_empty() {
+            m_u
+        } else {
+            m_u * (v_u - below + lambda) / (v_u + lambda)
+        };
         if stay <= 0.0 {
             continue;
         }
@@ -397,12 +455,19 @@ pub fn graph_teacher(
         )));
     }
     if l < 2 {
-        return Err(Error::Invalid(format!("graph teacher: the label tree has {l} leaf/leaves; need at least 2")));
+        return Err(Error::Invalid(format!(
+            "graph teacher: the label tree has {l} leaf/leaves; need at least 2"
+        )));
     }
     let targets = label_targets(labels, tree);
-    let usable: Vec<usize> = (0..n).filter(|&i| targets[i].is_some() && train_mask[i]).collect();
+    let usable: Vec<usize> = (0..n)
+        .filter(|&i| targets[i].is_some() && train_mask[i])
+        .collect();
     if usable.len() < 2 {
-        return Err(Error::Invalid(format!("graph teacher: {} usable labelled contig(s); need at least 2", usable.len())));
+        return Err(Error::Invalid(format!(
+            "graph teacher: {} usable labelled contig(s); need at least 2",
+            usable.len()
+        )));
     }
     let mut timings = std::collections::BTreeMap::new();
     let dev = Device::Cpu;
@@ -422,7 +487,10 @@ pub fn graph_teacher(
             }
             None => (features.data.clone(), features.n_cols()),
         };
-        let hc = HeadConfig { seed: cfg.seed, ..cfg.heads.clone() };
+        let hc = HeadConfig {
+            seed: cfg.seed,
+            ..cfg.heads.clone()
+        };
         Some(crossfit_heads(&x, d, labels, tree, train_mask, &hc)?)
     } else {
         None
@@ -463,16 +531,31 @@ pub fn graph_teacher(
     // the graph for every contig
     let t = Instant::now();
     let all: Vec<usize> = (0..n).collect();
-    let nbrs = knn.neighbours(&all, &weights[wi..wi + 1], k, &dev)?.pop().expect("one weight vector");
+    let nbrs = knn
+        .neighbours(&all, &weights[wi..wi + 1], k, &dev)?
+        .pop()
+        .expect("one weight vector");
     timings.insert("knn".to_string(), ms(t));
 
     // ρ and β on the fitting half of labelled contigs
     let t = Instant::now();
-    let fit: Vec<Option<usize>> = (0..n).map(|i| targets[i].filter(|_| train_mask[i] && fit_half(i, cfg.seed))).collect();
-    let score: Vec<Option<usize>> = (0..n).map(|i| targets[i].filter(|_| train_mask[i] && !fit_half(i, cfg.seed))).collect();
+    let fit: Vec<Option<usize>> = (0..n)
+        .map(|i| targets[i].filter(|_| train_mask[i] && fit_half(i, cfg.seed)))
+        .collect();
+    let score: Vec<Option<usize>> = (0..n)
+        .map(|i| targets[i].filter(|_| train_mask[i] && !fit_half(i, cfg.seed)))
+        .collect();
     let head_probs = head.as_ref().map(|h| h.probs.as_slice());
-    let rho_grid: Vec<f32> = if head_probs.is_some() { cfg.rho_grid.clone() } else { vec![0.0] };
-    let beta_grid: Vec<f32> = if head_probs.is_some() { cfg.beta_grid.clone() } else { vec![1.0] };
+    let rho_grid: Vec<f32> = if head_probs.is_some() {
+        cfg.rho_grid.clone()
+    } else {
+        vec![0.0]
+    };
+    let beta_grid: Vec<f32> = if head_probs.is_some() {
+        cfg.beta_grid.clone()
+    } else {
+        vec![1.0]
+    };
     // the mixing grid is scored on a random sample of the fitting half, to bound its cost
     let mut fit_rows: Vec<usize> = (0..n).filter(|&i| fit[i].is_some()).collect();
     fit_rows.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xf17));
@@ -483,20 +566,29 @@ pub fn graph_teacher(
     let mut best_mix = (f32::INFINITY, 0.0f32, 1.0f32);
     let mut mix_grid = Vec::new();
     for &rho in &rho_grid {
-        let g = propagate(tree, &targets, &fit_rows, &fit_nbrs, k, lambda, rho, head_probs);
+        let g = propagate(
+            tree, &targets, &fit_rows, &fit_nbrs, k, lambda, rho, head_probs,
+        );
         for &beta in &beta_grid {
             let mixed: Vec<f32> = match head_probs {
                 Some(h) => g
                     .chunks_exact(l)
                     .zip(&fit_rows)
-                    .flat_map(|(gr, &i)| gr.iter().zip(&h[i * l..(i + 1) * l]).map(|(a, b)| beta * a + (1.0 - beta) * b).collect::<Vec<_>>())
+                    .flat_map(|(gr, &i)| {
+                        gr.iter()
+                            .zip(&h[i * l..(i + 1) * l])
+                            .map(|(a, b)| beta * a + (1.0 - beta) * b)
+                            .collect::<Vec<_>>()
+                    })
                     .collect(),
                 None => g.clone(),
             };
             // score each mixture at its own best temperature
             let temp = crate::calibrate::fit_temperature(tree, &mixed, &fit_t);
             let nll = hier_nll(tree, &apply_temperature(&mixed, l, temp), &fit_t);
-            mix_grid.push(serde_json::json!({"rho": rho, "beta": beta, "temperature": temp, "nll": nll}));
+            mix_grid.push(
+                serde_json::json!({"rho": rho, "beta": beta, "temperature": temp, "nll": nll}),
+            );
             if nll < best_mix.0 {
                 best_mix = (nll, rho, beta);
             }
@@ -505,7 +597,11 @@ pub fn graph_teacher(
     let (_, rho, beta) = best_mix;
     let graph = propagate(tree, &targets, &all, &nbrs, k, lambda, rho, head_probs);
     let mut probs: Vec<f32> = match head_probs {
-        Some(h) => graph.iter().zip(h).map(|(a, b)| beta * a + (1.0 - beta) * b).collect(),
+        Some(h) => graph
+            .iter()
+            .zip(h)
+            .map(|(a, b)| beta * a + (1.0 - beta) * b)
+            .collect(),
         None => graph.clone(),
     };
     timings.insert("propagate".to_string(), ms(t));
@@ -548,29 +644,44 @@ mod tests {
 
     /// Genomes with distinct abundance profiles over `s` samples and weakly
     /// informative composition; some labels wrong, some missing.
-    pub(crate) fn community(n_per: usize, s: usize, noise: f64, seed: u64) -> (FeatureMatrix, Vec<Lineage>, Vec<Lineage>) {
-        let genomes = ["B;P1;C1;O1;F1;G1;S1", "B;P1;C1;O1;F1;G1;S2", "B;P1;C1;O1;F1;G2;S3", "B;P1;C1;O1;F2;G3;S4", "B;P2;C2;O2;F3;G4;S5"];
+    pub(crate) fn community(
+        n_per: usize,
+        s: usize,
+        noise: f64,
+        seed: u64,
+    ) -> (FeatureMatrix, Vec<Lineage>, Vec<Lineage>) {
+        let genomes = [
+            "B;P1;C1;O1;F1;G1;S1",
+            "B;P1;C1;O1;F1;G1;S2",
+            "B;P1;C1;O1;F1;G2;S3",
+            "B;P1;C1;O1;F2;G3;S4",
+            "B;P2;C2;O2;F3;G4;S5",
+        ];
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut ids = Vec::new();
         let mut data = Vec::new();
         let mut truth = Vec::new();
         let mut labels = Vec::new();
-        let centres: Vec<Vec<f32>> = (0..genomes.len()).map(|_| (0..N_TNF).map(|_| rng.random_range(-1.0f32..1.0)).collect()).collect();
-        let profiles: Vec<Vec<f32>> = (0..genomes.len()).map(|_| (0..s).map(|_| rng.random_range(1.0f32..30.0)).collect()).collect();
+        let centres: Vec<Vec<f32>> = (0..genomes.len())
+            .map(|_| (0..N_TNF).map(|_| rng.random_range(-1.0f32..1.0)).collect())
+            .collect();
+        let profiles: Vec<Vec<f32>> = (0..genomes.len())
+            .map(|_| (0..s).map(|_| rng.random_range(1.0f32..30.0)).collect())
+            .collect();
         for g in 0..genomes.len() {
             for c in 0..n_per {
                 ids.push(format!("g{g}_c{c}"));
-                for t in 0..N_TNF {
-                    data.push(centres[g][t] * 0.3 + rng.random_range(-1.0f32..1.0));
+                for centre in &centres[g] {
+                    data.push(centre * 0.3 + rng.random_range(-1.0f32..1.0));
                 }
-                let mut tot = 0.0;
-                for x in 0..s {
-                    let v = profiles[g][x] * rng.random_range(0.8f32..1.25);
+                let mut tot = 0f32;
+                for p in &profiles[g] {
+                    let v = p * rng.random_range(0.8f32..1.25);
                     tot += v;
                     data.push(v);
                 }
                 if s > 0 {
-                    data.push((tot as f32).ln());
+                    data.push(tot.ln());
                 }
                 let t = Lineage::parse(genomes[g]).unwrap();
                 truth.push(t.clone());
@@ -592,30 +703,52 @@ mod tests {
             columns.push("log_abundance".into());
         }
         let n = ids.len();
-        (FeatureMatrix { ids, lengths: vec![5000; n], n_samples: s, columns, data }, labels, truth)
+        (
+            FeatureMatrix {
+                ids,
+                lengths: vec![5000; n],
+                n_samples: s,
+                columns,
+                data,
+            },
+            labels,
+            truth,
+        )
     }
 
     fn species_accuracy(tree: &LabelTree, probs: &[f32], truth: &[Lineage]) -> f32 {
         let l = tree.n_leaves();
         let mut ok = 0;
         for (i, t) in truth.iter().enumerate() {
-            let p = taxdistill_core::model::predict_from_leaf_probs(tree, &probs[i * l..(i + 1) * l], &[0.5; 7]);
+            let p = taxdistill_core::model::predict_from_leaf_probs(
+                tree,
+                &probs[i * l..(i + 1) * l],
+                &[0.5; 7],
+            );
             ok += (p.lineage == *t) as usize;
         }
         ok as f32 / truth.len() as f32
     }
 
     fn quick() -> GraphTeacherConfig {
-        GraphTeacherConfig { heads: HeadConfig { max_steps: 200, ..Default::default() }, ..Default::default() }
+        GraphTeacherConfig {
+            heads: HeadConfig {
+                max_steps: 200,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
     }
 
     #[test]
     fn graph_teacher_corrects_noisy_labels_with_abundance() {
         let (f, labels, truth) = community(60, 5, 0.3, 3);
         let tree = LabelTree::from_lineages(labels.iter());
-        let out = graph_teacher(&f, &labels, &tree, &vec![true; f.n_rows()], None, &quick()).unwrap();
+        let out =
+            graph_teacher(&f, &labels, &tree, &vec![true; f.n_rows()], None, &quick()).unwrap();
         let acc = species_accuracy(&tree, &out.probs, &truth);
-        let raw = labels.iter().zip(&truth).filter(|(a, b)| a == b).count() as f32 / truth.len() as f32;
+        let raw =
+            labels.iter().zip(&truth).filter(|(a, b)| a == b).count() as f32 / truth.len() as f32;
         assert!(acc > 0.75 && acc > raw + 0.2, "teacher {acc} vs raw {raw}");
         for row in out.probs.chunks_exact(tree.n_leaves()) {
             assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-4);
@@ -634,7 +767,10 @@ mod tests {
         }
         labels[0] = Lineage::parse("B;P2;C2;O2;F3;G4;S5").unwrap();
         let tree = LabelTree::from_lineages(labels.iter());
-        let cfg = GraphTeacherConfig { use_heads: false, ..Default::default() };
+        let cfg = GraphTeacherConfig {
+            use_heads: false,
+            ..Default::default()
+        };
         let out = graph_teacher(&f, &labels, &tree, &vec![true; f.n_rows()], None, &cfg).unwrap();
         let s5 = tree.leaf_column(tree.find(&labels[0]).unwrap()).unwrap();
         let s1 = tree.leaf_column(tree.find(&labels[1]).unwrap()).unwrap();
@@ -644,14 +780,25 @@ mod tests {
 
     #[test]
     fn sparse_neighbour_labels_leave_mass_on_inner_nodes() {
-        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"].iter().map(|s| Lineage::parse(s).unwrap()).collect();
+        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
         let tree = LabelTree::from_lineages(ls.iter());
         let c = tree.find(&ls[0]).unwrap();
         let d = tree.find(&ls[1]).unwrap();
         let targets = vec![Some(c), Some(d), None];
         let mut out = vec![0f32; 3];
         // two disagreeing neighbours at equal distance: genus B likely, species split
-        propagate_one(&tree, &targets, &[(0, 1.0), (1, 1.0)], 0.5, 0.0, None, &mut out);
+        propagate_one(
+            &tree,
+            &targets,
+            &[(0, 1.0), (1, 1.0)],
+            0.5,
+            0.0,
+            None,
+            &mut out,
+        );
         let p = taxdistill_core::model::predict_from_leaf_probs(&tree, &out, &[0.5; 7]);
         assert_eq!(p.lineage.0, vec!["A".to_string(), "B".to_string()]);
         // no labelled neighbour: uniform
@@ -660,7 +807,9 @@ mod tests {
     }
 
     /// A simulator community as the CLI would read it: features, noisy labels, truth.
-    fn sim_case(cfg: &taxdistill_sim::SimConfig) -> (FeatureMatrix, Vec<Lineage>, Vec<(String, Lineage)>) {
+    fn sim_case(
+        cfg: &taxdistill_sim::SimConfig,
+    ) -> (FeatureMatrix, Vec<Lineage>, Vec<(String, Lineage)>) {
         let c = taxdistill_sim::simulate(cfg).unwrap();
         let mut fa = Vec::new();
         taxdistill_sim::write::write_fasta(&c, &mut fa).unwrap();
@@ -672,15 +821,20 @@ mod tests {
         taxdistill_sim::write::write_labels(&c, &mut lb).unwrap();
         let contigs = taxdistill_core::fasta::read_contigs(&fa[..], "sim.fna").unwrap();
         let abundance = taxdistill_core::abundance::read_abundance(&ab[..], "sim.tsv").unwrap();
-        let features = taxdistill_core::features::build_features(&contigs, Some(&abundance)).unwrap();
-        let labels = taxdistill_core::labels::read_labels(&lb[..], "labels.tsv", None, None).unwrap();
+        let features =
+            taxdistill_core::features::build_features(&contigs, Some(&abundance)).unwrap();
+        let labels =
+            taxdistill_core::labels::read_labels(&lb[..], "labels.tsv", None, None).unwrap();
         let truth = taxdistill_core::labels::read_labels(&tr[..], "truth.tsv", None, None).unwrap();
         let (lineages, _) = labels.aligned_to(&features.ids);
         (features, lineages, truth.entries)
     }
 
     fn f1s(truth: &[(String, Lineage)], pred: &[(String, Lineage)]) -> Vec<f64> {
-        taxdistill_core::metrics::evaluate(truth, pred, None).iter().map(|m| m.f1).collect()
+        taxdistill_core::metrics::evaluate(truth, pred, None)
+            .iter()
+            .map(|m| m.f1)
+            .collect()
     }
 
     fn teacher_preds(ids: &[String], tree: &LabelTree, probs: &[f32]) -> Vec<(String, Lineage)> {
@@ -688,7 +842,11 @@ mod tests {
         ids.iter()
             .enumerate()
             .map(|(i, id)| {
-                let p = taxdistill_core::model::predict_from_leaf_probs(tree, &probs[i * l..(i + 1) * l], &[0.5; 7]);
+                let p = taxdistill_core::model::predict_from_leaf_probs(
+                    tree,
+                    &probs[i * l..(i + 1) * l],
+                    &[0.5; 7],
+                );
                 (id.clone(), p.lineage)
             })
             .collect()
@@ -696,13 +854,23 @@ mod tests {
 
     #[test]
     fn teacher_beats_raw_labels_on_a_small_simulated_community() {
-        let cfg = taxdistill_sim::SimConfig { genomes: 20, contigs: 600, samples: 3, seed: 7, ..Default::default() };
+        let cfg = taxdistill_sim::SimConfig {
+            genomes: 20,
+            contigs: 600,
+            samples: 3,
+            seed: 7,
+            ..Default::default()
+        };
         let (f, labels, truth) = sim_case(&cfg);
         let tree = LabelTree::from_lineages(labels.iter());
         let mask: Vec<bool> = f.lengths.iter().map(|&x| x >= 1000).collect();
         let out = graph_teacher(&f, &labels, &tree, &mask, None, &quick()).unwrap();
-        let raw: Vec<(String, Lineage)> = f.ids.iter().cloned().zip(labels.iter().cloned()).collect();
-        let (fr, ft) = (f1s(&truth, &raw), f1s(&truth, &teacher_preds(&f.ids, &tree, &out.probs)));
+        let raw: Vec<(String, Lineage)> =
+            f.ids.iter().cloned().zip(labels.iter().cloned()).collect();
+        let (fr, ft) = (
+            f1s(&truth, &raw),
+            f1s(&truth, &teacher_preds(&f.ids, &tree, &out.probs)),
+        );
         // species F1 of the teacher's own lineage must beat the raw labels'
         assert!(ft[6] > fr[6], "raw {fr:?} teacher {ft:?}");
     }
@@ -713,8 +881,14 @@ mod tests {
     #[test]
     #[ignore]
     fn ablation_on_simulated_communities() {
-        let contigs: usize = std::env::var("ABLATION_CONTIGS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000);
-        for profile in [taxdistill_sim::Profile::Kraken2, taxdistill_sim::Profile::Mmseqs2] {
+        let contigs: usize = std::env::var("ABLATION_CONTIGS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3000);
+        for profile in [
+            taxdistill_sim::Profile::Kraken2,
+            taxdistill_sim::Profile::Mmseqs2,
+        ] {
             for samples in [1usize, 3, 10] {
                 let cfg = taxdistill_sim::SimConfig {
                     genomes: 60,
@@ -730,7 +904,15 @@ mod tests {
                 let tree = LabelTree::from_lineages(labels.iter());
                 let mask: Vec<bool> = f.lengths.iter().map(|&x| x >= 2000).collect();
                 let t = Instant::now();
-                let out = graph_teacher(&f, &labels, &tree, &mask, None, &GraphTeacherConfig::default()).unwrap();
+                let out = graph_teacher(
+                    &f,
+                    &labels,
+                    &tree,
+                    &mask,
+                    None,
+                    &GraphTeacherConfig::default(),
+                )
+                .unwrap();
                 let secs = t.elapsed().as_secs_f64();
                 let graph_only = graph_teacher(
                     &f,
@@ -738,24 +920,48 @@ mod tests {
                     &tree,
                     &mask,
                     None,
-                    &GraphTeacherConfig { use_heads: false, ..Default::default() },
+                    &GraphTeacherConfig {
+                        use_heads: false,
+                        ..Default::default()
+                    },
                 )
                 .unwrap();
-                let head = crossfit_heads(&f.data, f.n_cols(), &labels, &tree, &mask, &HeadConfig::default()).unwrap();
-                let raw: Vec<(String, Lineage)> = f.ids.iter().cloned().zip(labels.iter().cloned()).collect();
+                let head = crossfit_heads(
+                    &f.data,
+                    f.n_cols(),
+                    &labels,
+                    &tree,
+                    &mask,
+                    &HeadConfig::default(),
+                )
+                .unwrap();
+                let raw: Vec<(String, Lineage)> =
+                    f.ids.iter().cloned().zip(labels.iter().cloned()).collect();
                 let row = |name: &str, v: Vec<f64>| {
                     println!(
                         "| {} | {} | {} | {} |",
                         profile.name(),
                         samples,
                         name,
-                        v.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" | ")
+                        v.iter()
+                            .map(|x| format!("{x:.3}"))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
                     )
                 };
                 row("raw labels", f1s(&truth, &raw));
-                row("graph teacher", f1s(&truth, &teacher_preds(&f.ids, &tree, &out.probs)));
-                row("graph only", f1s(&truth, &teacher_preds(&f.ids, &tree, &graph_only.probs)));
-                row("head only", f1s(&truth, &teacher_preds(&f.ids, &tree, &head.probs)));
+                row(
+                    "graph teacher",
+                    f1s(&truth, &teacher_preds(&f.ids, &tree, &out.probs)),
+                );
+                row(
+                    "graph only",
+                    f1s(&truth, &teacher_preds(&f.ids, &tree, &graph_only.probs)),
+                );
+                row(
+                    "head only",
+                    f1s(&truth, &teacher_preds(&f.ids, &tree, &head.probs)),
+                );
                 println!(
                     "  chosen: weights {} k {} lambda {} rho {} beta {}; T {:.2}; ECE {:.3} -> {:.3}; {:.1} s; n = {}",
                     out.report.chosen["block_weights"],

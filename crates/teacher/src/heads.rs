@@ -43,7 +43,16 @@ pub struct HeadConfig {
 
 impl Default for HeadConfig {
     fn default() -> Self {
-        HeadConfig { folds: 5, hidden: 64, epochs: 30, max_steps: 800, batch_size: 256, lr: 3e-3, weight_decay: 1e-4, seed: 0 }
+        HeadConfig {
+            folds: 5,
+            hidden: 64,
+            epochs: 30,
+            max_steps: 800,
+            batch_size: 256,
+            lr: 3e-3,
+            weight_decay: 1e-4,
+            seed: 0,
+        }
     }
 }
 
@@ -63,7 +72,9 @@ pub fn label_targets(labels: &[Lineage], tree: &LabelTree) -> Vec<Option<usize>>
 
 /// Deterministic split of rows into a fitting half (`true`) and a scoring half.
 pub fn fit_half(i: usize, seed: u64) -> bool {
-    let mut z = (i as u64).wrapping_add(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = (i as u64)
+        .wrapping_add(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     (z ^ (z >> 31)) & 1 == 0
@@ -87,7 +98,10 @@ pub fn standardise(x: &[f32], d: usize) -> Vec<f32> {
             *s += (*v as f64 - m).powi(2);
         }
     }
-    let sd: Vec<f64> = var.iter().map(|s| (s / n.max(1) as f64).sqrt().max(1e-6)).collect();
+    let sd: Vec<f64> = var
+        .iter()
+        .map(|s| (s / n.max(1) as f64).sqrt().max(1e-6))
+        .collect();
     let mut out = x.to_vec();
     for row in out.chunks_exact_mut(d) {
         for j in 0..d {
@@ -102,27 +116,45 @@ struct Head {
 }
 
 impl Head {
-    fn new(d: usize, hidden: usize, n_out: usize, rng: &mut ChaCha8Rng, dev: &Device) -> Result<Head> {
-        let dims: Vec<(usize, usize)> = if hidden == 0 { vec![(d, n_out)] } else { vec![(d, hidden), (hidden, n_out)] };
+    fn new(
+        d: usize,
+        hidden: usize,
+        n_out: usize,
+        rng: &mut ChaCha8Rng,
+        dev: &Device,
+    ) -> Result<Head> {
+        let dims: Vec<(usize, usize)> = if hidden == 0 {
+            vec![(d, n_out)]
+        } else {
+            vec![(d, hidden), (hidden, n_out)]
+        };
         let mut layers = Vec::new();
         for (i, o) in dims {
             // torch's default: U(−1/√in, 1/√in) for weights and biases
             let b = 1.0 / (i as f32).sqrt();
             let w: Vec<f32> = (0..i * o).map(|_| rng.random_range(-b..b)).collect();
             let bias: Vec<f32> = (0..o).map(|_| rng.random_range(-b..b)).collect();
-            layers.push((Var::from_tensor(&Tensor::from_vec(w, (o, i), dev)?)?, Var::from_tensor(&Tensor::from_vec(bias, o, dev)?)?));
+            layers.push((
+                Var::from_tensor(&Tensor::from_vec(w, (o, i), dev)?)?,
+                Var::from_tensor(&Tensor::from_vec(bias, o, dev)?)?,
+            ));
         }
         Ok(Head { layers })
     }
 
     fn vars(&self) -> Vec<Var> {
-        self.layers.iter().flat_map(|(w, b)| [w.clone(), b.clone()]).collect()
+        self.layers
+            .iter()
+            .flat_map(|(w, b)| [w.clone(), b.clone()])
+            .collect()
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for (i, (w, b)) in self.layers.iter().enumerate() {
-            h = h.matmul(&w.as_tensor().t()?)?.broadcast_add(b.as_tensor())?;
+            h = h
+                .matmul(&w.as_tensor().t()?)?
+                .broadcast_add(b.as_tensor())?;
             if i + 1 < self.layers.len() {
                 h = candle_nn::ops::leaky_relu(&h, 0.01)?;
             }
@@ -134,7 +166,10 @@ impl Head {
     fn logits(&self, x: &[f32], d: usize, rows: &[usize], dev: &Device) -> Result<Vec<f32>> {
         let mut out = Vec::new();
         for chunk in rows.chunks(4096) {
-            let xb: Vec<f32> = chunk.iter().flat_map(|&i| x[i * d..(i + 1) * d].iter().copied()).collect();
+            let xb: Vec<f32> = chunk
+                .iter()
+                .flat_map(|&i| x[i * d..(i + 1) * d].iter().copied())
+                .collect();
             let t = Tensor::from_vec(xb, (chunk.len(), d), dev)?;
             out.extend(self.forward(&t)?.flatten_all()?.to_vec1::<f32>()?);
         }
@@ -156,7 +191,11 @@ fn train_head(
     let l = tree.n_leaves();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let head = Head::new(d, cfg.hidden, l, &mut rng, dev)?;
-    let params = ParamsAdamW { lr: cfg.lr, weight_decay: cfg.weight_decay, ..Default::default() };
+    let params = ParamsAdamW {
+        lr: cfg.lr,
+        weight_decay: cfg.weight_decay,
+        ..Default::default()
+    };
     let mut opt = AdamW::new(head.vars(), params)?;
     let bs = cfg.batch_size.max(1);
     let per_epoch = rows.len().div_ceil(bs);
@@ -170,7 +209,10 @@ fn train_head(
         }
         let batch = &order[pos..(pos + bs).min(order.len())];
         pos += bs;
-        let xb: Vec<f32> = batch.iter().flat_map(|&i| x[i * d..(i + 1) * d].iter().copied()).collect();
+        let xb: Vec<f32> = batch
+            .iter()
+            .flat_map(|&i| x[i * d..(i + 1) * d].iter().copied())
+            .collect();
         let mut mask = vec![-1e4f32; batch.len() * l];
         for (r, &i) in batch.iter().enumerate() {
             let v = targets[i].expect("training rows are labelled");
@@ -232,12 +274,19 @@ pub fn crossfit_heads(
         )));
     }
     if l < 2 {
-        return Err(Error::Invalid(format!("heads: the label tree has {l} leaf/leaves; need at least 2")));
+        return Err(Error::Invalid(format!(
+            "heads: the label tree has {l} leaf/leaves; need at least 2"
+        )));
     }
     let targets = label_targets(labels, tree);
-    let mut usable: Vec<usize> = (0..n).filter(|&i| targets[i].is_some() && train_mask[i]).collect();
+    let mut usable: Vec<usize> = (0..n)
+        .filter(|&i| targets[i].is_some() && train_mask[i])
+        .collect();
     if usable.len() < 2 {
-        return Err(Error::Invalid(format!("heads: {} usable labelled contig(s); need at least 2", usable.len())));
+        return Err(Error::Invalid(format!(
+            "heads: {} usable labelled contig(s); need at least 2",
+            usable.len()
+        )));
     }
     let k = cfg.folds.clamp(2, usable.len());
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -254,7 +303,16 @@ pub fn crossfit_heads(
     for f in 0..k {
         let train: Vec<usize> = usable.iter().copied().filter(|&i| fold[i] != f).collect();
         let test: Vec<usize> = usable.iter().copied().filter(|&i| fold[i] == f).collect();
-        let head = train_head(&xs, d, &train, &targets, tree, cfg, cfg.seed.wrapping_add(1 + f as u64), &dev)?;
+        let head = train_head(
+            &xs,
+            d,
+            &train,
+            &targets,
+            tree,
+            cfg,
+            cfg.seed.wrapping_add(1 + f as u64),
+            &dev,
+        )?;
         let lg = head.logits(&xs, d, &test, &dev)?;
         for (r, &i) in test.iter().enumerate() {
             probs[i * l..(i + 1) * l].copy_from_slice(&lg[r * l..(r + 1) * l]);
@@ -271,8 +329,12 @@ pub fn crossfit_heads(
     }
     softmax_rows(&mut probs, l);
     let train_s = t0.elapsed().as_secs_f64();
-    let fit: Vec<Option<usize>> = (0..n).map(|i| targets[i].filter(|_| fold[i] != usize::MAX && fit_half(i, cfg.seed))).collect();
-    let score: Vec<Option<usize>> = (0..n).map(|i| targets[i].filter(|_| fold[i] != usize::MAX && !fit_half(i, cfg.seed))).collect();
+    let fit: Vec<Option<usize>> = (0..n)
+        .map(|i| targets[i].filter(|_| fold[i] != usize::MAX && fit_half(i, cfg.seed)))
+        .collect();
+    let score: Vec<Option<usize>> = (0..n)
+        .map(|i| targets[i].filter(|_| fold[i] != usize::MAX && !fit_half(i, cfg.seed)))
+        .collect();
     let mut report = TeacherReport {
         teacher: "heads".into(),
         n_contigs: n,
@@ -283,7 +345,9 @@ pub fn crossfit_heads(
     };
     let probs = calibrate(tree, &probs, &fit, &score, &mut report);
     report.timings.insert("heads_train".into(), train_s);
-    report.timings.insert("heads_total".into(), t0.elapsed().as_secs_f64());
+    report
+        .timings
+        .insert("heads_total".into(), t0.elapsed().as_secs_f64());
     Ok(TeacherOutput { probs, report })
 }
 
@@ -317,11 +381,19 @@ mod tests {
         labels[3] = Lineage::parse("A;G1").unwrap();
         let tree = LabelTree::from_lineages(labels.iter());
         let mask = vec![true; labels.len()];
-        let cfg = HeadConfig { epochs: 20, ..Default::default() };
+        let cfg = HeadConfig {
+            epochs: 20,
+            ..Default::default()
+        };
         let out = crossfit_heads(&x, d, &labels, &tree, &mask, &cfg).unwrap();
         assert_eq!(out.probs.len(), 300 * tree.n_leaves());
         // the toy lineages are three ranks deep
-        let species = out.report.heldout.iter().find(|r| r.rank == "class").unwrap();
+        let species = out
+            .report
+            .heldout
+            .iter()
+            .find(|r| r.rank == "class")
+            .unwrap();
         assert!(species.accuracy > 0.9, "{:?}", out.report.heldout);
         for row in out.probs.chunks_exact(tree.n_leaves()) {
             assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-4);
@@ -335,18 +407,37 @@ mod tests {
         // random features: any held-out accuracy well above chance would mean leakage
         let (_, labels, _) = toy(300, 2);
         let mut rng = ChaCha8Rng::seed_from_u64(9);
-        let x: Vec<f32> = (0..300 * 4).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let x: Vec<f32> = (0..300 * 4)
+            .map(|_| rng.random_range(-1.0f32..1.0))
+            .collect();
         let tree = LabelTree::from_lineages(labels.iter());
-        let out = crossfit_heads(&x, 4, &labels, &tree, &[true; 300], &HeadConfig::default()).unwrap();
-        let species = out.report.heldout.iter().find(|r| r.rank == "class").unwrap();
+        let out =
+            crossfit_heads(&x, 4, &labels, &tree, &[true; 300], &HeadConfig::default()).unwrap();
+        let species = out
+            .report
+            .heldout
+            .iter()
+            .find(|r| r.rank == "class")
+            .unwrap();
         assert!(species.accuracy < 0.55, "{:?}", out.report.heldout);
     }
 
     #[test]
     fn too_few_labels_is_an_error() {
-        let labels = vec![Lineage::parse("A;B").unwrap(), Lineage::parse("A;C").unwrap(), Lineage::unclassified()];
+        let labels = vec![
+            Lineage::parse("A;B").unwrap(),
+            Lineage::parse("A;C").unwrap(),
+            Lineage::unclassified(),
+        ];
         let tree = LabelTree::from_lineages(labels.iter());
-        let r = crossfit_heads(&[0.0; 3], 1, &labels, &tree, &[true, false, true], &HeadConfig::default());
+        let r = crossfit_heads(
+            &[0.0; 3],
+            1,
+            &labels,
+            &tree,
+            &[true, false, true],
+            &HeadConfig::default(),
+        );
         assert!(matches!(r, Err(Error::Invalid(_))));
     }
 }

@@ -17,7 +17,9 @@
 use taxdistill_core::taxonomy::LabelTree;
 
 /// Candidate thresholds.
-pub const GRID: [f32; 14] = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
+pub const GRID: [f32; 14] = [
+    0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95,
+];
 
 /// Ancestor of `node` at `depth` (1 = domain), if the node is that deep.
 fn ancestor_at(tree: &LabelTree, node: usize, depth: usize) -> Option<usize> {
@@ -44,7 +46,7 @@ pub fn calibrate_thresholds(
     let n = labels.len();
     // current node of each contig's walk (None = stopped)
     let mut cur: Vec<Option<usize>> = vec![Some(0); n];
-    for r in 0..7 {
+    for (r, threshold) in thresholds.iter_mut().enumerate() {
         let depth = r + 1;
         // best child at this depth and whether it agrees with the label
         let mut cand: Vec<Option<(f32, usize, bool)>> = Vec::with_capacity(n);
@@ -57,7 +59,13 @@ pub fn calibrate_thresholds(
             let c = cur[i].and_then(|v| {
                 let ch = tree.children(v);
                 let first = *ch.first()?;
-                let best = ch.iter().copied().fold(first, |b, c| if node_probs[i][c] > node_probs[i][b] { c } else { b });
+                let best = ch.iter().copied().fold(first, |b, c| {
+                    if node_probs[i][c] > node_probs[i][b] {
+                        c
+                    } else {
+                        b
+                    }
+                });
                 Some((node_probs[i][best], best, lab == Some(best)))
             });
             cand.push(c);
@@ -75,15 +83,19 @@ pub fn calibrate_thresholds(
                         }
                     }
                 }
-                let f1 = if np + n_labels == 0 { 0.0 } else { 2.0 * tp as f64 / (np + n_labels) as f64 };
+                let f1 = if np + n_labels == 0 {
+                    0.0
+                } else {
+                    2.0 * tp as f64 / (np + n_labels) as f64
+                };
                 if f1 > best_f1 + 1e-12 {
                     best_f1 = f1;
                     best_t = t;
                 }
             }
-            thresholds[r] = best_t;
+            *threshold = best_t;
         }
-        let t = thresholds[r];
+        let t = *threshold;
         for i in 0..n {
             cur[i] = match cand[i] {
                 Some((q, node, _)) if q >= t => Some(node),
@@ -104,7 +116,10 @@ mod tests {
         // two genera under one family; held-out contigs whose labels stop at
         // the family get spread genus probabilities (0.6), confidently
         // labelled ones get 0.97 on the right genus.
-        let ls: Vec<Lineage> = ["A;B;C;D;F;G1", "A;B;C;D;F;G2"].iter().map(|s| Lineage::parse(s).unwrap()).collect();
+        let ls: Vec<Lineage> = ["A;B;C;D;F;G1", "A;B;C;D;F;G2"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
         let tree = LabelTree::from_lineages(ls.iter());
         let g1 = tree.find(&ls[0]).unwrap();
         let fam = tree.find(&Lineage::parse("A;B;C;D;F").unwrap()).unwrap();

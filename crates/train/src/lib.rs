@@ -24,6 +24,12 @@ pub use errors::Error;
 /// Result of the training crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Teacher probabilities per contig: sparse `(leaf column, probability)` pairs, `None` = no teacher row.
+pub type TeacherRows = [Option<Vec<(usize, f32)>>];
+
+/// A named f32 tensor: (name, shape, row-major data).
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
 use candle_core::Tensor;
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use loss::TeacherTarget;
@@ -101,7 +107,7 @@ pub struct TrainInput<'a> {
     /// Label node per contig (`None` or the root = unlabelled).
     pub labels: &'a [Option<usize>],
     /// Teacher probabilities per contig over leaf columns (sparse), if distilling.
-    pub teacher: Option<&'a [Option<Vec<(usize, f32)>>]>,
+    pub teacher: Option<&'a TeacherRows>,
     /// Contigs allowed into training (e.g. long enough).
     pub eligible: &'a [bool],
 }
@@ -130,7 +136,7 @@ pub struct TrainReport {
 /// A trained student.
 pub struct Trained {
     /// Inference-form tensors (`layers.{i}.weight/bias`, `output.weight/bias`).
-    pub tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    pub tensors: Vec<NamedTensor>,
     pub feature_mean: Vec<f32>,
     pub feature_std: Vec<f32>,
     pub thresholds: [f32; 7],
@@ -152,7 +158,10 @@ pub fn column_stats(features: &[f32], n_features: usize, rows: &[usize]) -> (Vec
     let mut mean = vec![0f64; n_features];
     let mut sq = vec![0f64; n_features];
     for &r in rows {
-        for (j, &x) in features[r * n_features..(r + 1) * n_features].iter().enumerate() {
+        for (j, &x) in features[r * n_features..(r + 1) * n_features]
+            .iter()
+            .enumerate()
+        {
             mean[j] += x as f64;
             sq[j] += x as f64 * x as f64;
         }
@@ -192,8 +201,17 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn targets(&self, rows: &[usize], device: &candle_core::Device) -> Result<loss::BatchTargets> {
         let labs: Vec<Option<usize>> = rows.iter().map(|&r| self.labels[r]).collect();
-        let tts: Vec<Option<&TeacherTarget>> = rows.iter().map(|&r| self.teachers[r].as_ref()).collect();
-        loss::batch_targets(self.tree, &labs, &tts, self.hier_w, self.kd_w, self.cfg.confidence_weighting, device)
+        let tts: Vec<Option<&TeacherTarget>> =
+            rows.iter().map(|&r| self.teachers[r].as_ref()).collect();
+        loss::batch_targets(
+            self.tree,
+            &labs,
+            &tts,
+            self.hier_w,
+            self.kd_w,
+            self.cfg.confidence_weighting,
+            device,
+        )
     }
 
     /// Mean held-out loss and the held-out leaf probabilities.
@@ -201,7 +219,11 @@ impl Ctx<'_> {
         let mut total = 0f64;
         let mut probs = Vec::with_capacity(rows.len() * self.tree.n_leaves());
         for chunk in rows.chunks(4096) {
-            let x = Tensor::from_vec(gather(&self.x, self.f, chunk), (chunk.len(), self.f), net.device())?;
+            let x = Tensor::from_vec(
+                gather(&self.x, self.f, chunk),
+                (chunk.len(), self.f),
+                net.device(),
+            )?;
             let logits = net.forward_eval(&x)?;
             let t = self.targets(chunk, net.device())?;
             let l = loss::batch_loss(&logits, &t, self.cfg.temperature)?.to_scalar::<f32>()?;
@@ -219,15 +241,24 @@ impl Ctx<'_> {
 /// # Errors
 /// Fewer than two leaves, no trainable contig, mismatched input lengths,
 /// teacher targets over columns outside the tree, or a diverging loss.
-pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&EpochStats)) -> Result<Trained> {
+pub fn train(
+    input: &TrainInput,
+    cfg: &TrainConfig,
+    on_epoch: &mut dyn FnMut(&EpochStats),
+) -> Result<Trained> {
     let tree = input.tree;
     let f = input.n_features;
     let l = tree.n_leaves();
     if l < 2 {
-        return Err(Error::NotTrainable(format!("the label tree has {l} leaf; at least two distinct labelled taxa are needed")));
+        return Err(Error::NotTrainable(format!(
+            "the label tree has {l} leaf; at least two distinct labelled taxa are needed"
+        )));
     }
     if f == 0 || input.features.len() % f != 0 {
-        return Err(Error::Mismatch(format!("{} feature values do not fill rows of {f} features", input.features.len())));
+        return Err(Error::Mismatch(format!(
+            "{} feature values do not fill rows of {f} features",
+            input.features.len()
+        )));
     }
     let n = input.features.len() / f;
     if input.labels.len() != n || input.eligible.len() != n {
@@ -237,24 +268,36 @@ pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&Ep
             input.eligible.len()
         )));
     }
-    if !(0.0..=1.0).contains(&cfg.alpha) || cfg.temperature <= 0.0 || cfg.batch_size < 2 || cfg.max_epochs == 0 {
+    if !(0.0..=1.0).contains(&cfg.alpha)
+        || cfg.temperature <= 0.0
+        || cfg.batch_size < 2
+        || cfg.max_epochs == 0
+    {
         return Err(Error::Config(format!(
             "alpha {} must be in [0, 1], temperature {} > 0, batch size {} ≥ 2, epochs {} ≥ 1",
             cfg.alpha, cfg.temperature, cfg.batch_size, cfg.max_epochs
         )));
     }
     if !(0.0..1.0).contains(&cfg.holdout_fraction) {
-        return Err(Error::Config(format!("hold-out fraction {} must be in [0, 1)", cfg.holdout_fraction)));
+        return Err(Error::Config(format!(
+            "hold-out fraction {} must be in [0, 1)",
+            cfg.holdout_fraction
+        )));
     }
     let mut teachers: Vec<Option<TeacherTarget>> = vec![None; n];
     if let Some(t) = input.teacher {
         if t.len() != n {
-            return Err(Error::Mismatch(format!("{n} contigs but teacher targets for {}", t.len())));
+            return Err(Error::Mismatch(format!(
+                "{n} contigs but teacher targets for {}",
+                t.len()
+            )));
         }
         for (i, row) in t.iter().enumerate() {
             if let Some(row) = row {
                 if let Some(&(c, _)) = row.iter().find(|&&(c, _)| c >= l) {
-                    return Err(Error::Mismatch(format!("teacher target of contig row {i} names leaf column {c}, the tree has {l}")));
+                    return Err(Error::Mismatch(format!(
+                        "teacher target of contig row {i} names leaf column {c}, the tree has {l}"
+                    )));
                 }
                 teachers[i] = TeacherTarget::new(row, cfg.temperature, l);
             }
@@ -262,25 +305,37 @@ pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&Ep
     }
     let distilling = teachers.iter().any(Option::is_some);
     let (hier_w, kd_w) = if distilling {
-        (cfg.alpha, (1.0 - cfg.alpha) * cfg.temperature * cfg.temperature)
+        (
+            cfg.alpha,
+            (1.0 - cfg.alpha) * cfg.temperature * cfg.temperature,
+        )
     } else {
         (1.0, 0.0)
     };
 
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let labelled = |i: usize| matches!(input.labels[i], Some(v) if v != 0);
-    let mut lab_rows: Vec<usize> = (0..n).filter(|&i| input.eligible[i] && labelled(i)).collect();
+    let mut lab_rows: Vec<usize> = (0..n)
+        .filter(|&i| input.eligible[i] && labelled(i))
+        .collect();
     if lab_rows.is_empty() {
-        return Err(Error::NotTrainable("no labelled contig is long enough to train on".into()));
+        return Err(Error::NotTrainable(
+            "no labelled contig is long enough to train on".into(),
+        ));
     }
     lab_rows.shuffle(&mut rng);
-    let n_hold = if lab_rows.len() >= 20 { ((lab_rows.len() as f64) * cfg.holdout_fraction).round() as usize } else { 0 };
+    let n_hold = if lab_rows.len() >= 20 {
+        ((lab_rows.len() as f64) * cfg.holdout_fraction).round() as usize
+    } else {
+        0
+    };
     let mut holdout: Vec<usize> = lab_rows[..n_hold].to_vec();
     holdout.sort_unstable();
     let mut train_rows: Vec<usize> = lab_rows[n_hold..].to_vec();
     let n_train_labelled = train_rows.len();
-    let teacher_only: Vec<usize> =
-        (0..n).filter(|&i| input.eligible[i] && !labelled(i) && teachers[i].is_some()).collect();
+    let teacher_only: Vec<usize> = (0..n)
+        .filter(|&i| input.eligible[i] && !labelled(i) && teachers[i].is_some())
+        .collect();
     let n_train_teacher_only = teacher_only.len();
     train_rows.extend(teacher_only);
     train_rows.sort_unstable();
@@ -293,16 +348,32 @@ pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&Ep
         }
     }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Mismatch(format!("non-finite feature value in contig row {}", i / f)));
+        return Err(Error::Mismatch(format!(
+            "non-finite feature value in contig row {}",
+            i / f
+        )));
     }
-    let ctx = Ctx { tree, x, f, labels: input.labels, teachers, hier_w, kd_w, cfg };
+    let ctx = Ctx {
+        tree,
+        x,
+        f,
+        labels: input.labels,
+        teachers,
+        hier_w,
+        kd_w,
+        cfg,
+    };
 
     let mut net = TrainNet::new(f, &cfg.hidden, l, &mut rng)?;
     net.dropout = cfg.dropout;
     net.leaky_slope = cfg.leaky_slope;
     let mut opt = AdamW::new(
         net.vars(),
-        ParamsAdamW { lr: cfg.lr, weight_decay: cfg.weight_decay, ..ParamsAdamW::default() },
+        ParamsAdamW {
+            lr: cfg.lr,
+            weight_decay: cfg.weight_decay,
+            ..ParamsAdamW::default()
+        },
     )?;
     let bs = cfg.batch_size.min(train_rows.len().max(2));
     let steps_per_epoch = train_rows.len().div_ceil(bs).max(1);
@@ -324,7 +395,10 @@ pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&Ep
         let mut epoch_loss = 0f64;
         let mut seen = 0usize;
         for rows in batches {
-            let lr = lr_min + 0.5 * (cfg.lr - lr_min) * (1.0 + (std::f64::consts::PI * step as f64 / total_steps).cos());
+            let lr = lr_min
+                + 0.5
+                    * (cfg.lr - lr_min)
+                    * (1.0 + (std::f64::consts::PI * step as f64 / total_steps).cos());
             opt.set_learning_rate(lr);
             let xb = Tensor::from_vec(gather(&ctx.x, f, rows), (rows.len(), f), net.device())?;
             let t = ctx.targets(rows, net.device())?;
@@ -339,7 +413,11 @@ pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&Ep
             seen += rows.len();
             step += 1;
         }
-        let val_loss = if holdout.is_empty() { None } else { Some(ctx.evaluate(&net, &holdout)?.0) };
+        let val_loss = if holdout.is_empty() {
+            None
+        } else {
+            Some(ctx.evaluate(&net, &holdout)?.0)
+        };
         let stats = EpochStats {
             epoch,
             train_loss: (epoch_loss / seen.max(1) as f64) as f32,
@@ -373,8 +451,12 @@ pub fn train(input: &TrainInput, cfg: &TrainConfig, on_epoch: &mut dyn FnMut(&Ep
     if cfg.calibrate && !holdout.is_empty() {
         let (_, probs) = ctx.evaluate(&net, &holdout)?;
         let node_probs: Vec<Vec<f32>> = probs.chunks(l).map(|p| tree.node_probs(p)).collect();
-        let labs: Vec<usize> = holdout.iter().map(|&r| input.labels[r].unwrap_or(0)).collect();
-        thresholds = calibrate::calibrate_thresholds(tree, &node_probs, &labs, cfg.default_threshold, 10);
+        let labs: Vec<usize> = holdout
+            .iter()
+            .map(|&r| input.labels[r].unwrap_or(0))
+            .collect();
+        thresholds =
+            calibrate::calibrate_thresholds(tree, &node_probs, &labs, cfg.default_threshold, 10);
     }
     Ok(Trained {
         tensors: net.folded_tensors()?,

@@ -35,7 +35,11 @@ impl TeacherTarget {
     ///
     /// Confidence = 1 − H(p)/ln(L): 1 for a one-hot teacher, 0 for a uniform one.
     pub fn new(probs: &[(usize, f32)], temperature: f32, n_leaves: usize) -> Option<TeacherTarget> {
-        let kept: Vec<(usize, f32)> = probs.iter().copied().filter(|&(c, p)| p.is_finite() && p > 0.0 && c < n_leaves).collect();
+        let kept: Vec<(usize, f32)> = probs
+            .iter()
+            .copied()
+            .filter(|&(c, p)| p.is_finite() && p > 0.0 && c < n_leaves)
+            .collect();
         let total: f64 = kept.iter().map(|&(_, p)| p as f64).sum();
         if kept.is_empty() || total <= 0.0 {
             return None;
@@ -45,10 +49,17 @@ impl TeacherTarget {
             let q = p as f64 / total;
             entropy -= q * q.ln();
         }
-        let confidence = if n_leaves > 1 { (1.0 - entropy / (n_leaves as f64).ln()).clamp(0.0, 1.0) } else { 1.0 };
+        let confidence = if n_leaves > 1 {
+            (1.0 - entropy / (n_leaves as f64).ln()).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         // p_T ∝ exp(log p / T), computed in log space
         let inv_t = 1.0 / temperature as f64;
-        let logs: Vec<f64> = kept.iter().map(|&(_, p)| (p as f64 / total).ln() * inv_t).collect();
+        let logs: Vec<f64> = kept
+            .iter()
+            .map(|&(_, p)| (p as f64 / total).ln() * inv_t)
+            .collect();
         let m = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let z: f64 = logs.iter().map(|l| (l - m).exp()).sum();
         let lz = m + z.ln();
@@ -62,7 +73,12 @@ impl TeacherTarget {
             cols.push(c as u32);
             p_t.push(p as f32);
         }
-        Some(TeacherTarget { cols, p_t, neg_entropy: neg_entropy as f32, confidence: confidence as f32 })
+        Some(TeacherTarget {
+            cols,
+            p_t,
+            neg_entropy: neg_entropy as f32,
+            confidence: confidence as f32,
+        })
     }
 }
 
@@ -116,10 +132,18 @@ pub fn batch_targets(
                     p[i * l + c as usize] = q;
                 }
                 ne[i] = t.neg_entropy;
-                kw[i] = if confidence_weighting { kd_weight * t.confidence } else { kd_weight };
+                kw[i] = if confidence_weighting {
+                    kd_weight * t.confidence
+                } else {
+                    kd_weight
+                };
             }
         }
-        Some((Tensor::from_vec(p, (b, l), device)?, Tensor::from_vec(ne, b, device)?, Tensor::from_vec(kw, b, device)?))
+        Some((
+            Tensor::from_vec(p, (b, l), device)?,
+            Tensor::from_vec(ne, b, device)?,
+            Tensor::from_vec(kw, b, device)?,
+        ))
     } else {
         None
     };
@@ -152,7 +176,10 @@ mod tests {
     use taxdistill_core::taxonomy::Lineage;
 
     fn tree() -> LabelTree {
-        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"].iter().map(|s| Lineage::parse(s).unwrap()).collect();
+        let ls: Vec<Lineage> = ["A;B;C", "A;B;D", "A;E"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
         LabelTree::from_lineages(ls.iter())
     }
 
@@ -164,7 +191,10 @@ mod tests {
         let logits = Tensor::from_vec(z.to_vec(), (1, 3), &dev).unwrap();
         let ab = t.find(&Lineage::parse("A;B").unwrap()).unwrap();
         let tg = batch_targets(&t, &[Some(ab)], &[None], 1.0, 0.0, false, &dev).unwrap();
-        let loss = batch_loss(&logits, &tg, 1.0).unwrap().to_scalar::<f32>().unwrap();
+        let loss = batch_loss(&logits, &tg, 1.0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         let e: Vec<f32> = z.iter().map(|x| x.exp()).collect();
         let want = -((e[0] + e[1]) / (e[0] + e[1] + e[2])).ln();
         assert!((loss - want).abs() < 1e-5, "{loss} vs {want}");
@@ -181,11 +211,17 @@ mod tests {
         let z: Vec<f32> = teacher.iter().map(|p| p.ln()).collect();
         let logits = Tensor::from_vec(z, (1, 3), &dev).unwrap();
         let tg = batch_targets(&t, &[None], &[Some(&tt)], 0.3, 0.7 * 16.0, false, &dev).unwrap();
-        let loss = batch_loss(&logits, &tg, temp).unwrap().to_scalar::<f32>().unwrap();
+        let loss = batch_loss(&logits, &tg, temp)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert!(loss.abs() < 1e-5, "{loss}");
         // a different student has a positive KL
         let logits = Tensor::from_vec(vec![0f32, 0.0, 3.0], (1, 3), &dev).unwrap();
-        let loss = batch_loss(&logits, &tg, temp).unwrap().to_scalar::<f32>().unwrap();
+        let loss = batch_loss(&logits, &tg, temp)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert!(loss > 0.01);
     }
 

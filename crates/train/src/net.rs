@@ -44,8 +44,15 @@ pub struct Snapshot {
     running: Vec<(Vec<f32>, Vec<f32>)>,
 }
 
-fn uniform_var(rng: &mut ChaCha8Rng, shape: (usize, usize), bound: f32, device: &Device) -> Result<Var> {
-    let data: Vec<f32> = (0..shape.0 * shape.1).map(|_| rng.random_range(-bound..bound)).collect();
+fn uniform_var(
+    rng: &mut ChaCha8Rng,
+    shape: (usize, usize),
+    bound: f32,
+    device: &Device,
+) -> Result<Var> {
+    let data: Vec<f32> = (0..shape.0 * shape.1)
+        .map(|_| rng.random_range(-bound..bound))
+        .collect();
     Ok(Var::from_tensor(&Tensor::from_vec(data, shape, device)?)?)
 }
 
@@ -63,7 +70,12 @@ fn leaky_relu(x: &Tensor, slope: f32) -> candle_core::Result<Tensor> {
 impl TrainNet {
     /// A freshly initialised network (PyTorch's default `Linear` init:
     /// weights and biases uniform in ±1/sqrt(fan_in); γ = 1, β = 0).
-    pub fn new(n_features: usize, hidden: &[usize], n_leaves: usize, rng: &mut ChaCha8Rng) -> Result<TrainNet> {
+    pub fn new(
+        n_features: usize,
+        hidden: &[usize],
+        n_leaves: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<TrainNet> {
         let device = Device::Cpu;
         let mut blocks = Vec::new();
         let mut prev = n_features;
@@ -71,7 +83,10 @@ impl TrainNet {
             let bound = 1.0 / (prev as f32).sqrt();
             blocks.push(Block {
                 weight: uniform_var(rng, (h, prev), bound, &device)?,
-                bias: vec_var((0..h).map(|_| rng.random_range(-bound..bound)).collect(), &device)?,
+                bias: vec_var(
+                    (0..h).map(|_| rng.random_range(-bound..bound)).collect(),
+                    &device,
+                )?,
                 gamma: vec_var(vec![1.0; h], &device)?,
                 beta: vec_var(vec![0.0; h], &device)?,
                 running_mean: vec![0.0; h],
@@ -81,7 +96,12 @@ impl TrainNet {
         }
         let bound = 1.0 / (prev as f32).sqrt();
         let out_weight = uniform_var(rng, (n_leaves, prev), bound, &device)?;
-        let out_bias = vec_var((0..n_leaves).map(|_| rng.random_range(-bound..bound)).collect(), &device)?;
+        let out_bias = vec_var(
+            (0..n_leaves)
+                .map(|_| rng.random_range(-bound..bound))
+                .collect(),
+            &device,
+        )?;
         Ok(TrainNet {
             blocks,
             out_weight,
@@ -103,7 +123,12 @@ impl TrainNet {
     pub fn vars(&self) -> Vec<Var> {
         let mut v = Vec::new();
         for b in &self.blocks {
-            v.extend([b.weight.clone(), b.bias.clone(), b.gamma.clone(), b.beta.clone()]);
+            v.extend([
+                b.weight.clone(),
+                b.bias.clone(),
+                b.gamma.clone(),
+                b.beta.clone(),
+            ]);
         }
         v.push(self.out_weight.clone());
         v.push(self.out_bias.clone());
@@ -117,13 +142,22 @@ impl TrainNet {
         let mut h = x.clone();
         let keep = 1.0 - self.dropout;
         for b in self.blocks.iter_mut() {
-            h = h.matmul(&b.weight.as_tensor().t()?)?.broadcast_add(b.bias.as_tensor())?;
+            h = h
+                .matmul(&b.weight.as_tensor().t()?)?
+                .broadcast_add(b.bias.as_tensor())?;
             h = leaky_relu(&h, self.leaky_slope)?;
             if self.dropout > 0.0 {
                 let width = h.dim(1)?;
                 let scale = 1.0 / keep;
-                let mask: Vec<f32> =
-                    (0..n * width).map(|_| if rng.random::<f32>() < keep { scale } else { 0.0 }).collect();
+                let mask: Vec<f32> = (0..n * width)
+                    .map(|_| {
+                        if rng.random::<f32>() < keep {
+                            scale
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
                 h = (h * Tensor::from_vec(mask, (n, width), &self.device)?)?;
             }
             let mean = h.mean_keepdim(0)?;
@@ -136,7 +170,11 @@ impl TrainNet {
                 .broadcast_add(b.beta.as_tensor())?;
             // running statistics (PyTorch: unbiased variance for the running estimate)
             let m = self.bn_momentum;
-            let unbias = if n > 1 { n as f32 / (n as f32 - 1.0) } else { 1.0 };
+            let unbias = if n > 1 {
+                n as f32 / (n as f32 - 1.0)
+            } else {
+                1.0
+            };
             let mean_v = mean.detach().flatten_all()?.to_vec1::<f32>()?;
             let var_v = var.detach().flatten_all()?.to_vec1::<f32>()?;
             for j in 0..mean_v.len() {
@@ -144,14 +182,17 @@ impl TrainNet {
                 b.running_var[j] = (1.0 - m) * b.running_var[j] + m * var_v[j] * unbias;
             }
         }
-        Ok(h.matmul(&self.out_weight.as_tensor().t()?)?.broadcast_add(self.out_bias.as_tensor())?)
+        Ok(h.matmul(&self.out_weight.as_tensor().t()?)?
+            .broadcast_add(self.out_bias.as_tensor())?)
     }
 
     /// Evaluation forward pass (running statistics, no dropout), no gradient.
     pub fn forward_eval(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.detach();
         for b in &self.blocks {
-            h = h.matmul(&b.weight.as_tensor().detach().t()?)?.broadcast_add(&b.bias.as_tensor().detach())?;
+            h = h
+                .matmul(&b.weight.as_tensor().detach().t()?)?
+                .broadcast_add(&b.bias.as_tensor().detach())?;
             h = leaky_relu(&h, self.leaky_slope)?;
             let (s, c) = self.bn_affine(b)?;
             let w = s.len();
@@ -159,7 +200,8 @@ impl TrainNet {
                 .broadcast_mul(&Tensor::from_vec(s, (1, w), &self.device)?)?
                 .broadcast_add(&Tensor::from_vec(c, (1, w), &self.device)?)?;
         }
-        Ok(h.matmul(&self.out_weight.as_tensor().detach().t()?)?.broadcast_add(&self.out_bias.as_tensor().detach())?)
+        Ok(h.matmul(&self.out_weight.as_tensor().detach().t()?)?
+            .broadcast_add(&self.out_bias.as_tensor().detach())?)
     }
 
     /// BatchNorm of a block as a per-column affine map `(s, c)`.
@@ -178,7 +220,7 @@ impl TrainNet {
 
     /// Tensors of the inference form, named as `taxdistill_core::model` expects
     /// (`layers.{i}.weight/bias`, `output.weight/bias`), BatchNorm folded.
-    pub fn folded_tensors(&self) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
+    pub fn folded_tensors(&self) -> Result<Vec<crate::NamedTensor>> {
         let mut out = Vec::new();
         let mut prev_affine: Option<(Vec<f32>, Vec<f32>)> = None;
         let linears: Vec<(&Var, &Var)> = self
@@ -202,7 +244,11 @@ impl TrainNet {
                     bv[r] += extra as f32;
                 }
             }
-            let name = if i < self.blocks.len() { format!("layers.{i}") } else { "output".to_string() };
+            let name = if i < self.blocks.len() {
+                format!("layers.{i}")
+            } else {
+                "output".to_string()
+            };
             out.push((format!("{name}.weight"), vec![rows, cols], wv));
             out.push((format!("{name}.bias"), vec![rows], bv));
             if i < self.blocks.len() {
@@ -219,7 +265,11 @@ impl TrainNet {
             .iter()
             .map(|v| Ok(v.as_tensor().flatten_all()?.to_vec1::<f32>()?))
             .collect::<Result<Vec<_>>>()?;
-        let running = self.blocks.iter().map(|b| (b.running_mean.clone(), b.running_var.clone())).collect();
+        let running = self
+            .blocks
+            .iter()
+            .map(|b| (b.running_mean.clone(), b.running_var.clone()))
+            .collect();
         Ok(Snapshot { params, running })
     }
 

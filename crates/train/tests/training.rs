@@ -12,7 +12,12 @@ const F: usize = 8;
 
 /// Four species in two genera; features = class centre + noise.
 fn data(n: usize, seed: u64) -> (LabelTree, Vec<f32>, Vec<usize>) {
-    let names = ["B;P;C;O;F;G1;S1", "B;P;C;O;F;G1;S2", "B;P;C;O;F;G2;S3", "B;P;C;O;F;G2;S4"];
+    let names = [
+        "B;P;C;O;F;G1;S1",
+        "B;P;C;O;F;G1;S2",
+        "B;P;C;O;F;G2;S3",
+        "B;P;C;O;F;G2;S4",
+    ];
     let ls: Vec<Lineage> = names.iter().map(|s| Lineage::parse(s).unwrap()).collect();
     let tree = LabelTree::from_lineages(ls.iter());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -30,7 +35,14 @@ fn data(n: usize, seed: u64) -> (LabelTree, Vec<f32>, Vec<usize>) {
 }
 
 fn small_cfg() -> TrainConfig {
-    TrainConfig { hidden: vec![32, 32], batch_size: 64, max_epochs: 15, patience: 15, lr: 5e-3, ..TrainConfig::default() }
+    TrainConfig {
+        hidden: vec![32, 32],
+        batch_size: 64,
+        max_epochs: 15,
+        patience: 15,
+        lr: 5e-3,
+        ..TrainConfig::default()
+    }
 }
 
 fn meta(tree: &LabelTree, t: &taxdistill_train::Trained, hidden: Vec<usize>) -> ModelMeta {
@@ -56,10 +68,21 @@ fn student_learns_separable_species_and_folded_model_predicts_them() {
     let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
     let eligible = vec![true; y.len()];
     let cfg = small_cfg();
-    let input = TrainInput { tree: &tree, features: &x, n_features: F, labels: &labels, teacher: None, eligible: &eligible };
+    let input = TrainInput {
+        tree: &tree,
+        features: &x,
+        n_features: F,
+        labels: &labels,
+        teacher: None,
+        eligible: &eligible,
+    };
     let t = train(&input, &cfg, &mut |_| {}).unwrap();
     assert_eq!(t.report.n_holdout, 80);
-    let student = Student::from_bytes(&t.safetensors_bytes().unwrap(), &meta(&tree, &t, cfg.hidden.clone()).to_json().unwrap()).unwrap();
+    let student = Student::from_bytes(
+        &t.safetensors_bytes().unwrap(),
+        &meta(&tree, &t, cfg.hidden.clone()).to_json().unwrap(),
+    )
+    .unwrap();
     let (_, xt, yt) = data(200, 2);
     let probs = student.leaf_probs(&xt).unwrap();
     let mut right = 0;
@@ -77,8 +100,18 @@ fn same_seed_gives_identical_weights_and_another_seed_does_not() {
     let (tree, x, y) = data(300, 3);
     let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
     let eligible = vec![true; y.len()];
-    let input = TrainInput { tree: &tree, features: &x, n_features: F, labels: &labels, teacher: None, eligible: &eligible };
-    let cfg = TrainConfig { max_epochs: 3, ..small_cfg() };
+    let input = TrainInput {
+        tree: &tree,
+        features: &x,
+        n_features: F,
+        labels: &labels,
+        teacher: None,
+        eligible: &eligible,
+    };
+    let cfg = TrainConfig {
+        max_epochs: 3,
+        ..small_cfg()
+    };
     let a = train(&input, &cfg, &mut |_| {}).unwrap();
     let b = train(&input, &cfg, &mut |_| {}).unwrap();
     assert_eq!(a.tensors, b.tensors);
@@ -91,19 +124,48 @@ fn teacher_alone_teaches_unlabelled_contigs() {
     // only species S1 and S3 are labelled; the teacher knows all four species
     let (tree, x, y) = data(800, 4);
     let s = |c: usize| tree.leaf_column(y[c]).unwrap();
-    let labels: Vec<Option<usize>> = y.iter().enumerate().map(|(i, &v)| if i % 4 == 0 || i % 4 == 2 { Some(v) } else { None }).collect();
+    let labels: Vec<Option<usize>> = y
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if i % 4 == 0 || i % 4 == 2 {
+                Some(v)
+            } else {
+                None
+            }
+        })
+        .collect();
     let teacher: Vec<Option<Vec<(usize, f32)>>> = (0..y.len())
         .map(|i| {
             let c = s(i);
-            Some((0..4).map(|j| (j, if j == c { 0.85 } else { 0.05 })).collect())
+            Some(
+                (0..4)
+                    .map(|j| (j, if j == c { 0.85 } else { 0.05 }))
+                    .collect(),
+            )
         })
         .collect();
     let eligible = vec![true; y.len()];
-    let input = TrainInput { tree: &tree, features: &x, n_features: F, labels: &labels, teacher: Some(&teacher), eligible: &eligible };
-    let cfg = TrainConfig { alpha: 0.3, calibrate: false, ..small_cfg() };
+    let input = TrainInput {
+        tree: &tree,
+        features: &x,
+        n_features: F,
+        labels: &labels,
+        teacher: Some(&teacher),
+        eligible: &eligible,
+    };
+    let cfg = TrainConfig {
+        alpha: 0.3,
+        calibrate: false,
+        ..small_cfg()
+    };
     let t = train(&input, &cfg, &mut |_| {}).unwrap();
     assert_eq!(t.report.n_train_teacher_only, 400);
-    let student = Student::from_bytes(&t.safetensors_bytes().unwrap(), &meta(&tree, &t, cfg.hidden.clone()).to_json().unwrap()).unwrap();
+    let student = Student::from_bytes(
+        &t.safetensors_bytes().unwrap(),
+        &meta(&tree, &t, cfg.hidden.clone()).to_json().unwrap(),
+    )
+    .unwrap();
     let (_, xt, yt) = data(200, 5);
     let probs = student.leaf_probs(&xt).unwrap();
     let right = probs
@@ -122,15 +184,55 @@ fn bad_inputs_are_typed_errors() {
     let (tree, x, y) = data(100, 6);
     let none: Vec<Option<usize>> = vec![None; y.len()];
     let eligible = vec![true; y.len()];
-    let input = TrainInput { tree: &tree, features: &x, n_features: F, labels: &none, teacher: None, eligible: &eligible };
-    assert!(matches!(train(&input, &small_cfg(), &mut |_| {}), Err(Error::NotTrainable(_))));
+    let input = TrainInput {
+        tree: &tree,
+        features: &x,
+        n_features: F,
+        labels: &none,
+        teacher: None,
+        eligible: &eligible,
+    };
+    assert!(matches!(
+        train(&input, &small_cfg(), &mut |_| {}),
+        Err(Error::NotTrainable(_))
+    ));
     let one = LabelTree::from_lineages([&Lineage::parse("A;B").unwrap()]);
-    let input = TrainInput { tree: &one, features: &x, n_features: F, labels: &none, teacher: None, eligible: &eligible };
-    assert!(matches!(train(&input, &small_cfg(), &mut |_| {}), Err(Error::NotTrainable(_))));
+    let input = TrainInput {
+        tree: &one,
+        features: &x,
+        n_features: F,
+        labels: &none,
+        teacher: None,
+        eligible: &eligible,
+    };
+    assert!(matches!(
+        train(&input, &small_cfg(), &mut |_| {}),
+        Err(Error::NotTrainable(_))
+    ));
     let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
     let bad_teacher: Vec<Option<Vec<(usize, f32)>>> = vec![Some(vec![(9, 1.0)]); y.len()];
-    let input = TrainInput { tree: &tree, features: &x, n_features: F, labels: &labels, teacher: Some(&bad_teacher), eligible: &eligible };
-    assert!(matches!(train(&input, &small_cfg(), &mut |_| {}), Err(Error::Mismatch(_))));
-    let input = TrainInput { tree: &tree, features: &x[..x.len() - 1], n_features: F, labels: &labels, teacher: None, eligible: &eligible };
-    assert!(matches!(train(&input, &small_cfg(), &mut |_| {}), Err(Error::Mismatch(_))));
+    let input = TrainInput {
+        tree: &tree,
+        features: &x,
+        n_features: F,
+        labels: &labels,
+        teacher: Some(&bad_teacher),
+        eligible: &eligible,
+    };
+    assert!(matches!(
+        train(&input, &small_cfg(), &mut |_| {}),
+        Err(Error::Mismatch(_))
+    ));
+    let input = TrainInput {
+        tree: &tree,
+        features: &x[..x.len() - 1],
+        n_features: F,
+        labels: &labels,
+        teacher: None,
+        eligible: &eligible,
+    };
+    assert!(matches!(
+        train(&input, &small_cfg(), &mut |_| {}),
+        Err(Error::Mismatch(_))
+    ));
 }

@@ -52,7 +52,8 @@ pub fn load_model(dir: &Path) -> Result<Student> {
     let js = dir.join("model.json");
     let st_bytes = std::fs::read(&st).with_context(|| format!("{}: cannot read", st.display()))?;
     let js_bytes = std::fs::read(&js).with_context(|| format!("{}: cannot read", js.display()))?;
-    Student::from_bytes(&st_bytes, &js_bytes).with_context(|| format!("loading the model in {}", dir.display()))
+    Student::from_bytes(&st_bytes, &js_bytes)
+        .with_context(|| format!("loading the model in {}", dir.display()))
 }
 
 /// Checks that features fit the model (sample count, column count).
@@ -64,20 +65,36 @@ pub fn check_features(student: &Student, features: &FeatureMatrix, model_dir: &P
             model_dir.display(),
             meta.n_samples,
             features.n_samples,
-            if meta.n_samples > 0 && features.n_samples == 0 { " (pass --abundance)" } else { "" }
+            if meta.n_samples > 0 && features.n_samples == 0 {
+                " (pass --abundance)"
+            } else {
+                ""
+            }
         );
     }
     if meta.n_features() != features.n_cols() {
-        bail!("{}: the model expects {} feature columns but the input has {}", model_dir.display(), meta.n_features(), features.n_cols());
+        bail!(
+            "{}: the model expects {} feature columns but the input has {}",
+            model_dir.display(),
+            meta.n_features(),
+            features.n_cols()
+        );
     }
     Ok(())
 }
 
 /// Predictions for every row (`None` for contigs shorter than `min_length`).
-pub fn annotate(student: &Student, features: &FeatureMatrix, min_length: usize, thresholds: &[f32; 7]) -> Result<Vec<Option<Prediction>>> {
+pub fn annotate(
+    student: &Student,
+    features: &FeatureMatrix,
+    min_length: usize,
+    thresholds: &[f32; 7],
+) -> Result<Vec<Option<Prediction>>> {
     let f = features.n_cols();
     let l = student.meta.tree.n_leaves();
-    let rows: Vec<usize> = (0..features.n_rows()).filter(|&i| features.lengths[i] >= min_length).collect();
+    let rows: Vec<usize> = (0..features.n_rows())
+        .filter(|&i| features.lengths[i] >= min_length)
+        .collect();
     let mut out: Vec<Option<Prediction>> = vec![None; features.n_rows()];
     let pb = util::progress(rows.len() as u64, "annotating");
     for chunk in rows.chunks(8192) {
@@ -105,16 +122,40 @@ pub fn write_outputs(
     taxonomy: Option<&Path>,
     sample_id: &str,
 ) -> Result<()> {
-    let rows: Vec<(String, Option<Prediction>)> = features.ids.iter().cloned().zip(preds.iter().cloned()).collect();
-    util::write_atomic(out, |w| Ok(taxdistill_core::writers::write_taxometer(w, &rows)?))?;
+    let rows: Vec<(String, Option<Prediction>)> = features
+        .ids
+        .iter()
+        .cloned()
+        .zip(preds.iter().cloned())
+        .collect();
+    util::write_atomic(out, |w| {
+        Ok(taxdistill_core::writers::write_taxometer(w, &rows)?)
+    })?;
     let taxdump = taxonomy.map(load_taxdump).transpose()?;
     if let Some(p) = cami {
-        util::write_atomic(p, |w| Ok(taxdistill_core::writers::write_cami(w, sample_id, &rows, taxdump.as_ref())?))?;
+        util::write_atomic(p, |w| {
+            Ok(taxdistill_core::writers::write_cami(
+                w,
+                sample_id,
+                &rows,
+                taxdump.as_ref(),
+            )?)
+        })?;
     }
     if let Some(p) = report {
-        let rows: Vec<(String, u64, Option<Prediction>)> =
-            rows.into_iter().zip(&features.lengths).map(|((id, p), &n)| (id, n as u64, p)).collect();
-        util::write_atomic(p, |w| Ok(taxdistill_core::writers::write_kraken_report(w, &rows, false, taxdump.as_ref())?))?;
+        let rows: Vec<(String, u64, Option<Prediction>)> = rows
+            .into_iter()
+            .zip(&features.lengths)
+            .map(|((id, p), &n)| (id, n as u64, p))
+            .collect();
+        util::write_atomic(p, |w| {
+            Ok(taxdistill_core::writers::write_kraken_report(
+                w,
+                &rows,
+                false,
+                taxdump.as_ref(),
+            )?)
+        })?;
     }
     Ok(())
 }
@@ -146,9 +187,25 @@ pub fn run(args: Args) -> Result<()> {
         None => student.meta.thresholds,
     };
     let preds = annotate(&student, &features, min_length, &thresholds)?;
-    let sample = args.contigs.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-    write_outputs(&features, &preds, &args.out, args.cami.as_deref(), args.report.as_deref(), args.taxonomy.as_deref(), &sample)?;
-    let annotated = preds.iter().flatten().filter(|p| p.lineage.depth() > 0).count();
+    let sample = args
+        .contigs
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    write_outputs(
+        &features,
+        &preds,
+        &args.out,
+        args.cami.as_deref(),
+        args.report.as_deref(),
+        args.taxonomy.as_deref(),
+        &sample,
+    )?;
+    let annotated = preds
+        .iter()
+        .flatten()
+        .filter(|p| p.lineage.depth() > 0)
+        .count();
     tracing::info!(
         "{} contigs, {} annotated ({} shorter than {} bp) in {:.1} s -> {}",
         preds.len(),

@@ -15,6 +15,11 @@ use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
 use taxdistill_train::{TrainConfig, TrainInput, TrainReport};
 
+/// One contig's teacher distribution as (leaf column, probability) pairs; `None` = no soft label.
+pub type SparseSoftRow = Option<Vec<(usize, f32)>>;
+/// Soft labels of every contig, aligned to the feature rows.
+pub type SparseSoftRows = Vec<SparseSoftRow>;
+
 /// Arguments of `taxdistill distill`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -114,7 +119,11 @@ pub fn load_taxdump(dir: &Path) -> Result<TaxDump> {
     let nodes = util::open_text(&dir.join("nodes.dmp"))?;
     let names = util::open_text(&dir.join("names.dmp"))?;
     let merged_path = dir.join("merged.dmp");
-    let merged = if merged_path.exists() { Some(util::open_text(&merged_path)?) } else { None };
+    let merged = if merged_path.exists() {
+        Some(util::open_text(&merged_path)?)
+    } else {
+        None
+    };
     let td = TaxDump::from_readers(nodes, names, merged, &util::name(dir))?;
     for w in td.warnings().messages() {
         tracing::warn!("{w}");
@@ -124,10 +133,15 @@ pub fn load_taxdump(dir: &Path) -> Result<TaxDump> {
 
 /// Features of a FASTA (+ abundances): rows in FASTA order, contigs shorter
 /// than `min_length` kept as rows but left out of the normalisation statistics.
-pub fn load_features(contigs: &Path, abundance: Option<&Path>, min_length: usize) -> Result<FeatureMatrix> {
+pub fn load_features(
+    contigs: &Path,
+    abundance: Option<&Path>,
+    min_length: usize,
+) -> Result<FeatureMatrix> {
     let pb = util::spinner("reading contigs");
-    let seqs = taxdistill_core::fasta::read_contigs(util::open_text(contigs)?, &util::name(contigs))
-        .with_context(|| format!("reading {}", contigs.display()))?;
+    let seqs =
+        taxdistill_core::fasta::read_contigs(util::open_text(contigs)?, &util::name(contigs))
+            .with_context(|| format!("reading {}", contigs.display()))?;
     pb.finish_and_clear();
     let ab = match abundance {
         Some(p) => Some(
@@ -145,28 +159,60 @@ pub fn load_features(contigs: &Path, abundance: Option<&Path>, min_length: usize
 
 /// Labels aligned to `ids` (missing = unclassified); warns about labelled
 /// contigs absent from the FASTA.
-pub fn load_labels(path: &Path, format: Option<&str>, taxonomy: Option<&Path>, ids: &[String], fasta: &Path) -> Result<Vec<Lineage>> {
+pub fn load_labels(
+    path: &Path,
+    format: Option<&str>,
+    taxonomy: Option<&Path>,
+    ids: &[String],
+    fasta: &Path,
+) -> Result<Vec<Lineage>> {
     let format = format.map(|f| f.parse::<LabelFormat>()).transpose()?;
     let taxdump = taxonomy.map(load_taxdump).transpose()?;
-    let labels = taxdistill_core::labels::read_labels(util::open_text(path)?, &util::name(path), format, taxdump.as_ref())
-        .with_context(|| format!("reading labels from {}", path.display()))?;
+    let labels = taxdistill_core::labels::read_labels(
+        util::open_text(path)?,
+        &util::name(path),
+        format,
+        taxdump.as_ref(),
+    )
+    .with_context(|| format!("reading labels from {}", path.display()))?;
     for w in &labels.warnings {
         tracing::warn!("{w}");
     }
     let (lineages, extra) = labels.aligned_to(ids);
     if extra > 0 {
-        tracing::warn!("{}: {extra} labelled contig(s) are absent from {}; ignored", path.display(), fasta.display());
-        eprintln!("warning: {}: {extra} labelled contig(s) are absent from {}; ignored", path.display(), fasta.display());
+        tracing::warn!(
+            "{}: {extra} labelled contig(s) are absent from {}; ignored",
+            path.display(),
+            fasta.display()
+        );
+        eprintln!(
+            "warning: {}: {extra} labelled contig(s) are absent from {}; ignored",
+            path.display(),
+            fasta.display()
+        );
     }
     Ok(lineages)
 }
 
 /// The label tree of the labels of the trainable contigs, with the clear
 /// errors for degenerate label sets.
-pub fn label_tree(lineages: &[Lineage], lengths: &[usize], min_length: usize, source: &Path) -> Result<LabelTree> {
-    let usable: Vec<&Lineage> = lineages.iter().zip(lengths).filter(|(l, &n)| l.depth() > 0 && n >= min_length).map(|(l, _)| l).collect();
+pub fn label_tree(
+    lineages: &[Lineage],
+    lengths: &[usize],
+    min_length: usize,
+    source: &Path,
+) -> Result<LabelTree> {
+    let usable: Vec<&Lineage> = lineages
+        .iter()
+        .zip(lengths)
+        .filter(|(l, &n)| l.depth() > 0 && n >= min_length)
+        .map(|(l, _)| l)
+        .collect();
     if usable.is_empty() {
-        bail!("{}: no contig of at least {min_length} bp has a label; nothing to train on", source.display());
+        bail!(
+            "{}: no contig of at least {min_length} bp has a label; nothing to train on",
+            source.display()
+        );
     }
     let tree = LabelTree::from_lineages(usable.iter().copied());
     if tree.n_leaves() < 2 {
@@ -180,7 +226,7 @@ pub fn label_tree(lineages: &[Lineage], lengths: &[usize], min_length: usize, so
 }
 
 /// Reads a soft-label file and aligns it to the features' contigs and the tree.
-pub fn load_soft_labels(path: &Path, ids: &[String], tree: &LabelTree) -> Result<Vec<Option<Vec<(usize, f32)>>>> {
+pub fn load_soft_labels(path: &Path, ids: &[String], tree: &LabelTree) -> Result<SparseSoftRows> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let soft = SoftLabels::from_bytes(&bytes, &util::name(path))?;
     sparse_soft(&soft, ids, tree).with_context(|| format!("soft labels {}", path.display()))
@@ -188,11 +234,19 @@ pub fn load_soft_labels(path: &Path, ids: &[String], tree: &LabelTree) -> Result
 
 /// Aligns soft labels to `ids` and the tree's columns; keeps only leaves with
 /// probability ≥ 1e-4 (the rest is noise for a tempered target).
-pub fn sparse_soft(soft: &SoftLabels, ids: &[String], tree: &LabelTree) -> Result<Vec<Option<Vec<(usize, f32)>>>> {
+pub fn sparse_soft(soft: &SoftLabels, ids: &[String], tree: &LabelTree) -> Result<SparseSoftRows> {
     let rows = soft.aligned_to(ids, tree)?;
     Ok(rows
         .into_iter()
-        .map(|r| r.map(|row| row.iter().enumerate().filter(|(_, &p)| p >= 1e-4).map(|(c, &p)| (c, p)).collect()))
+        .map(|r| {
+            r.map(|row| {
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, &p)| p >= 1e-4)
+                    .map(|(c, &p)| (c, p))
+                    .collect()
+            })
+        })
         .collect())
 }
 
@@ -208,13 +262,26 @@ pub fn train_model(
     features: &FeatureMatrix,
     lineages: &[Lineage],
     tree: &LabelTree,
-    soft: Option<&[Option<Vec<(usize, f32)>>]>,
+    soft: Option<&[SparseSoftRow]>,
     args: &TrainArgs,
     provenance: serde_json::Value,
 ) -> Result<BuiltModel> {
     let cfg = args.config();
-    let labels: Vec<Option<usize>> = lineages.iter().map(|l| if l.depth() == 0 { None } else { Some(tree.node_of(l)) }).collect();
-    let eligible: Vec<bool> = features.lengths.iter().map(|&n| n >= args.min_length).collect();
+    let labels: Vec<Option<usize>> = lineages
+        .iter()
+        .map(|l| {
+            if l.depth() == 0 {
+                None
+            } else {
+                Some(tree.node_of(l))
+            }
+        })
+        .collect();
+    let eligible: Vec<bool> = features
+        .lengths
+        .iter()
+        .map(|&n| n >= args.min_length)
+        .collect();
     let pb = util::progress(cfg.max_epochs as u64, "training");
     let input = TrainInput {
         tree,
@@ -227,7 +294,13 @@ pub fn train_model(
     let t0 = std::time::Instant::now();
     let trained = taxdistill_train::train(&input, &cfg, &mut |s| {
         pb.set_position(s.epoch as u64);
-        tracing::debug!("epoch {} train {:.4} held-out {:?} lr {:.2e}", s.epoch, s.train_loss, s.val_loss, s.lr);
+        tracing::debug!(
+            "epoch {} train {:.4} held-out {:?} lr {:.2e}",
+            s.epoch,
+            s.train_loss,
+            s.val_loss,
+            s.lr
+        );
     })?;
     pb.finish_and_clear();
     let r = &trained.report;
@@ -266,7 +339,11 @@ pub fn train_model(
         thresholds: trained.thresholds,
         provenance: prov,
     };
-    Ok(BuiltModel { safetensors: trained.safetensors_bytes()?, meta, report: trained.report })
+    Ok(BuiltModel {
+        safetensors: trained.safetensors_bytes()?,
+        meta,
+        report: trained.report,
+    })
 }
 
 /// Writes `model.safetensors` + `model.json` into `dir`, atomically.
@@ -284,16 +361,42 @@ pub fn write_model(dir: &Path, model: &BuiltModel) -> Result<()> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let abundance = if args.train.no_abundance { None } else { args.abundance.as_deref() };
+    let abundance = if args.train.no_abundance {
+        None
+    } else {
+        args.abundance.as_deref()
+    };
     let features = load_features(&args.contigs, abundance, args.train.min_length)?;
-    let lineages = load_labels(&args.labels, args.format.as_deref(), args.taxonomy.as_deref(), &features.ids, &args.contigs)?;
-    let tree = label_tree(&lineages, &features.lengths, args.train.min_length, &args.labels)?;
-    let soft = args.soft_labels.as_deref().map(|p| load_soft_labels(p, &features.ids, &tree)).transpose()?;
+    let lineages = load_labels(
+        &args.labels,
+        args.format.as_deref(),
+        args.taxonomy.as_deref(),
+        &features.ids,
+        &args.contigs,
+    )?;
+    let tree = label_tree(
+        &lineages,
+        &features.lengths,
+        args.train.min_length,
+        &args.labels,
+    )?;
+    let soft = args
+        .soft_labels
+        .as_deref()
+        .map(|p| load_soft_labels(p, &features.ids, &tree))
+        .transpose()?;
     let prov = serde_json::json!({
         "command": std::env::args().collect::<Vec<_>>(),
         "soft_labels": args.soft_labels.as_ref().map(|p| p.display().to_string()),
     });
-    let model = train_model(&features, &lineages, &tree, soft.as_deref(), &args.train, prov)?;
+    let model = train_model(
+        &features,
+        &lineages,
+        &tree,
+        soft.as_deref(),
+        &args.train,
+        prov,
+    )?;
     write_model(&args.out, &model)?;
     eprintln!(
         "model: {} leaves, {} features, {} epochs (best {}), thresholds {:?} -> {}",

@@ -9,7 +9,6 @@
 use crate::util;
 use anyhow::{bail, Context, Result};
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use taxdistill_core::softlabels::SoftLabels;
 use taxdistill_teacher::shard::{interleave, Shard, ShardInfo};

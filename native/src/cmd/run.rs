@@ -5,11 +5,12 @@
 //! and `summary.tsv` (per rank, how the predictions relate to the input labels).
 
 use crate::cmd::annotate::{annotate, write_outputs};
-use crate::cmd::distill::{label_tree, load_features, load_labels, sparse_soft, train_model, write_model, TrainArgs};
+use crate::cmd::distill::{
+    label_tree, load_features, load_labels, sparse_soft, train_model, write_model, TrainArgs,
+};
 use crate::cmd::teach::{soft_labels_for, TeachOptions, TeacherKind};
 use crate::util;
 use anyhow::{bail, Context, Result};
-use std::io::Write;
 use std::path::PathBuf;
 use taxdistill_core::model::Prediction;
 use taxdistill_core::taxonomy::{Lineage, Rank};
@@ -102,11 +103,22 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--model (GenomeOcean) needs a teacher; drop --teacher none");
     }
     let min_length = args.train.min_length;
-    let abundance = if args.train.no_abundance { None } else { args.abundance.as_deref() };
+    let abundance = if args.train.no_abundance {
+        None
+    } else {
+        args.abundance.as_deref()
+    };
     let features = load_features(&args.contigs, abundance, min_length)?;
-    let lineages = load_labels(&args.labels, args.format.as_deref(), args.taxonomy.as_deref(), &features.ids, &args.contigs)?;
+    let lineages = load_labels(
+        &args.labels,
+        args.format.as_deref(),
+        args.taxonomy.as_deref(),
+        &features.ids,
+        &args.contigs,
+    )?;
     let tree = label_tree(&lineages, &features.lengths, min_length, &args.labels)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("{}: cannot create directory", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create directory", args.out.display()))?;
 
     let soft = match args.teacher {
         RunTeacher::None => None,
@@ -115,7 +127,11 @@ pub fn run(args: Args) -> Result<()> {
                 Some(dir) => Some(embed(dir, &args.contigs, &features.ids)?),
                 None => None,
             };
-            let opts = TeachOptions { teacher: TeacherKind::Graph, min_length, seed: args.train.seed };
+            let opts = TeachOptions {
+                teacher: TeacherKind::Graph,
+                min_length,
+                seed: args.train.seed,
+            };
             let pb = util::spinner("teacher");
             let tt = std::time::Instant::now();
             let (soft, _report) = soft_labels_for(
@@ -129,7 +145,9 @@ pub fn run(args: Args) -> Result<()> {
             pb.finish_and_clear();
             tracing::info!("teacher: {:.1} s", tt.elapsed().as_secs_f64());
             let bytes = soft.to_bytes(Some(32.min(soft.n_leaves())))?;
-            util::write_atomic(&args.out.join("soft_labels.safetensors"), |w| Ok(w.write_all(&bytes)?))?;
+            util::write_atomic(&args.out.join("soft_labels.safetensors"), |w| {
+                Ok(w.write_all(&bytes)?)
+            })?;
             Some(sparse_soft(&soft, &features.ids, &tree)?)
         }
     };
@@ -137,11 +155,25 @@ pub fn run(args: Args) -> Result<()> {
         "command": std::env::args().collect::<Vec<_>>(),
         "teacher": format!("{:?}", args.teacher).to_lowercase(),
     });
-    let model = train_model(&features, &lineages, &tree, soft.as_deref(), &args.train, prov)?;
+    let model = train_model(
+        &features,
+        &lineages,
+        &tree,
+        soft.as_deref(),
+        &args.train,
+        prov,
+    )?;
     write_model(&args.out.join("model"), &model)?;
-    let student = taxdistill_core::model::Student::from_meta_and_bytes(model.meta.clone(), &model.safetensors)?;
+    let student = taxdistill_core::model::Student::from_meta_and_bytes(
+        model.meta.clone(),
+        &model.safetensors,
+    )?;
     let preds = annotate(&student, &features, min_length, &student.meta.thresholds)?;
-    let sample = args.contigs.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let sample = args
+        .contigs
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     write_outputs(
         &features,
         &preds,
@@ -155,11 +187,24 @@ pub fn run(args: Args) -> Result<()> {
     let mut table = String::from("rank\tconfirmed\tchanged\tremoved\tgained\n");
     for r in Rank::ALL {
         let c = changes[r.index()];
-        table.push_str(&format!("{}\t{}\t{}\t{}\t{}\n", r.name(), c.confirmed, c.changed, c.removed, c.gained));
+        table.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            r.name(),
+            c.confirmed,
+            c.changed,
+            c.removed,
+            c.gained
+        ));
     }
-    util::write_atomic(&args.out.join("summary.tsv"), |w| Ok(w.write_all(table.as_bytes())?))?;
+    util::write_atomic(&args.out.join("summary.tsv"), |w| {
+        Ok(w.write_all(table.as_bytes())?)
+    })?;
     let n_labelled = lineages.iter().filter(|l| l.depth() > 0).count();
-    let n_annot = preds.iter().flatten().filter(|p| p.lineage.depth() > 0).count();
+    let n_annot = preds
+        .iter()
+        .flatten()
+        .filter(|p| p.lineage.depth() > 0)
+        .count();
     eprintln!(
         "{} contigs: {} labelled in the input, {} annotated by the student ({} deepened their label); {:.1} s",
         features.n_rows(),
@@ -174,8 +219,13 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// GenomeOcean embeddings of the FASTA's contigs, aligned to `ids`.
-fn embed(dir: &std::path::Path, contigs: &std::path::Path, ids: &[String]) -> Result<(Vec<f32>, usize, Vec<bool>)> {
-    let seqs = taxdistill_core::fasta::read_contigs(util::open_text(contigs)?, &util::name(contigs))?;
+fn embed(
+    dir: &std::path::Path,
+    contigs: &std::path::Path,
+    ids: &[String],
+) -> Result<(Vec<f32>, usize, Vec<bool>)> {
+    let seqs =
+        taxdistill_core::fasta::read_contigs(util::open_text(contigs)?, &util::name(contigs))?;
     if seqs.len() != ids.len() {
         bail!("{}: contig count changed while reading", contigs.display());
     }
@@ -198,12 +248,41 @@ mod tests {
     fn summary_counts_confirmed_changed_removed_gained_and_deepened() {
         let l = |s: &str| Lineage::parse(s).unwrap();
         let labels = vec![l("A;B"), l("A;C;D"), l("")];
-        let p = |s: &str| Some(Prediction { lineage: l(s), scores: vec![0.9; l(s).depth()] });
+        let p = |s: &str| {
+            Some(Prediction {
+                lineage: l(s),
+                scores: vec![0.9; l(s).depth()],
+            })
+        };
         let preds = vec![p("A;B;X"), p("A;E"), p("A")];
         let (c, deep) = summarize(&labels, &preds);
-        assert_eq!(c[0], RankChange { confirmed: 2, changed: 0, removed: 0, gained: 1 });
-        assert_eq!(c[1], RankChange { confirmed: 1, changed: 1, removed: 0, gained: 0 });
-        assert_eq!(c[2], RankChange { confirmed: 0, changed: 0, removed: 1, gained: 1 });
+        assert_eq!(
+            c[0],
+            RankChange {
+                confirmed: 2,
+                changed: 0,
+                removed: 0,
+                gained: 1
+            }
+        );
+        assert_eq!(
+            c[1],
+            RankChange {
+                confirmed: 1,
+                changed: 1,
+                removed: 0,
+                gained: 0
+            }
+        );
+        assert_eq!(
+            c[2],
+            RankChange {
+                confirmed: 0,
+                changed: 0,
+                removed: 1,
+                gained: 1
+            }
+        );
         assert_eq!(deep, 2);
     }
 }

@@ -10,7 +10,6 @@
 use crate::util;
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use taxdistill_core::features::{build_features_with, FeatureMatrix, FeatureOptions};
 use taxdistill_core::labels::LabelFormat;
@@ -98,7 +97,11 @@ pub struct TeachOptions {
 
 impl Default for TeachOptions {
     fn default() -> Self {
-        TeachOptions { teacher: TeacherKind::Graph, min_length: 2000, seed: 0 }
+        TeachOptions {
+            teacher: TeacherKind::Graph,
+            min_length: 2000,
+            seed: 0,
+        }
     }
 }
 
@@ -120,18 +123,33 @@ pub fn soft_labels_for(
     opts: &TeachOptions,
 ) -> Result<(SoftLabels, TeacherReport)> {
     let n = features.n_rows();
-    let train_mask: Vec<bool> =
-        (0..n).map(|i| features.lengths[i] >= opts.min_length && has_extra.is_none_or(|h| h[i])).collect();
+    let train_mask: Vec<bool> = (0..n)
+        .map(|i| features.lengths[i] >= opts.min_length && has_extra.is_none_or(|h| h[i]))
+        .collect();
     let out = match opts.teacher {
         TeacherKind::Graph => {
-            let cfg = GraphTeacherConfig { seed: opts.seed, ..Default::default() };
-            graph_teacher(features, labels, tree, &train_mask, extra, &cfg).context("graph teacher")?
+            let cfg = GraphTeacherConfig {
+                seed: opts.seed,
+                ..Default::default()
+            };
+            graph_teacher(features, labels, tree, &train_mask, extra, &cfg)
+                .context("graph teacher")?
         }
         TeacherKind::Heads => {
-            let cfg = HeadConfig { seed: opts.seed, ..Default::default() };
+            let cfg = HeadConfig {
+                seed: opts.seed,
+                ..Default::default()
+            };
             let r = match extra {
                 Some((e, d)) => crossfit_heads(e, d, labels, tree, &train_mask, &cfg),
-                None => crossfit_heads(&features.data, features.n_cols(), labels, tree, &train_mask, &cfg),
+                None => crossfit_heads(
+                    &features.data,
+                    features.n_cols(),
+                    labels,
+                    tree,
+                    &train_mask,
+                    &cfg,
+                ),
             };
             r.context("teacher heads")?
         }
@@ -156,8 +174,13 @@ fn load_taxdump(dir: &Path) -> Result<taxdistill_core::taxdump::TaxDump> {
     let nodes = util::open_text(&dir.join("nodes.dmp"))?;
     let names = util::open_text(&dir.join("names.dmp"))?;
     let merged_path = dir.join("merged.dmp");
-    let merged = if merged_path.exists() { Some(util::open_text(&merged_path)?) } else { None };
-    let td = taxdistill_core::taxdump::TaxDump::from_readers(nodes, names, merged, &util::name(dir))?;
+    let merged = if merged_path.exists() {
+        Some(util::open_text(&merged_path)?)
+    } else {
+        None
+    };
+    let td =
+        taxdistill_core::taxdump::TaxDump::from_readers(nodes, names, merged, &util::name(dir))?;
     for w in td.warnings().messages() {
         tracing::warn!("{w}");
     }
@@ -168,12 +191,25 @@ fn load_taxdump(dir: &Path) -> Result<taxdistill_core::taxdump::TaxDump> {
 fn read_embeddings(dir: &Path, ids: &[String]) -> Result<(Vec<f32>, usize, Vec<bool>)> {
     let st_path = dir.join("embeddings.safetensors");
     let ids_path = dir.join("contigs.txt");
-    let bytes = std::fs::read(&st_path).with_context(|| format!("{}: cannot read", st_path.display()))?;
-    let (shape, data) = taxdistill_core::model::read_f32_tensor(&bytes, "embeddings", &util::name(&st_path))?;
-    let text = std::fs::read_to_string(&ids_path).with_context(|| format!("{}: cannot read", ids_path.display()))?;
-    let names: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let bytes =
+        std::fs::read(&st_path).with_context(|| format!("{}: cannot read", st_path.display()))?;
+    let (shape, data) =
+        taxdistill_core::model::read_f32_tensor(&bytes, "embeddings", &util::name(&st_path))?;
+    let text = std::fs::read_to_string(&ids_path)
+        .with_context(|| format!("{}: cannot read", ids_path.display()))?;
+    let names: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if shape.len() != 2 || shape[0] != names.len() {
-        bail!("{}: embeddings have shape {:?} but {} lists {} contigs", st_path.display(), shape, ids_path.display(), names.len());
+        bail!(
+            "{}: embeddings have shape {:?} but {} lists {} contigs",
+            st_path.display(),
+            shape,
+            ids_path.display(),
+            names.len()
+        );
     }
     let d = shape[1];
     let pos: HashMap<&str, usize> = names.iter().enumerate().map(|(i, s)| (*s, i)).collect();
@@ -187,7 +223,10 @@ fn read_embeddings(dir: &Path, ids: &[String]) -> Result<(Vec<f32>, usize, Vec<b
     }
     let missing = has.iter().filter(|h| !**h).count();
     if missing == ids.len() {
-        bail!("{}: no contig of the FASTA has an embedding", ids_path.display());
+        bail!(
+            "{}: no contig of the FASTA has an embedding",
+            ids_path.display()
+        );
     }
     if missing > 0 {
         tracing::warn!("{missing} contig(s) have no embedding in {}; they are neither neighbours nor training rows", dir.display());
@@ -202,11 +241,20 @@ pub fn run(args: Args) -> Result<()> {
         taxdistill_core::fasta::read_contigs(r, &util::name(&args.contigs))?
     };
     let abundance = match &args.abundance {
-        Some(p) => Some(taxdistill_core::abundance::read_abundance(util::open_text(p)?, &util::name(p))?),
+        Some(p) => Some(taxdistill_core::abundance::read_abundance(
+            util::open_text(p)?,
+            &util::name(p),
+        )?),
         None => None,
     };
-    let features = build_features_with(&contigs, abundance.as_ref(), &FeatureOptions { min_length: args.min_length })
-        .with_context(|| format!("features of {}", args.contigs.display()))?;
+    let features = build_features_with(
+        &contigs,
+        abundance.as_ref(),
+        &FeatureOptions {
+            min_length: args.min_length,
+        },
+    )
+    .with_context(|| format!("features of {}", args.contigs.display()))?;
     let format = match &args.format {
         Some(f) => Some(f.parse::<LabelFormat>()?),
         None => None,
@@ -215,18 +263,30 @@ pub fn run(args: Args) -> Result<()> {
         Some(d) => Some(load_taxdump(d)?),
         None => None,
     };
-    let labels =
-        taxdistill_core::labels::read_labels(util::open_text(&args.labels)?, &util::name(&args.labels), format, taxdump.as_ref())?;
+    let labels = taxdistill_core::labels::read_labels(
+        util::open_text(&args.labels)?,
+        &util::name(&args.labels),
+        format,
+        taxdump.as_ref(),
+    )?;
     for w in &labels.warnings {
         tracing::warn!("{w}");
     }
     let (lineages, extra_labels) = labels.aligned_to(&features.ids);
     if extra_labels > 0 {
-        tracing::warn!("{}: {extra_labels} labelled contig(s) are absent from {}", args.labels.display(), args.contigs.display());
+        tracing::warn!(
+            "{}: {extra_labels} labelled contig(s) are absent from {}",
+            args.labels.display(),
+            args.contigs.display()
+        );
     }
     let tree = LabelTree::from_lineages(lineages.iter());
     if tree.n_leaves() < 2 {
-        bail!("{}: the labels give a label tree with {} leaf/leaves; need at least 2 distinct taxa", args.labels.display(), tree.n_leaves());
+        bail!(
+            "{}: the labels give a label tree with {} leaf/leaves; need at least 2 distinct taxa",
+            args.labels.display(),
+            tree.n_leaves()
+        );
     }
     let embeddings = if let Some(dir) = &args.embeddings {
         Some(read_embeddings(dir, &features.ids)?)
@@ -243,8 +303,16 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         None
     };
-    let teacher = args.teacher.unwrap_or(if embeddings.is_some() { TeacherKind::Heads } else { TeacherKind::Graph });
-    let opts = TeachOptions { teacher, min_length: args.min_length, seed: args.seed };
+    let teacher = args.teacher.unwrap_or(if embeddings.is_some() {
+        TeacherKind::Heads
+    } else {
+        TeacherKind::Graph
+    });
+    let opts = TeachOptions {
+        teacher,
+        min_length: args.min_length,
+        seed: args.seed,
+    };
     let pb = util::spinner("teaching");
     let (mut soft, report) = soft_labels_for(
         &features,
@@ -259,7 +327,10 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(shard) = args.shard {
         let l = soft.n_leaves();
         let items = shard.items(total);
-        soft.probs = items.iter().flat_map(|&i| soft.probs[i * l..(i + 1) * l].to_vec()).collect();
+        soft.probs = items
+            .iter()
+            .flat_map(|&i| soft.probs[i * l..(i + 1) * l].to_vec())
+            .collect();
         soft.contigs = items.iter().map(|&i| soft.contigs[i].clone()).collect();
         // what `taxdistill merge` reads to join soft-label shards
         soft.meta["shard"] = serde_json::json!(shard.to_string());
@@ -274,11 +345,17 @@ pub fn run(args: Args) -> Result<()> {
             .iter()
             .enumerate()
             .map(|(r, id)| {
-                let pred = taxdistill_core::model::predict_from_leaf_probs(&tree, &soft.probs[r * l..(r + 1) * l], &[0.5; 7]);
+                let pred = taxdistill_core::model::predict_from_leaf_probs(
+                    &tree,
+                    &soft.probs[r * l..(r + 1) * l],
+                    &[0.5; 7],
+                );
                 (id.clone(), Some(pred))
             })
             .collect();
-        util::write_atomic(p, |w| Ok(taxdistill_core::writers::write_taxometer(w, &rows)?))?;
+        util::write_atomic(p, |w| {
+            Ok(taxdistill_core::writers::write_taxometer(w, &rows)?)
+        })?;
     }
     if let Some(p) = &args.report {
         let json = serde_json::to_vec_pretty(&report)?;
