@@ -19,9 +19,16 @@ the windowing of docs/teacher.md:
 All windows are run as ONE right-padded batch with an attention mask, and the
 script asserts that this equals running every window alone.
 
-Usage: python3 scripts/make_tiny_genomeocean.py   (re-runs itself inside the
-throwaway venv /work/venvs/hf, creating it with pip if needed; override with
-TAXDISTILL_HF_VENV).
+With `--genomeocean-500m-config DIR` it instead writes only DIR/config.json:
+transformers' MistralConfig with GenomeOcean-500M's shapes (14 layers, hidden
+1536, 24 heads, intermediate 6144, vocab 4096, 1024 positions; 541,109,760
+parameters with the LM head), the config the backbone benchmark
+(scripts/bench_genomeocean_vs_hf.py) initialises randomly on both sides. No
+weights are downloaded or written.
+
+Usage: python3 scripts/make_tiny_genomeocean.py [--genomeocean-500m-config DIR]
+(re-runs itself inside the throwaway venv /work/venvs/hf, creating it with pip
+if needed; override with TAXDISTILL_HF_VENV).
 """
 import json
 import os
@@ -92,8 +99,38 @@ def test_sequences():
     ]
 
 
+def genomeocean_500m_config(out):
+    """config.json of GenomeOcean-500M's shapes (values of its published config)."""
+    from transformers import MistralConfig
+
+    cfg = MistralConfig(
+        vocab_size=4096,
+        hidden_size=1536,
+        intermediate_size=6144,
+        num_hidden_layers=14,
+        num_attention_heads=24,
+        num_key_value_heads=24,
+        max_position_embeddings=1024,
+        rms_norm_eps=1e-5,
+        rope_theta=10000.0,
+        sliding_window=None,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=3,
+        tie_word_embeddings=False,
+        architectures=["MistralForCausalLM"],
+    )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg.save_pretrained(out)
+    print(f"wrote {out / 'config.json'}")
+
+
 def main():
     ensure_venv()
+    if "--genomeocean-500m-config" in sys.argv:
+        genomeocean_500m_config(sys.argv[sys.argv.index("--genomeocean-500m-config") + 1])
+        return
     import torch
     import transformers
     from transformers import MistralConfig, MistralForCausalLM, PreTrainedTokenizerFast

@@ -52,6 +52,8 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Serve the web app on 127.0.0.1.
     Serve(cmd::serve::Args),
+    /// Benchmark: scenarios × seeds × methods (raw labels, teacher, students, vamb) with a report.
+    Bench(cmd::bench::Args),
 }
 
 fn main() {
@@ -69,6 +71,7 @@ fn main() {
         Command::Teach(a) => cmd::teach::run(a),
         Command::Merge(a) => cmd::merge::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     if let Err(e) = result {
         // one line: the whole context chain

@@ -213,3 +213,32 @@ fn embed_reports_bad_model_and_bad_shard_clearly() {
         "{err}"
     );
 }
+
+#[test]
+fn contig_of_only_n_gets_a_zero_row_and_a_warning_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fasta = tmp.path().join("c.fna");
+    std::fs::write(
+        &fasta,
+        ">ok\nACGTTGCAACGTAGCTAGCTAGGATC\n>gap\nNNNNNNNNNNNNNNNNNNNN\n",
+    )
+    .unwrap();
+    let out = embed_cmd(&fasta, &tmp.path().join("o"), &[])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("contig gap has no A/C/G/T") && !err.contains("contig ok "),
+        "{err}"
+    );
+    let (ids, data) = rows(&tmp.path().join("o"));
+    assert_eq!(ids, ["ok", "gap"]);
+    let dim = data.len() / 2;
+    assert!(data[dim..].iter().all(|&v| v == 0.0));
+    assert!(data[..dim].iter().any(|&v| v != 0.0));
+}

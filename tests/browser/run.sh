@@ -32,11 +32,17 @@ mkdir -p "$WORK/files" "$WORK/model"
 # a second community (another seed), annotated with the demo's model
 "$BIN" -q simulate --out "$WORK/sim" --seed 7 ${FILES_SIM_ARGS:---contigs 400 --genomes 20 --mean-length 4000 --sd-length 3000 --max-length 30000}
 gunzip -c "$WORK/sim/contigs.fna.gz" > "$WORK/files/contigs.fna"
-cp "$WORK/sim/abundance.tsv" "$WORK/sim/labels.tsv" "$WORK/files/"
+# Kraken2 labels (taxids): the page needs the NCBI taxonomy to read them
+cp "$WORK/sim/abundance.tsv" "$WORK/sim/raw/kraken2.out" "$WORK/files/"
+mkdir -p "$WORK/files/taxdump"
+cp "$WORK/sim/raw/taxdump/"*.dmp "$WORK/files/taxdump/"
 cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
-"$BIN" -q annotate --model "$WORK/model" --contigs "$WORK/files/contigs.fna" --abundance "$WORK/files/abundance.tsv" --out "$WORK/expected_files.tsv"
+"$BIN" -q annotate --model "$WORK/model" --contigs "$WORK/files/contigs.fna" --abundance "$WORK/files/abundance.tsv" \
+  --taxonomy "$WORK/files/taxdump" --out "$WORK/expected_files.tsv" --cami "$WORK/expected_files.cami" --report "$WORK/expected_files.kraken.txt"
 "$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" --out "$WORK/expected_demo.tsv"
 printf '@read1\nACGTACGT\n+\nIIIIIIII\n' > "$WORK/bad.fna"
+# the static files of the build: the only requests the page may make
+(cd "$ROOT/web/dist" && find . -type f | sed 's|^\./|/|' | sort) > "$WORK/dist_files.txt"
 
 "$BIN" serve --port 0 --dir "$ROOT/web/dist" > "$WORK/serve.log" 2>&1 &
 SERVER=$!

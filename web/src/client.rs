@@ -3,8 +3,11 @@
 //! worker's messages into signal updates, and cancels by terminating the
 //! worker (a fresh one is started for the next run).
 
-use crate::results::RunResult;
+use crate::components::TableIndex;
+use crate::results::{Summary, Table};
+use crate::transfer::Exports;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use std::cell::RefCell;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -46,14 +49,28 @@ pub struct Progress {
     pub fraction: f64,
 }
 
+/// A finished run as the page holds it.
+pub struct Shown {
+    /// The charts' data (computed in the worker).
+    pub summary: Summary,
+    /// Every contig, for the table.
+    pub table: Table,
+    /// Search and sort keys of the table.
+    pub index: TableIndex,
+    /// Taxometer TSV, CAMI and Kraken report, still JavaScript strings.
+    pub exports: SendWrapper<Exports>,
+    /// The page's own wasm memory after taking the result in.
+    pub page_memory_bytes: f64,
+}
+
 /// The signals the worker updates (all `Copy`).
 #[derive(Clone, Copy)]
 pub struct Ui {
     pub status: RwSignal<Status>,
     pub progress: RwSignal<Progress>,
-    pub result: RwSignal<Option<Arc<RunResult>>>,
-    /// Names of the chosen files: fasta, abundance, labels, model.
-    pub names: RwSignal<[String; 4]>,
+    pub result: RwSignal<Option<Arc<Shown>>>,
+    /// Names of the chosen files: fasta, abundance, labels, model, taxonomy.
+    pub names: RwSignal<[String; 5]>,
     /// Whether the demo data are loaded (shows the walkthrough).
     pub demo: RwSignal<bool>,
 }
@@ -66,6 +83,11 @@ pub enum Slot {
     Labels,
     ModelJson,
     ModelSafetensors,
+    TaxNodes,
+    TaxNames,
+    TaxMerged,
+    /// The demo's known truth (not shown as an input).
+    Truth,
 }
 
 #[derive(Default)]
@@ -75,13 +97,21 @@ struct Files {
     labels: Option<(Blob, String)>,
     model_json: Option<(Blob, String)>,
     model_st: Option<(Blob, String)>,
+    tax_nodes: Option<(Blob, String)>,
+    tax_names: Option<(Blob, String)>,
+    tax_merged: Option<(Blob, String)>,
+    truth: Option<(Blob, String)>,
 }
+
+/// The worker's message and error handlers (kept alive while the worker is).
+type OnMessage = Closure<dyn FnMut(MessageEvent)>;
+type OnError = Closure<dyn FnMut(web_sys::ErrorEvent)>;
 
 thread_local! {
     static FILES: RefCell<Files> = RefCell::new(Files::default());
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
-    static ON_MESSAGE: RefCell<Option<Closure<dyn FnMut(MessageEvent)>>> = const { RefCell::new(None) };
-    static ON_ERROR: RefCell<Option<Closure<dyn FnMut(web_sys::ErrorEvent)>>> = const { RefCell::new(None) };
+    static ON_MESSAGE: RefCell<Option<OnMessage>> = const { RefCell::new(None) };
+    static ON_ERROR: RefCell<Option<OnError>> = const { RefCell::new(None) };
 }
 
 /// Stores a file for `slot` (or clears it) and updates the shown names.
@@ -94,18 +124,37 @@ pub fn set_file(ui: Ui, slot: Slot, file: Option<(Blob, String)>) {
             Slot::Labels => f.labels = file,
             Slot::ModelJson => f.model_json = file,
             Slot::ModelSafetensors => f.model_st = file,
+            Slot::TaxNodes => f.tax_nodes = file,
+            Slot::TaxNames => f.tax_names = file,
+            Slot::TaxMerged => f.tax_merged = file,
+            Slot::Truth => f.truth = file,
         }
         let name =
             |x: &Option<(Blob, String)>| x.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
-        let model = [name(&f.model_json), name(&f.model_st)]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" + ");
-        ui.names
-            .set([name(&f.fasta), name(&f.abundance), name(&f.labels), model]);
+        let joined = |parts: &[String]| {
+            parts
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let model = joined(&[name(&f.model_json), name(&f.model_st)]);
+        let taxonomy = joined(&[name(&f.tax_nodes), name(&f.tax_names), name(&f.tax_merged)]);
+        ui.names.set([
+            name(&f.fasta),
+            name(&f.abundance),
+            name(&f.labels),
+            model,
+            taxonomy,
+        ]);
     });
+}
+
+/// Forgets every chosen file (before the demo loads its own).
+pub fn clear_files(ui: Ui) {
+    FILES.with(|f| *f.borrow_mut() = Files::default());
+    ui.names.set(Default::default());
 }
 
 /// The backend the page asks for: `?backend=cpu` (CPU only), `?backend=webgpu`
@@ -140,18 +189,15 @@ fn worker(ui: Ui) -> Result<Worker, String> {
     opts.set_type(WorkerType::Module);
     let w = Worker::new_with_options("./worker.js", &opts)
         .map_err(|e| format!("cannot start the worker: {e:?}"))?;
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        handle_message(ui, ev.data())
-    });
+    let on_message = OnMessage::new(move |ev: MessageEvent| handle_message(ui, ev.data()));
     w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let on_error =
-        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
-            ui.status.set(Status::Error(format!(
-                "the worker failed: {}",
-                ev.message()
-            )));
-            drop_worker();
-        });
+    let on_error = OnError::new(move |ev: web_sys::ErrorEvent| {
+        ui.status.set(Status::Error(format!(
+            "the worker failed: {}",
+            ev.message()
+        )));
+        drop_worker();
+    });
     w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     ON_MESSAGE.with(|c| *c.borrow_mut() = Some(on_message));
     ON_ERROR.with(|c| *c.borrow_mut() = Some(on_error));
@@ -180,22 +226,20 @@ fn handle_message(ui: Ui, data: JsValue) {
             secs: get(&data, "secs").as_f64().unwrap_or(0.0),
             fraction: get(&data, "fraction").as_f64().unwrap_or(1.0),
         }),
-        Some("done") => {
-            let out = get(&data, "result");
-            let json = get(&out, "json").as_string().unwrap_or_default();
-            match serde_json::from_str::<RunResult>(&json) {
-                Ok(mut r) => {
-                    r.taxometer_tsv = get(&out, "tsv").as_string().unwrap_or_default();
-                    r.cami = get(&out, "cami").as_string().unwrap_or_default();
-                    r.kraken_report = get(&out, "kraken").as_string().unwrap_or_default();
-                    ui.result.set(Some(Arc::new(r)));
-                    ui.status.set(Status::Done);
-                }
-                Err(e) => ui.status.set(Status::Error(format!(
-                    "unreadable result from the worker: {e}"
-                ))),
+        Some("done") => match crate::transfer::decode(&get(&data, "result")) {
+            Ok((summary, table, exports)) => {
+                let index = TableIndex::new(&table);
+                ui.result.set(Some(Arc::new(Shown {
+                    summary,
+                    table,
+                    index,
+                    exports: SendWrapper::new(exports),
+                    page_memory_bytes: wasm_memory_bytes(),
+                })));
+                ui.status.set(Status::Done);
             }
-        }
+            Err(e) => ui.status.set(Status::Error(e)),
+        },
         Some("error") => ui.status.set(Status::Error(
             get(&data, "message")
                 .as_string()
@@ -243,6 +287,25 @@ fn try_run(ui: Ui) -> Result<(), String> {
             set("labels", b);
             set("labelsName", &JsValue::from_str(n));
         }
+        if let Some((b, n)) = &f.truth {
+            set("truth", b);
+            set("truthName", &JsValue::from_str(n));
+        }
+        match (&f.tax_nodes, &f.tax_names) {
+            (Some((nodes, _)), Some((names, _))) => {
+                set("taxNodes", nodes);
+                set("taxNames", names);
+                if let Some((b, _)) = &f.tax_merged {
+                    set("taxMerged", b);
+                }
+            }
+            (None, None) => {}
+            _ => {
+                return Err(
+                    "taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into(),
+                )
+            }
+        }
         Ok(())
     })?;
     set("backend", &JsValue::from_str(backend_choice()));
@@ -280,17 +343,27 @@ async fn fetch_blob(url: &str) -> Result<Blob, String> {
 
 /// Files of the bundled demo (see scripts/make_demo.sh), fetched from the
 /// same origin (cached by the service worker).
-const DEMO: [(Slot, &str); 5] = [
+const DEMO: [(Slot, &str); 6] = [
     (Slot::Fasta, "demo/contigs.fna.gz"),
     (Slot::Abundance, "demo/abundance.tsv"),
     (Slot::Labels, "demo/labels.tsv"),
     (Slot::ModelJson, "demo/model.json"),
     (Slot::ModelSafetensors, "demo/model.safetensors"),
+    (Slot::Truth, "demo/truth.tsv"),
 ];
+
+/// Current size of this module's linear memory (the page's, on the main thread).
+pub fn wasm_memory_bytes() -> f64 {
+    let mem: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    mem.buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
 
 /// Loads the demo files and runs them.
 pub async fn load_demo(ui: Ui) {
     ui.status.set(Status::Loading("the demo".into()));
+    clear_files(ui);
     for (slot, url) in DEMO {
         match fetch_blob(url).await {
             Ok(b) => set_file(

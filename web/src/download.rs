@@ -35,7 +35,18 @@ fn save_blob(blob: &web_sys::Blob, filename: &str) -> Result<(), String> {
 /// # Errors
 /// The browser refuses to create the blob.
 pub fn save_text(text: &str, filename: &str, mime: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    save_js_text(&JsValue::from_str(text), filename, mime)
+}
+
+/// Downloads a JavaScript string as `filename` (no copy into wasm memory).
+///
+/// # Errors
+/// `text` is not a string, or the browser refuses to create the blob.
+pub fn save_js_text(text: &JsValue, filename: &str, mime: &str) -> Result<(), String> {
+    if !text.is_string() {
+        return Err(format!("{filename}: nothing to save"));
+    }
+    let parts = js_sys::Array::of1(text);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)

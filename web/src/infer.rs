@@ -38,8 +38,12 @@ async fn software_adapter() -> Option<String> {
     })
 }
 
+/// Rows per [`Engine::predict`] call, so progress can be reported between calls.
+const PROGRESS_ROWS: usize = 16 * 1024;
+
 /// Predictions for raw row-major features, the backend that ran (`webgpu` or
-/// `cpu`) and a note when the CPU ran.
+/// `cpu`) and a note when the CPU ran; `progress(rows_done)` is called after
+/// each slice of [`PROGRESS_ROWS`] rows.
 ///
 /// `backend`: `webgpu` (any adapter), `auto` (a hardware adapter, else the
 /// CPU) or `cpu`.
@@ -51,6 +55,7 @@ pub async fn predict(
     json: &[u8],
     x: &[f32],
     backend: &str,
+    mut progress: impl FnMut(usize),
 ) -> Result<(Vec<Prediction>, String, String), String> {
     crate::log::init();
     crate::log::take();
@@ -82,7 +87,12 @@ pub async fn predict(
     };
     let engine =
         Engine::with_context(ctx, st, json, DEFAULT_BATCH_ROWS).map_err(|e| e.to_string())?;
-    let preds = engine.predict(x).await.map_err(|e| e.to_string())?;
+    let f = engine.meta().n_features().max(1);
+    let mut preds = Vec::with_capacity(x.len() / f);
+    for chunk in x.chunks(PROGRESS_ROWS * f) {
+        preds.extend(engine.predict(chunk).await.map_err(|e| e.to_string())?);
+        progress(preds.len());
+    }
     // read after predict: a device lost mid-run falls back to the CPU
     let warnings = crate::log::take();
     if why.is_empty() {

@@ -10,6 +10,7 @@ mod infer;
 mod log;
 mod pipeline;
 mod results;
+mod transfer;
 mod worker;
 
 fn main() {

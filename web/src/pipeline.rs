@@ -6,11 +6,12 @@
 //! Runtime-free (no `web_sys`), so it is tested natively; the worker feeds it
 //! `BlobReader`s and runs the student between [`prepare`] and [`finish`].
 
-use crate::results::{Row, RunResult};
+use crate::results::{Summary, Table, TableBuilder};
 use std::io::BufRead;
 use taxdistill_core::fasta::{Contig, ContigReader};
 use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
 use taxdistill_core::model::{ModelMeta, Prediction};
+use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
 
 /// An error shown to the user as one line (file, record, reason).
@@ -59,15 +60,26 @@ pub fn parse_contigs<R: std::io::Read + Send>(
     Ok(builder)
 }
 
-/// Builds features and aligns labels.
+/// Reads an NCBI taxdump (as `taxdistill --taxonomy DIR` does); messages
+/// name the files `taxonomy/nodes.dmp` etc.
 ///
 /// # Errors
-/// Bad abundance or label files, or inputs that do not fit the model
-/// (sample count, feature columns).
+/// The core's taxdump errors (file, line, reason).
+pub fn load_taxdump<R: BufRead>(nodes: R, names: R, merged: Option<R>) -> Result<TaxDump, Error> {
+    TaxDump::from_readers(nodes, names, merged, "taxonomy").map_err(|e| e.to_string())
+}
+
+/// Builds features and aligns labels; `taxdump` resolves taxid-only label
+/// formats (Kraken2, Centrifuge, Metabuli).
+///
+/// # Errors
+/// Bad abundance or label files, taxid labels without a taxdump, or inputs
+/// that do not fit the model (sample count, feature columns).
 pub fn prepare<A: BufRead, L: BufRead>(
     builder: FeatureBuilder,
     abundance: Option<(A, &str)>,
     labels: Option<(L, &str)>,
+    taxdump: Option<&TaxDump>,
     meta: &ModelMeta,
 ) -> Result<Prepared, Error> {
     let mut warnings = Vec::new();
@@ -103,8 +115,13 @@ pub fn prepare<A: BufRead, L: BufRead>(
         .collect();
     let (noisy, has_labels) = match labels {
         Some((r, name)) => {
-            let l = taxdistill_core::labels::read_labels(r, name, None, None)
-                .map_err(|e| e.to_string())?;
+            let l = taxdistill_core::labels::read_labels(r, name, None, taxdump).map_err(|e| match e {
+                // the core's message speaks of the CLI's --taxonomy flag
+                taxdistill_core::Error::TaxdumpRequired { source_name, format } => format!(
+                    "{source_name}: {format} labels name taxa by taxid only: add the NCBI taxonomy they were made with (nodes.dmp and names.dmp) in the Taxonomy input"
+                ),
+                e => e.to_string(),
+            })?;
             let (lineages, absent) = l.aligned_to(&features.ids);
             if absent > 0 {
                 warnings.push(format!(
@@ -149,7 +166,19 @@ pub struct RunInfo {
     pub secs_inference: f64,
 }
 
-/// Assembles the result and writes the exports with the core writers.
+/// What a run hands to the page: the contigs, the charts' data and the
+/// exports (written by the core's writers, byte for byte what the CLI writes).
+pub struct Output {
+    pub summary: Summary,
+    pub table: Table,
+    pub taxometer_tsv: String,
+    pub cami: String,
+    pub kraken_report: String,
+}
+
+/// Assembles the result, computes the charts' data and writes the exports
+/// with the core writers (`taxdump` puts taxids into the CAMI file and the
+/// report, as `taxdistill annotate --taxonomy` does).
 ///
 /// # Errors
 /// A prediction count that differs from the number of annotated contigs, or
@@ -159,7 +188,8 @@ pub fn finish(
     preds: Vec<Prediction>,
     sample_id: &str,
     info: RunInfo,
-) -> Result<RunResult, Error> {
+    taxdump: Option<&TaxDump>,
+) -> Result<Output, Error> {
     if preds.len() != p.annotated.len() {
         return Err(format!(
             "{} predictions for {} annotated contigs",
@@ -174,58 +204,42 @@ pub fn finish(
     }
     let ids = p.features.ids;
     let lengths = p.features.lengths;
-    let labelled: Vec<(String, Option<Prediction>)> =
-        ids.iter().cloned().zip(per_row.iter().cloned()).collect();
-    let with_len: Vec<(String, u64, Option<Prediction>)> = ids
-        .iter()
-        .cloned()
-        .zip(lengths.iter().map(|&l| l as u64))
-        .zip(per_row.iter().cloned())
-        .map(|((a, b), c)| (a, b, c))
-        .collect();
+    let labelled: Vec<(String, Option<Prediction>)> = ids.iter().cloned().zip(per_row).collect();
     let mut tsv = Vec::new();
     taxdistill_core::writers::write_taxometer(&mut tsv, &labelled).map_err(|e| e.to_string())?;
     let mut cami = Vec::new();
-    taxdistill_core::writers::write_cami(&mut cami, sample_id, &labelled, None)
+    taxdistill_core::writers::write_cami(&mut cami, sample_id, &labelled, taxdump)
         .map_err(|e| e.to_string())?;
-    let mut kraken = Vec::new();
-    taxdistill_core::writers::write_kraken_report(&mut kraken, &with_len, false, None)
-        .map_err(|e| e.to_string())?;
-    let total_bp = lengths.iter().map(|&l| l as u64).sum();
-    let rows = ids
+    let with_len: Vec<(String, u64, Option<Prediction>)> = labelled
         .into_iter()
-        .zip(lengths)
-        .zip(per_row)
-        .zip(p.noisy)
-        .map(|(((id, len), pred), noisy)| {
-            let (pred, scores) = match pred {
-                Some(pr) => (Some(pr.lineage.0), pr.scores),
-                None => (None, Vec::new()),
-            };
-            Row {
-                id,
-                len: len as u64,
-                noisy: noisy.0,
-                pred,
-                scores,
-            }
-        })
+        .zip(&lengths)
+        .map(|((id, pred), &len)| (id, len as u64, pred))
         .collect();
-    let utf8 =
-        |b: Vec<u8>, what: &str| String::from_utf8(b).map_err(|_| format!("{what}: not UTF-8"));
-    Ok(RunResult {
+    let mut kraken = Vec::new();
+    taxdistill_core::writers::write_kraken_report(&mut kraken, &with_len, false, taxdump)
+        .map_err(|e| e.to_string())?;
+    let mut b = TableBuilder::with_capacity(n);
+    for ((id, len, pred), noisy) in with_len.iter().zip(&p.noisy) {
+        b.push(id, *len, noisy, pred.as_ref());
+    }
+    let table = b.finish();
+    let summary = Summary {
         backend: info.backend,
         backend_note: info.backend_note,
-        rows,
-        total_bp,
         has_labels: p.has_labels,
         secs_features: info.secs_features,
         secs_inference: info.secs_inference,
+        warnings: p.warnings,
+        ..Summary::of(&table)
+    };
+    let utf8 =
+        |b: Vec<u8>, what: &str| String::from_utf8(b).map_err(|_| format!("{what}: not UTF-8"));
+    Ok(Output {
+        summary,
+        table,
         taxometer_tsv: utf8(tsv, "Taxometer TSV")?,
         cami: utf8(cami, "CAMI")?,
         kraken_report: utf8(kraken, "Kraken report")?,
-        warnings: p.warnings,
-        wasm_memory_bytes: 0.0,
     })
 }
 
@@ -310,6 +324,7 @@ mod tests {
             builder,
             None,
             Some((labels.as_bytes(), "labels.tsv")),
+            None,
             &meta,
         )
         .unwrap();
@@ -326,7 +341,7 @@ mod tests {
             secs_features: 0.0,
             secs_inference: 0.0,
         };
-        let r = finish(p, preds, "t.fna", info).unwrap();
+        let r = finish(p, preds, "t.fna", info, None).unwrap();
 
         // the CLI's path: every contig in memory, then build_features_with
         let contigs = taxdistill_core::fasta::read_contigs(text.as_bytes(), "t.fna").unwrap();
@@ -346,12 +361,65 @@ mod tests {
         let mut want = Vec::new();
         taxdistill_core::writers::write_taxometer(&mut want, &rows).unwrap();
         assert_eq!(r.taxometer_tsv, String::from_utf8(want).unwrap());
-        assert_eq!(r.rows.len(), 8);
-        assert!(r.rows[0].pred.is_none() && r.rows[1].pred.is_some());
+        assert_eq!(r.table.len(), 8);
+        assert!(r.table.pred(0).is_none() && r.table.pred(1).is_some());
+        assert_eq!(r.table.lineage_text(r.table.noisy(1)), "A;B;C");
         assert_eq!(
-            r.total_bp,
+            r.summary.total_bp,
             500 + 2500 + 3000 + 1999 + 2000 + 8000 + 4100 + 900
         );
+        assert_eq!((r.summary.n_annotated, r.summary.n_labelled), (5, 2));
+        assert!(r.cami.starts_with("@Version:0.9.1\n@SampleID:t.fna\n"));
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let p = format!("{}/../tests/data/labels/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn taxid_labels_need_the_taxonomy_and_resolve_with_it() {
+        let (st, json) = model(103);
+        let meta = Student::from_bytes(&st, &json).unwrap().meta;
+        let kraken = fixture("kraken2.out");
+        // the fixture's first contigs, so some labels land on FASTA records
+        let text: String = fasta().replace(">c", ">contig_00");
+        let builder = parse_contigs(text.as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let err = prepare::<&[u8], &[u8]>(builder, None, Some((&kraken[..], "k.out")), None, &meta)
+            .err()
+            .unwrap();
+        assert!(
+            err.starts_with("k.out: ") && err.contains("Taxonomy input"),
+            "{err}"
+        );
+
+        let (nodes, names, merged) = (
+            fixture("taxonomy/nodes.dmp"),
+            fixture("taxonomy/names.dmp"),
+            fixture("taxonomy/merged.dmp"),
+        );
+        let td = load_taxdump(&nodes[..], &names[..], Some(&merged[..])).unwrap();
+        let builder = parse_contigs(text.as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let p = prepare::<&[u8], &[u8]>(
+            builder,
+            None,
+            Some((&kraken[..], "k.out")),
+            Some(&td),
+            &meta,
+        )
+        .unwrap();
+        // contig_001 is E. coli (taxid 562) in the fixture
+        let l = &p.noisy[1].0;
+        assert_eq!(l.first().map(String::as_str), Some("Bacteria"), "{l:?}");
+        assert!(l.iter().any(|n| n == "Escherichia coli"), "{l:?}");
+    }
+
+    #[test]
+    fn a_bad_taxdump_is_an_error_naming_the_file() {
+        let err = load_taxdump(&b"1\t|\tbad\n"[..], &b""[..], None)
+            .err()
+            .unwrap();
+        assert!(err.starts_with("taxonomy/nodes.dmp: line 1"), "{err}");
     }
 
     #[test]
@@ -361,7 +429,7 @@ mod tests {
         meta.use_abundance = true;
         meta.n_samples = 2;
         let builder = parse_contigs(fasta().as_bytes(), "t.fna", |_, _| {}).unwrap();
-        let err = prepare::<&[u8], &[u8]>(builder, None, None, &meta)
+        let err = prepare::<&[u8], &[u8]>(builder, None, None, None, &meta)
             .err()
             .unwrap();
         assert!(err.contains("abundance"), "{err}");

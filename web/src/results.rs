@@ -1,56 +1,236 @@
-//! What one run produces, as sent from the worker to the page (JSON), and the
-//! summaries the charts draw from it.
+//! What one run produces. The worker holds the contigs in columns
+//! ([`Table`], taxon names interned) and computes everything the charts draw
+//! ([`Summary`]); the page receives the table as typed arrays and the summary
+//! as a small JSON, so its main thread never parses or aggregates one object
+//! per contig (at 100k contigs that took over a second).
+//!
+//! Runtime-free: tested natively.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use taxdistill_core::model::Prediction;
+use taxdistill_core::taxonomy::Lineage;
 
 /// Rank names, domain … species (the order of lineages).
 pub const RANKS: [&str; 7] = [
     "domain", "phylum", "class", "order", "family", "genus", "species",
 ];
+/// Ranks per lineage slot row.
+pub const NR: usize = 7;
+/// "No taxon at this rank" in [`Table::noisy`] and [`Table::pred`].
+pub const NO_NAME: u32 = u32::MAX;
+/// Bins of the confidence histogram over [0, 1].
+pub const HIST_BINS: usize = 20;
+/// Named categories per side of the Sankey (the rest pooled as "other").
+pub const SANKEY_TOP: usize = 12;
+/// The Sankey's name for contigs without a taxon at the rank.
+pub const UNCLASSIFIED: &str = "unclassified";
+/// The Sankey's name for the pooled small categories.
+pub const OTHER: &str = "other";
 
-/// One contig of the results table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Row {
-    /// Contig id (FASTA header up to the first whitespace).
-    pub id: String,
-    /// Length in bp.
-    pub len: u64,
-    /// The noisy input label, domain first (empty: unlabelled).
-    pub noisy: Vec<String>,
-    /// The student's lineage (`None`: shorter than the model's minimum length, not annotated).
-    pub pred: Option<Vec<String>>,
-    /// One probability per rank of `pred`.
+/// Every contig of a run, column by column. Lineages are rows of [`NR`] name
+/// indices into `names` (domain first, [`NO_NAME`] past the lineage's end).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// Contig ids (FASTA header up to the first whitespace), each followed by `\n`.
+    pub ids: String,
+    /// Start of each id in `ids`, plus the end (`n + 1` entries).
+    pub id_starts: Vec<u32>,
+    /// Lengths in bp.
+    pub lens: Vec<f64>,
+    /// Distinct taxon names (no `\n` inside: they come from line-based files).
+    pub names: Vec<String>,
+    /// Noisy input label per contig (n × NR).
+    pub noisy: Vec<u32>,
+    /// The student's lineage per contig (n × NR).
+    pub pred: Vec<u32>,
+    /// Depth of the student's lineage; −1: shorter than the model's minimum length, not annotated.
+    pub depth: Vec<i8>,
+    /// Score per rank of the student's lineage (n × NR, 0 past its depth).
     pub scores: Vec<f32>,
 }
 
-/// Everything the page shows and exports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunResult {
-    /// Which backend ran the student (`webgpu` or `cpu`).
-    pub backend: String,
-    /// Why the CPU ran when WebGPU was asked for (empty otherwise).
-    pub backend_note: String,
-    pub rows: Vec<Row>,
-    pub total_bp: u64,
-    /// Whether noisy labels were given.
-    pub has_labels: bool,
-    /// Seconds spent parsing + features, and in inference.
-    pub secs_features: f64,
-    pub secs_inference: f64,
-    /// Exports written by the core writers (byte-identical to the CLI's).
-    /// (The three exports travel beside the JSON, as plain strings: parsing
-    /// them as JSON on the page would cost a long main-thread task.)
-    #[serde(skip)]
-    pub taxometer_tsv: String,
-    #[serde(skip)]
-    pub cami: String,
-    #[serde(skip)]
-    pub kraken_report: String,
-    /// Non-fatal problems (e.g. labels naming contigs absent from the FASTA).
-    pub warnings: Vec<String>,
-    /// Size of the worker's wasm memory at the end (it never shrinks: the peak).
-    #[serde(default)]
-    pub wasm_memory_bytes: f64,
+impl Table {
+    /// Number of contigs.
+    pub fn len(&self) -> usize {
+        self.lens.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.lens.is_empty()
+    }
+
+    /// Contig id of row `i`.
+    pub fn id(&self, i: usize) -> &str {
+        let (a, b) = (self.id_starts[i] as usize, self.id_starts[i + 1] as usize);
+        &self.ids[a..b - 1]
+    }
+
+    /// A taxon name.
+    pub fn name(&self, n: u32) -> &str {
+        &self.names[n as usize]
+    }
+
+    fn trimmed(row: &[u32]) -> &[u32] {
+        let d = row.iter().position(|&n| n == NO_NAME).unwrap_or(NR);
+        &row[..d]
+    }
+
+    /// Noisy label of row `i` (empty: unlabelled).
+    pub fn noisy(&self, i: usize) -> &[u32] {
+        Self::trimmed(&self.noisy[i * NR..(i + 1) * NR])
+    }
+
+    /// The student's lineage of row `i` (`None`: not annotated; empty: unclassified).
+    pub fn pred(&self, i: usize) -> Option<&[u32]> {
+        let d = self.depth[i];
+        (d >= 0).then(|| &self.pred[i * NR..i * NR + d as usize])
+    }
+
+    /// Scores per rank of row `i`'s lineage.
+    pub fn scores(&self, i: usize) -> &[f32] {
+        let d = self.depth[i].max(0) as usize;
+        &self.scores[i * NR..i * NR + d]
+    }
+
+    /// Reassembles a table from its columns (as [`crate::transfer`] sends
+    /// them), checking that they fit together.
+    ///
+    /// # Errors
+    /// Column lengths that disagree, or a name index out of range.
+    pub fn from_parts(
+        ids: String,
+        names: Vec<String>,
+        lens: Vec<f64>,
+        noisy: Vec<u32>,
+        pred: Vec<u32>,
+        depth: Vec<i8>,
+        scores: Vec<f32>,
+    ) -> Result<Table, String> {
+        let n = lens.len();
+        let mut id_starts = Vec::with_capacity(n + 1);
+        id_starts.push(0u32);
+        for (i, b) in ids.bytes().enumerate() {
+            if b == b'\n' {
+                id_starts.push(i as u32 + 1);
+            }
+        }
+        if id_starts.len() != n + 1 || !(ids.is_empty() || ids.ends_with('\n')) {
+            return Err(format!("{} ids for {n} contigs", id_starts.len() - 1));
+        }
+        if noisy.len() != n * NR
+            || pred.len() != n * NR
+            || scores.len() != n * NR
+            || depth.len() != n
+        {
+            return Err(format!("columns of different lengths for {n} contigs"));
+        }
+        let k = names.len() as u32;
+        if noisy.iter().chain(&pred).any(|&x| x != NO_NAME && x >= k) {
+            return Err("a taxon index out of range".into());
+        }
+        if depth.iter().any(|&d| d > NR as i8) {
+            return Err("a lineage deeper than species".into());
+        }
+        Ok(Table {
+            ids,
+            id_starts,
+            lens,
+            names,
+            noisy,
+            pred,
+            depth,
+            scores,
+        })
+    }
+
+    /// A lineage as `A;B;C`.
+    pub fn lineage_text(&self, l: &[u32]) -> String {
+        l.iter()
+            .map(|&n| self.name(n))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+/// Builds a [`Table`] row by row, interning taxon names.
+#[derive(Default)]
+pub struct TableBuilder {
+    table: Table,
+    index: HashMap<String, u32>,
+}
+
+impl TableBuilder {
+    /// An empty builder with room for `n` rows.
+    pub fn with_capacity(n: usize) -> TableBuilder {
+        let mut b = TableBuilder::default();
+        b.table.id_starts.reserve(n + 1);
+        b.table.id_starts.push(0);
+        b.table.lens.reserve(n);
+        b.table.noisy.reserve(n * NR);
+        b.table.pred.reserve(n * NR);
+        b.table.depth.reserve(n);
+        b.table.scores.reserve(n * NR);
+        b
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.table.names.len() as u32;
+        self.table.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    fn slots(&mut self, names: &[String]) -> [u32; NR] {
+        let mut row = [NO_NAME; NR];
+        for (slot, n) in row.iter_mut().zip(names) {
+            *slot = self.intern(n);
+        }
+        row
+    }
+
+    /// Appends one contig.
+    pub fn push(&mut self, id: &str, len: u64, noisy: &Lineage, pred: Option<&Prediction>) {
+        if self.table.id_starts.is_empty() {
+            self.table.id_starts.push(0);
+        }
+        self.table.ids.push_str(id);
+        self.table.ids.push('\n');
+        self.table.id_starts.push(self.table.ids.len() as u32);
+        self.table.lens.push(len as f64);
+        let noisy = self.slots(&noisy.0);
+        self.table.noisy.extend_from_slice(&noisy);
+        match pred {
+            Some(p) => {
+                let row = self.slots(&p.lineage.0);
+                self.table.pred.extend_from_slice(&row);
+                let d = p.lineage.0.len().min(NR);
+                self.table.depth.push(d as i8);
+                let mut s = [0f32; NR];
+                for (slot, &x) in s[..d].iter_mut().zip(&p.scores) {
+                    *slot = x;
+                }
+                self.table.scores.extend_from_slice(&s);
+            }
+            None => {
+                self.table.pred.extend_from_slice(&[NO_NAME; NR]);
+                self.table.depth.push(-1);
+                self.table.scores.extend_from_slice(&[0.0; NR]);
+            }
+        }
+    }
+
+    /// The table.
+    pub fn finish(mut self) -> Table {
+        if self.table.id_starts.is_empty() {
+            self.table.id_starts.push(0);
+        }
+        self.table
+    }
 }
 
 /// How the student's call at one rank relates to the noisy label.
@@ -67,7 +247,7 @@ pub enum Change {
 }
 
 /// Classifies one annotated contig at rank index `r`.
-pub fn change_at(noisy: &[String], pred: &[String], r: usize) -> Change {
+pub fn change_at<T: PartialEq>(noisy: &[T], pred: &[T], r: usize) -> Change {
     match (noisy.get(r), pred.get(r)) {
         (_, None) => Change::Unclassified,
         (None, Some(_)) => Change::Deepened,
@@ -77,7 +257,7 @@ pub fn change_at(noisy: &[String], pred: &[String], r: usize) -> Change {
 }
 
 /// Per-rank counts of [`Change`] over annotated contigs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankCounts {
     pub confirmed: u64,
     pub deepened: u64,
@@ -86,12 +266,13 @@ pub struct RankCounts {
 }
 
 /// Counts per rank (domain … species) over annotated rows.
-pub fn rank_counts(rows: &[Row]) -> [RankCounts; 7] {
-    let mut out = [RankCounts::default(); 7];
-    for row in rows {
-        let Some(pred) = &row.pred else { continue };
+pub fn rank_counts(t: &Table) -> [RankCounts; NR] {
+    let mut out = [RankCounts::default(); NR];
+    for i in 0..t.len() {
+        let Some(pred) = t.pred(i) else { continue };
+        let noisy = t.noisy(i);
         for (r, c) in out.iter_mut().enumerate() {
-            match change_at(&row.noisy, pred, r) {
+            match change_at(noisy, pred, r) {
                 Change::Confirmed => c.confirmed += 1,
                 Change::Deepened => c.deepened += 1,
                 Change::Changed => c.changed += 1,
@@ -104,10 +285,11 @@ pub fn rank_counts(rows: &[Row]) -> [RankCounts; 7] {
 
 /// Histogram of the student's score at rank `r` over contigs predicted to
 /// that rank: `bins` equal bins over [0, 1].
-pub fn score_histogram(rows: &[Row], r: usize, bins: usize) -> Vec<u64> {
-    let mut h = vec![0u64; bins.max(1)];
-    for row in rows {
-        if let (Some(_), Some(&s)) = (&row.pred, row.scores.get(r)) {
+pub fn score_histogram(t: &Table, r: usize, bins: usize) -> Vec<u64> {
+    let bins = bins.max(1);
+    let mut h = vec![0u64; bins];
+    for i in 0..t.len() {
+        if let Some(&s) = t.scores(i).get(r) {
             let b = ((s.clamp(0.0, 1.0) * bins as f32) as usize).min(bins - 1);
             h[b] += 1;
         }
@@ -116,7 +298,7 @@ pub fn score_histogram(rows: &[Row], r: usize, bins: usize) -> Vec<u64> {
 }
 
 /// One node of the prediction tree (for the sunburst).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeNode {
     pub name: String,
     pub depth: usize,
@@ -128,8 +310,7 @@ pub struct TreeNode {
 
 /// Builds the tree of predicted lineages; node 0 is the root ("all annotated
 /// contigs"); children sorted by name so the drawing is stable.
-pub fn prediction_tree(rows: &[Row]) -> Vec<TreeNode> {
-    use std::collections::HashMap;
+pub fn prediction_tree(t: &Table) -> Vec<TreeNode> {
     let mut nodes = vec![TreeNode {
         name: "all".into(),
         depth: 0,
@@ -138,20 +319,21 @@ pub fn prediction_tree(rows: &[Row]) -> Vec<TreeNode> {
         children: vec![],
         parent: None,
     }];
-    let mut index: HashMap<(usize, String), usize> = HashMap::new();
-    for row in rows {
-        let Some(pred) = &row.pred else { continue };
+    let mut index: HashMap<(usize, u32), usize> = HashMap::new();
+    for i in 0..t.len() {
+        let Some(pred) = t.pred(i) else { continue };
+        let len = t.lens[i] as u64;
         let mut v = 0;
         nodes[0].contigs += 1;
-        nodes[0].bp += row.len;
-        for name in pred {
-            let next = match index.get(&(v, name.clone())) {
+        nodes[0].bp += len;
+        for &name in pred {
+            let next = match index.get(&(v, name)) {
                 Some(&c) => c,
                 None => {
                     let c = nodes.len();
                     let depth = nodes[v].depth + 1;
                     nodes.push(TreeNode {
-                        name: name.clone(),
+                        name: t.name(name).to_string(),
                         depth,
                         contigs: 0,
                         bp: 0,
@@ -159,12 +341,12 @@ pub fn prediction_tree(rows: &[Row]) -> Vec<TreeNode> {
                         parent: Some(v),
                     });
                     nodes[v].children.push(c);
-                    index.insert((v, name.clone()), c);
+                    index.insert((v, name), c);
                     c
                 }
             };
             nodes[next].contigs += 1;
-            nodes[next].bp += row.len;
+            nodes[next].bp += len;
             v = next;
         }
     }
@@ -175,79 +357,270 @@ pub fn prediction_tree(rows: &[Row]) -> Vec<TreeNode> {
     nodes
 }
 
-/// Flows noisy label → student label at rank `r`, with at most `top` named
-/// categories per side (the rest pooled as "other"). Returns
-/// (left names, right names, flows (left, right, count)).
-pub fn sankey_flows(
-    rows: &[Row],
-    r: usize,
-    top: usize,
-) -> (Vec<String>, Vec<String>, Vec<(usize, usize, u64)>) {
-    use std::collections::HashMap;
-    const NONE: &str = "unclassified";
-    let name_at = |l: &[String]| l.get(r).cloned().unwrap_or_else(|| NONE.to_string());
-    let mut pairs: HashMap<(String, String), u64> = HashMap::new();
-    for row in rows {
-        let Some(pred) = &row.pred else { continue };
-        *pairs
-            .entry((name_at(&row.noisy), name_at(pred)))
-            .or_default() += 1;
+/// Flows noisy label → student label at one rank.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Flows {
+    /// Noisy-label categories, largest first ([`UNCLASSIFIED`] and [`OTHER`] last).
+    pub left: Vec<String>,
+    /// Student-label categories, in the same order rules.
+    pub right: Vec<String>,
+    /// (left index, right index, contigs).
+    pub flows: Vec<(usize, usize, u64)>,
+}
+
+/// Flows at rank `r`, with at most `top` named categories per side (the rest
+/// pooled as [`OTHER`]; contigs without a taxon at the rank are [`UNCLASSIFIED`]).
+pub fn sankey_flows(t: &Table, r: usize, top: usize) -> Flows {
+    let at = |l: &[u32]| l.get(r).copied().unwrap_or(NO_NAME);
+    let mut pairs: HashMap<(u32, u32), u64> = HashMap::new();
+    for i in 0..t.len() {
+        let Some(pred) = t.pred(i) else { continue };
+        *pairs.entry((at(t.noisy(i)), at(pred))).or_default() += 1;
     }
-    let keep = |side: usize| -> Vec<String> {
-        let mut tot: HashMap<&String, u64> = HashMap::new();
-        for ((a, b), n) in &pairs {
+    // per side: the `top` largest named taxa, then "other", then "unclassified"
+    let keep = |side: usize| -> (Vec<String>, HashMap<u32, usize>) {
+        let mut tot: HashMap<u32, u64> = HashMap::new();
+        for (&(a, b), &n) in &pairs {
             *tot.entry(if side == 0 { a } else { b }).or_default() += n;
         }
-        let mut v: Vec<(&String, u64)> = tot.into_iter().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let mut names: Vec<String> = v.iter().take(top).map(|(s, _)| (*s).clone()).collect();
-        if v.len() > top {
-            names.push("other".into());
+        let mut named: Vec<(u32, u64)> = tot.into_iter().filter(|(k, _)| *k != NO_NAME).collect();
+        named.sort_by(|a, b| b.1.cmp(&a.1).then(t.name(a.0).cmp(t.name(b.0))));
+        let mut names: Vec<String> = Vec::new();
+        let mut pos: HashMap<u32, usize> = HashMap::new();
+        for &(k, _) in named.iter().take(top) {
+            pos.insert(k, names.len());
+            names.push(t.name(k).to_string());
         }
-        names
+        if named.len() > top {
+            let other = names.len();
+            for &(k, _) in &named[top..] {
+                pos.insert(k, other);
+            }
+            names.push(OTHER.into());
+        }
+        if pairs
+            .keys()
+            .any(|&(a, b)| (if side == 0 { a } else { b }) == NO_NAME)
+        {
+            pos.insert(NO_NAME, names.len());
+            names.push(UNCLASSIFIED.into());
+        }
+        (names, pos)
     };
-    let (left, right) = (keep(0), keep(1));
-    let idx =
-        |names: &[String], s: &String| names.iter().position(|n| n == s).unwrap_or(names.len() - 1);
+    let ((left, lpos), (right, rpos)) = (keep(0), keep(1));
     let mut flows: HashMap<(usize, usize), u64> = HashMap::new();
-    for ((a, b), n) in &pairs {
-        *flows.entry((idx(&left, a), idx(&right, b))).or_default() += n;
+    for (&(a, b), &n) in &pairs {
+        *flows.entry((lpos[&a], rpos[&b])).or_default() += n;
     }
     let mut flows: Vec<(usize, usize, u64)> =
         flows.into_iter().map(|((a, b), n)| (a, b, n)).collect();
     flows.sort();
-    (left, right, flows)
+    Flows { left, right, flows }
+}
+
+/// Everything the page shows besides the table and the exports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Which backend ran the student (`webgpu` or `cpu`).
+    pub backend: String,
+    /// Why the CPU ran when WebGPU was asked for (empty otherwise).
+    pub backend_note: String,
+    pub n_contigs: usize,
+    /// Contigs of at least the model's minimum length (the student annotated them).
+    pub n_annotated: usize,
+    /// Contigs with a noisy label.
+    pub n_labelled: usize,
+    pub total_bp: u64,
+    /// Whether noisy labels were given.
+    pub has_labels: bool,
+    /// Seconds spent parsing + features, and in inference.
+    pub secs_features: f64,
+    pub secs_inference: f64,
+    /// Non-fatal problems (e.g. labels naming contigs absent from the FASTA).
+    pub warnings: Vec<String>,
+    /// Size of the worker's wasm memory at the end (it never shrinks: the peak).
+    pub wasm_memory_bytes: f64,
+    /// Per rank: confirmed / deepened / changed / unclassified.
+    pub rank_counts: [RankCounts; NR],
+    /// Per rank: [`HIST_BINS`] score bins.
+    pub histograms: Vec<Vec<u64>>,
+    /// The sunburst's tree.
+    pub tree: Vec<TreeNode>,
+    /// Per rank: the Sankey's flows.
+    pub sankey: Vec<Flows>,
+    /// The comparison with a known truth (the demo ships its simulator's truth).
+    #[serde(default)]
+    pub truth: Option<TruthCheck>,
+}
+
+/// Noisy labels and the student against a known truth, over the contigs the
+/// student annotated (at least the model's minimum length) that the truth lists.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthCheck {
+    /// Contigs compared.
+    pub n: u64,
+    /// Per rank: F1 of the noisy labels and of the student (Taxometer's definition).
+    pub f1_labels: Vec<f64>,
+    pub f1_student: Vec<f64>,
+    /// Per rank, over changed labels: wrong labels the student made right…
+    pub fixed: Vec<u64>,
+    /// …and right labels it made wrong.
+    pub broken: Vec<u64>,
+}
+
+/// Compares the noisy labels and the student's lineages with `truth`.
+pub fn truth_check(t: &Table, truth: &[(String, Lineage)]) -> TruthCheck {
+    use taxdistill_core::taxonomy::normalize_name;
+    let by_id: HashMap<&str, &Lineage> = truth.iter().map(|(id, l)| (id.as_str(), l)).collect();
+    let text = |l: &[u32]| Lineage(l.iter().map(|&n| t.name(n).to_string()).collect());
+    let (mut truths, mut labels, mut student) = (Vec::new(), Vec::new(), Vec::new());
+    let mut fixed = vec![0u64; NR];
+    let mut broken = vec![0u64; NR];
+    for i in 0..t.len() {
+        let (Some(pred), Some(&tl)) = (t.pred(i), by_id.get(t.id(i))) else {
+            continue;
+        };
+        let (noisy, pred) = (text(t.noisy(i)), text(pred));
+        for r in 0..NR {
+            let (Some(a), Some(b), Some(want)) = (noisy.0.get(r), pred.0.get(r), tl.0.get(r))
+            else {
+                continue;
+            };
+            let (a, b, want) = (normalize_name(a), normalize_name(b), normalize_name(want));
+            if a != b {
+                fixed[r] += u64::from(b == want);
+                broken[r] += u64::from(a == want);
+            }
+        }
+        let id = t.id(i).to_string();
+        truths.push((id.clone(), tl.clone()));
+        labels.push((id.clone(), noisy));
+        student.push((id, pred));
+    }
+    let f1 = |p: &[(String, Lineage)]| -> Vec<f64> {
+        taxdistill_core::metrics::evaluate(&truths, p, None)
+            .iter()
+            .map(|m| m.f1)
+            .collect()
+    };
+    TruthCheck {
+        n: truths.len() as u64,
+        f1_labels: f1(&labels),
+        f1_student: f1(&student),
+        fixed,
+        broken,
+    }
+}
+
+impl Summary {
+    /// Computes the charts' data of a table (run information left empty).
+    pub fn of(t: &Table) -> Summary {
+        Summary {
+            n_contigs: t.len(),
+            n_annotated: (0..t.len()).filter(|&i| t.depth[i] >= 0).count(),
+            n_labelled: (0..t.len()).filter(|&i| !t.noisy(i).is_empty()).count(),
+            total_bp: t.lens.iter().map(|&l| l as u64).sum(),
+            rank_counts: rank_counts(t),
+            histograms: (0..NR).map(|r| score_histogram(t, r, HIST_BINS)).collect(),
+            tree: prediction_tree(t),
+            sankey: (0..NR).map(|r| sankey_flows(t, r, SANKEY_TOP)).collect(),
+            ..Summary::default()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn row(id: &str, len: u64, noisy: &str, pred: Option<&str>, scores: &[f32]) -> Row {
-        let split = |s: &str| {
-            if s.is_empty() {
-                vec![]
-            } else {
-                s.split(';').map(String::from).collect()
-            }
-        };
-        Row {
-            id: id.into(),
-            len,
-            noisy: split(noisy),
-            pred: pred.map(split),
-            scores: scores.to_vec(),
+    fn lineage(s: &str) -> Lineage {
+        Lineage(if s.is_empty() {
+            vec![]
+        } else {
+            s.split(';').map(String::from).collect()
+        })
+    }
+
+    /// id, length, noisy label, student's lineage, scores.
+    type Row<'a> = (&'a str, u64, &'a str, Option<&'a str>, &'a [f32]);
+
+    fn table(rows: &[Row]) -> Table {
+        let mut b = TableBuilder::with_capacity(rows.len());
+        for (id, len, noisy, pred, scores) in rows {
+            let p = pred.map(|p| Prediction {
+                lineage: lineage(p),
+                scores: scores.to_vec(),
+            });
+            b.push(id, *len, &lineage(noisy), p.as_ref());
         }
+        b.finish()
+    }
+
+    #[test]
+    fn table_round_trips_rows_through_interned_names() {
+        let t = table(&[
+            ("a", 10, "B;P1", Some("B;P1;C1"), &[1.0, 0.9, 0.8]),
+            ("bb", 20, "", None, &[]),
+            ("c", 30, "B", Some(""), &[]),
+        ]);
+        assert_eq!(t.len(), 3);
+        assert_eq!((t.id(0), t.id(1), t.id(2)), ("a", "bb", "c"));
+        assert_eq!(t.names, vec!["B", "P1", "C1"]);
+        assert_eq!(t.lineage_text(t.pred(0).unwrap()), "B;P1;C1");
+        assert_eq!(t.scores(0), &[1.0, 0.9, 0.8]);
+        assert!(t.pred(1).is_none() && t.noisy(1).is_empty());
+        assert_eq!(t.pred(2), Some(&[][..]));
+    }
+
+    #[test]
+    fn a_table_survives_being_taken_apart_into_columns() {
+        let t = table(&[
+            ("a", 10, "B;P1", Some("B;P1"), &[1.0, 0.9]),
+            ("b", 20, "", None, &[]),
+        ]);
+        let back = Table::from_parts(
+            t.ids.clone(),
+            t.names.clone(),
+            t.lens.clone(),
+            t.noisy.clone(),
+            t.pred.clone(),
+            t.depth.clone(),
+            t.scores.clone(),
+        )
+        .unwrap();
+        assert_eq!(back, t);
+        let short = Table::from_parts(
+            "a\n".into(),
+            vec![],
+            vec![1.0, 2.0],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+        );
+        assert_eq!(short.err().unwrap(), "1 ids for 2 contigs");
+        let mut noisy = t.noisy.clone();
+        noisy[0] = 99;
+        let bad = Table::from_parts(
+            t.ids.clone(),
+            t.names.clone(),
+            t.lens.clone(),
+            noisy,
+            t.pred.clone(),
+            t.depth.clone(),
+            t.scores.clone(),
+        );
+        assert!(bad.is_err());
     }
 
     #[test]
     fn changes_are_classified_per_rank() {
-        let rows = vec![
-            row("a", 10, "B;P1", Some("B;P1;C1"), &[1.0, 0.9, 0.8]),
-            row("b", 10, "B;P2", Some("B;P1"), &[1.0, 0.7]),
-            row("c", 10, "", None, &[]),
-        ];
-        let c = rank_counts(&rows);
+        let t = table(&[
+            ("a", 10, "B;P1", Some("B;P1;C1"), &[1.0, 0.9, 0.8]),
+            ("b", 10, "B;P2", Some("B;P1"), &[1.0, 0.7]),
+            ("c", 10, "", None, &[]),
+        ]);
+        let c = rank_counts(&t);
         assert_eq!(
             c[0],
             RankCounts {
@@ -275,41 +648,79 @@ mod tests {
 
     #[test]
     fn histogram_counts_scores_at_the_rank() {
-        let rows = vec![
-            row("a", 1, "", Some("B;P"), &[1.0, 0.05]),
-            row("b", 1, "", Some("B"), &[0.5]),
-        ];
+        let t = table(&[
+            ("a", 1, "", Some("B;P"), &[1.0, 0.05]),
+            ("b", 1, "", Some("B"), &[0.5]),
+        ]);
         assert_eq!(
-            score_histogram(&rows, 1, 10),
+            score_histogram(&t, 1, 10),
             vec![1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         );
-        assert_eq!(score_histogram(&rows, 0, 2), vec![0, 2]);
+        assert_eq!(score_histogram(&t, 0, 2), vec![0, 2]);
     }
 
     #[test]
     fn tree_sums_contigs_and_bp_along_lineages() {
-        let rows = vec![
-            row("a", 5, "", Some("B;P1"), &[1.0, 1.0]),
-            row("b", 7, "", Some("B;P2"), &[1.0, 1.0]),
-        ];
-        let t = prediction_tree(&rows);
-        assert_eq!((t[0].contigs, t[0].bp), (2, 12));
-        assert_eq!(t[1].name, "B");
-        assert_eq!(t[1].children.len(), 2);
-        assert_eq!(t[t[1].children[1]].bp, 7);
+        let t = table(&[
+            ("a", 5, "", Some("B;P1"), &[1.0, 1.0]),
+            ("b", 7, "", Some("B;P2"), &[1.0, 1.0]),
+        ]);
+        let tree = prediction_tree(&t);
+        assert_eq!((tree[0].contigs, tree[0].bp), (2, 12));
+        assert_eq!(tree[1].name, "B");
+        assert_eq!(tree[1].children.len(), 2);
+        assert_eq!(tree[tree[1].children[1]].bp, 7);
     }
 
     #[test]
-    fn sankey_pools_small_categories_into_other() {
-        let rows = vec![
-            row("a", 1, "B;X", Some("B;X"), &[]),
-            row("b", 1, "B;X", Some("B;Y"), &[]),
-            row("c", 1, "B;Z", Some("B;Y"), &[]),
-            row("d", 1, "", Some("B"), &[]),
-        ];
-        let (l, r, f) = sankey_flows(&rows, 1, 1);
-        assert_eq!(l, vec!["X".to_string(), "other".to_string()]);
-        assert_eq!(r, vec!["Y".to_string(), "other".to_string()]);
-        assert_eq!(f.iter().map(|x| x.2).sum::<u64>(), 4);
+    fn sankey_pools_small_categories_into_other_and_puts_unclassified_last() {
+        let t = table(&[
+            ("a", 1, "B;X", Some("B;X"), &[]),
+            ("b", 1, "B;X", Some("B;Y"), &[]),
+            ("c", 1, "B;Z", Some("B;Y"), &[]),
+            ("d", 1, "", Some("B"), &[]),
+        ]);
+        let f = sankey_flows(&t, 1, 1);
+        assert_eq!(f.left, vec!["X", OTHER, UNCLASSIFIED]);
+        assert_eq!(f.right, vec!["Y", OTHER, UNCLASSIFIED]);
+        assert_eq!(f.flows.iter().map(|x| x.2).sum::<u64>(), 4);
+        // d: unlabelled at the rank → unclassified on both sides
+        assert!(f.flows.contains(&(2, 2, 1)));
+    }
+
+    #[test]
+    fn truth_check_counts_fixed_and_broken_labels() {
+        let t = table(&[
+            ("a", 1, "B;X", Some("B;Y"), &[1.0, 0.9]),
+            ("b", 1, "B;X", Some("B;Z"), &[1.0, 0.9]),
+            ("c", 1, "B;X", Some("B;X"), &[1.0, 0.9]),
+            ("d", 1, "B", None, &[]),
+        ]);
+        let truth: Vec<(String, Lineage)> =
+            [("a", "B;Y"), ("b", "B;X"), ("c", "B;X"), ("d", "B;X")]
+                .iter()
+                .map(|(i, l)| (i.to_string(), lineage(l)))
+                .collect();
+        let c = truth_check(&t, &truth);
+        assert_eq!(c.n, 3, "d is not annotated");
+        assert_eq!((c.fixed[1], c.broken[1]), (1, 1));
+        assert!((c.f1_labels[1] - 2.0 / 3.0).abs() < 1e-9);
+        assert!((c.f1_student[1] - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(c.f1_student[0], 1.0);
+    }
+
+    #[test]
+    fn summary_counts_annotated_and_labelled_contigs() {
+        let t = table(&[
+            ("a", 3000, "B", Some("B"), &[0.9]),
+            ("b", 100, "", None, &[]),
+        ]);
+        let s = Summary::of(&t);
+        assert_eq!(
+            (s.n_contigs, s.n_annotated, s.n_labelled, s.total_bp),
+            (2, 1, 1, 3100)
+        );
+        assert_eq!(s.histograms.len(), NR);
+        assert_eq!(s.sankey.len(), NR);
     }
 }

@@ -2,7 +2,8 @@
 //! [`worker_run`] with one job (the user's `File`s / demo `Blob`s). Files are
 //! streamed with `FileReaderSync` ([`crate::blob_reader`]), gzip is undone with
 //! flate2 (pure Rust), progress is posted as `{type: "progress", …}`
-//! messages, and the result comes back as JSON (see [`crate::results`]).
+//! messages, and the result comes back as typed arrays and a small JSON
+//! (see [`crate::transfer`]); the charts' data are computed here, not on the page.
 
 use crate::blob_reader::{read_all, BlobReader};
 use crate::pipeline::{self, RunInfo};
@@ -64,7 +65,8 @@ fn open(b: Blob) -> Result<Box<dyn BufRead + Send>, String> {
 }
 
 /// Runs one job in the worker. `job` holds `fasta`, `fastaName`, optional
-/// `abundance`/`abundanceName`, `labels`/`labelsName`, `modelJson`,
+/// `abundance`/`abundanceName`, `labels`/`labelsName`, optional `taxNodes`,
+/// `taxNames`, `taxMerged` (an NCBI taxdump), `modelJson`,
 /// `modelSafetensors` (Blobs) and `backend` (`auto`, `webgpu` or `cpu`).
 ///
 /// # Errors
@@ -120,23 +122,59 @@ async fn run(job: &JsValue) -> Result<JsValue, String> {
     ]);
     let abundance_name = string(job, "abundanceName");
     let labels_name = string(job, "labelsName");
+    let taxdump = match (blob(job, "taxNodes"), blob(job, "taxNames")) {
+        (Some(nodes), Some(names)) => {
+            post(&[
+                ("type", "progress".into()),
+                ("stage", "taxonomy".into()),
+                ("contigs", n_contigs.into()),
+                ("secs", ((now() - t0) / 1000.0).into()),
+            ]);
+            let merged = blob(job, "taxMerged").map(open).transpose()?;
+            Some(pipeline::load_taxdump(open(nodes)?, open(names)?, merged)?)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(
+                "taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into(),
+            )
+        }
+    };
     let abundance = blob(job, "abundance").map(open).transpose()?;
     let labels = blob(job, "labels").map(open).transpose()?;
     let prepared = pipeline::prepare(
         builder,
         abundance.map(|r| (r, abundance_name.as_str())),
         labels.map(|r| (r, labels_name.as_str())),
+        taxdump.as_ref(),
         &meta,
     )?;
     let t1 = now();
     post(&[
         ("type", "progress".into()),
         ("stage", "inference".into()),
-        ("contigs", n_contigs.into()),
-        ("secs", ((t1 - t0) / 1000.0).into()),
+        ("contigs", 0.0.into()),
+        ("secs", 0.0.into()),
+        ("fraction", 0.0.into()),
     ]);
     let x = pipeline::selected_features(&prepared);
-    let (preds, backend, note) = crate::infer::predict(&st, &json, &x, &backend).await?;
+    let n_rows = prepared.annotated.len().max(1) as f64;
+    let mut last = 0.0;
+    let (preds, backend, note) = crate::infer::predict(&st, &json, &x, &backend, |done| {
+        let t = now();
+        if t - last > 100.0 {
+            last = t;
+            post(&[
+                ("type", "progress".into()),
+                ("stage", "inference".into()),
+                ("contigs", (done as f64).into()),
+                ("secs", ((t - t1) / 1000.0).into()),
+                ("fraction", (done as f64 / n_rows).into()),
+            ]);
+        }
+    })
+    .await?;
+    drop(x);
     let t2 = now();
     // CAMI @SampleID: the FASTA's file name, as `taxdistill annotate` writes it
     let sample = fasta_name
@@ -150,19 +188,16 @@ async fn run(job: &JsValue) -> Result<JsValue, String> {
         secs_features: (t1 - t0) / 1000.0,
         secs_inference: (t2 - t1) / 1000.0,
     };
-    let mut result = pipeline::finish(prepared, preds, &sample, info)?;
-    result.wasm_memory_bytes = wasm_memory_bytes();
-    let json = serde_json::to_string(&result).map_err(|e| e.to_string())?;
-    let out = js_sys::Object::new();
-    for (k, v) in [
-        ("json", json),
-        ("tsv", result.taxometer_tsv),
-        ("cami", result.cami),
-        ("kraken", result.kraken_report),
-    ] {
-        let _ = js_sys::Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_str(&v));
+    let mut out = pipeline::finish(prepared, preds, &sample, info, taxdump.as_ref())?;
+    // the demo brings its simulator's truth: the walkthrough reports against it
+    if let Some(b) = blob(job, "truth") {
+        let name = string(job, "truthName");
+        let truth = taxdistill_core::labels::read_labels(open(b)?, &name, None, None)
+            .map_err(|e| e.to_string())?;
+        out.summary.truth = Some(crate::results::truth_check(&out.table, &truth.entries));
     }
-    Ok(out.into())
+    out.summary.wasm_memory_bytes = wasm_memory_bytes();
+    crate::transfer::encode(&out)
 }
 
 /// Current size of this module's linear memory.

@@ -211,12 +211,31 @@ fn test(args: &[String]) -> Result<()> {
         Some(other) => bail!("unknown argument '{other}' (usage: cargo xtask test [--no-browser])"),
     };
     let root = workspace_root();
-    cargo(&root, &["test"])?;
-    // the web crate is not a default member (it is built for wasm32); its
-    // runtime-free units (pipeline, chart data) are tested natively
-    cargo(&root, &["test", "-p", "taxdistill-web"])?;
+    // One invocation for every crate, the web crate's runtime-free units
+    // (pipeline, chart data) included: features unify once, so no dependency
+    // is compiled twice. It also builds `target/debug/taxdistill`, which the
+    // browser test below uses.
+    cargo(&root, &["test", "--workspace", "--exclude", "xtask"])?;
+    // The Snakemake workflow, run locally on the tiny GenomeOcean fixture with
+    // the binary the tests just built (its venv lives under target/venvs/).
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let target_dir = if target_dir.is_relative() {
+        root.join(target_dir)
+    } else {
+        target_dir
+    };
+    let status = Command::new("bash")
+        .arg(root.join("native/workflow/ci_test.sh"))
+        .env("TAXDISTILL", target_dir.join("debug").join("taxdistill"))
+        .current_dir(&root)
+        .status()
+        .context("running native/workflow/ci_test.sh")?;
+    if !status.success() {
+        bail!("the Snakemake workflow test failed (native/workflow/ci_test.sh)");
+    }
     if browser {
-        cargo(&root, &["build", "-p", "taxdistill"])?;
         web(&[])?;
         let status = Command::new("bash")
             .arg(root.join("tests/browser/run.sh"))

@@ -426,6 +426,26 @@ mod tests {
     }
 
     #[test]
+    fn a_contig_missing_from_the_abundance_file_is_a_mismatch_naming_it() {
+        let fasta = std::fs::File::open(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/data/features/small.fna"),
+        )
+        .unwrap();
+        let contigs = crate::fasta::read_contigs(fasta, "small.fna").unwrap();
+        let a = read_abundance(
+            data("bad_abundance_missing_contig.tsv"),
+            "bad_abundance_missing_contig.tsv",
+        )
+        .unwrap();
+        let e = crate::features::build_features(&contigs, Some(&a)).unwrap_err();
+        assert!(
+            matches!(&e, Error::Mismatch(m) if m.contains("1 of 8") && m.contains("'S2C4'")),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn sample_tables_over_different_contigs_do_not_join() {
         let a = read_abundance(&b"c1\t1\nc2\t1\n"[..], "a").unwrap();
         let b = read_abundance(&b"c1\t1\nc3\t1\n"[..], "b").unwrap();

@@ -23,10 +23,10 @@ pub struct Contig {
 
 /// What to do with each input byte of a sequence line.
 /// `SKIP`: whitespace/line break, `BAD`: not an IUPAC code, else the upper-case byte.
-const SKIP: u8 = 0;
-const BAD: u8 = 1;
+pub(crate) const SKIP: u8 = 0;
+pub(crate) const BAD: u8 = 1;
 
-const fn make_clean_table() -> [u8; 256] {
+pub(crate) const fn make_clean_table() -> [u8; 256] {
     let mut t = [BAD; 256];
     // IUPAC nucleotide codes plus U, the alphabet vamb accepts
     let allowed = b"ACGTUSWKMYRBDHVN";
@@ -48,7 +48,7 @@ static CLEAN: [u8; 256] = make_clean_table();
 
 /// Upper-cases `raw` into `out`, dropping line breaks and blanks.
 /// On a byte outside the IUPAC alphabet, returns it.
-fn clean_sequence(raw: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), u8> {
+pub(crate) fn clean_sequence(raw: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), u8> {
     out.clear();
     out.reserve(raw.len());
     let mut bad = false;
@@ -98,16 +98,21 @@ fn parse_error(e: ParseError, source_name: &str, record: usize) -> Error {
                 e.msg
             ),
         },
-        ParseErrorKind::UnexpectedEnd => Error::BadRecord {
-            source_name: source_name.to_string(),
-            record,
-            reason: format!("unexpected end of input, truncated record ({})", e.position),
-        },
+        ParseErrorKind::UnexpectedEnd => truncated_header(source_name, record),
         _ => Error::BadRecord {
             source_name: source_name.to_string(),
             record,
             reason: format!("{} ({})", e.msg.trim(), e.position),
         },
+    }
+}
+
+/// A header at the end of the input without a line break after it.
+pub(crate) fn truncated_header(source_name: &str, record: usize) -> Error {
+    Error::BadRecord {
+        source_name: source_name.to_string(),
+        record,
+        reason: "unexpected end of input after the header: truncated record".to_string(),
     }
 }
 
@@ -147,6 +152,11 @@ pub struct ContigReader<'a> {
     record: usize,
     seen: HashSet<String>,
     done: bool,
+    /// Whether ids are checked for duplicates (a block reader leaves it to its caller).
+    check_duplicates: bool,
+    /// Whether a header without a line break at the very end is the end of the
+    /// input rather than a truncated record (a block cut before a record start).
+    trailing_header_ends: bool,
 }
 
 impl<'a> ContigReader<'a> {
@@ -183,7 +193,25 @@ impl<'a> ContigReader<'a> {
             record: 0,
             seen: HashSet::new(),
             done: false,
+            check_duplicates: true,
+            trailing_header_ends: false,
         })
+    }
+
+    /// A reader for one block of a FASTA text that was cut just after the `>`
+    /// of the next record (see `features::tnf_of_fasta`): that last `>` ends the
+    /// block instead of being a truncated record, and duplicate ids are left to
+    /// the caller, who sees every block.
+    #[cfg(feature = "parallel")]
+    pub(crate) fn for_block(
+        data: &'a [u8],
+        source_name: &str,
+        cut_before_record: bool,
+    ) -> Result<Self> {
+        let mut r = Self::new(data, source_name)?;
+        r.check_duplicates = false;
+        r.trailing_header_ends = cut_before_record;
+        Ok(r)
     }
 
     /// The source name used in errors.
@@ -204,11 +232,35 @@ impl<'a> ContigReader<'a> {
         }
     }
 
-    fn next_contig(&mut self) -> Option<Result<Contig>> {
+    /// Reads the next record and hands its raw sequence bytes (line breaks
+    /// included) to `seq`, which returns the first byte outside the IUPAC
+    /// alphabet as its error. The iterator's checks and errors apply.
+    pub(crate) fn next_with<T>(
+        &mut self,
+        seq: impl FnOnce(&[u8]) -> std::result::Result<T, u8>,
+    ) -> Option<Result<(String, T)>> {
+        if self.done {
+            return None;
+        }
+        let item = self.read_next(seq);
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+
+    fn read_next<T>(
+        &mut self,
+        seq: impl FnOnce(&[u8]) -> std::result::Result<T, u8>,
+    ) -> Option<Result<(String, T)>> {
         self.record += 1;
         let record = self.record;
         let rec = match self.inner.next()? {
             Ok(r) => r,
+            Err(e) if self.trailing_header_ends && e.kind == ParseErrorKind::UnexpectedEnd => {
+                self.record -= 1;
+                return None;
+            }
             Err(e) => return Some(Err(parse_error(e, &self.source_name, record))),
         };
         if rec.format() == Format::Fastq {
@@ -228,21 +280,23 @@ impl<'a> ContigReader<'a> {
             Ok(s) => s.to_string(),
             Err(_) => return Some(Err(self.bad("contig id is not valid UTF-8".to_string()))),
         };
-        let mut seq = Vec::new();
-        if let Err(b) = clean_sequence(rec.raw_seq(), &mut seq) {
-            return Some(Err(self.bad(format!(
-                "contig '{id}': {} is not an IUPAC nucleotide code",
-                describe_byte(b)
-            ))));
-        }
-        if !self.seen.insert(id.clone()) {
+        let value = match seq(rec.raw_seq()) {
+            Ok(v) => v,
+            Err(b) => {
+                return Some(Err(self.bad(format!(
+                    "contig '{id}': {} is not an IUPAC nucleotide code",
+                    describe_byte(b)
+                ))))
+            }
+        };
+        if self.check_duplicates && !self.seen.insert(id.clone()) {
             return Some(Err(Error::DuplicateId {
                 source_name: self.source_name.clone(),
                 record,
                 id,
             }));
         }
-        Some(Ok(Contig { id, seq }))
+        Some(Ok((id, value)))
     }
 }
 
@@ -250,14 +304,9 @@ impl Iterator for ContigReader<'_> {
     type Item = Result<Contig>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let item = self.next_contig();
-        if !matches!(item, Some(Ok(_))) {
-            self.done = true;
-        }
-        item
+        let mut seq = Vec::new();
+        self.next_with(|raw| clean_sequence(raw, &mut seq))
+            .map(|r| r.map(|(id, ())| Contig { id, seq }))
     }
 }
 
@@ -352,6 +401,39 @@ impl std::io::Read for ReadAhead {
         self.pos += n;
         Ok(n)
     }
+}
+
+/// The decompressed text of a FASTA source (native only): gzip, bzip2, xz and
+/// zstd are detected from their magic bytes as needletail detects them and
+/// decoded as the text is read (read it on a thread of its own to overlap
+/// the decoding with other work); plain input is passed through.
+///
+/// # Errors
+/// [`Error::BadRecord`] (record 1) when the source cannot be read or a zstd
+/// frame header is invalid.
+#[cfg(feature = "compression")]
+pub fn decompressed<R: std::io::Read + Send + 'static>(
+    source: R,
+    source_name: &str,
+) -> Result<Box<dyn std::io::Read + Send>> {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, source);
+    let failed = |e: std::io::Error| Error::BadRecord {
+        source_name: source_name.to_string(),
+        record: 1,
+        reason: format!("read failed: {e}"),
+    };
+    let head = r.fill_buf().map_err(failed)?;
+    let magic = [head.first().copied(), head.get(1).copied()];
+    Ok(match magic {
+        [Some(0x1f), Some(0x8b)] => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        [Some(0x42), Some(0x5a)] => Box::new(bzip2::read::BzDecoder::new(r)),
+        [Some(0xfd), Some(0x37)] => Box::new(liblzma::read::XzDecoder::new(r)),
+        [Some(0x28), Some(0xb5)] => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(r).map_err(failed)?)
+        }
+        _ => Box::new(r),
+    })
 }
 
 /// Opens FASTA for streaming with decompression on its own thread (native

@@ -12,6 +12,7 @@ pub mod abundance;
 pub mod errors;
 pub mod fasta;
 pub mod features;
+pub mod fmath;
 pub mod labels;
 pub mod metrics;
 pub mod model;

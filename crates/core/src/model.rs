@@ -1,4 +1,4 @@
-//! The student model file and its CPU forward pass (candle).
+//! The student model file and its CPU forward pass.
 //!
 //! Files: `model.safetensors` (f32 tensors, BatchNorm already folded into the
 //! following linear layer) + `model.json` ([`ModelMeta`]).
@@ -10,10 +10,18 @@
 //! Forward: x = (features − feature_mean) / feature_std (per column; input
 //! (n_contigs, n_features) f32) → for each layer: leaky_relu(x·Wᵀ + b, slope)
 //! → logits = x·W_outᵀ + b_out (n_contigs, n_leaves) → softmax over leaves.
+//!
+//! [`Student::leaf_probs`] and [`Student::predict`] run this in a fixed
+//! summation order (see `model/dense.rs`), so they return the same bits on
+//! every platform — the CLI and the browser write byte-identical outputs.
+//! [`Student::forward`] is the same network on candle tensors (for callers
+//! that hold tensors; its kernels sum in a platform-dependent order).
+
+mod dense;
 
 use crate::taxonomy::{LabelTree, Lineage, Rank};
 use crate::{Error, Result};
-use candle_core::{DType, Device, Tensor, D};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -127,7 +135,8 @@ pub struct Student {
     pub meta: ModelMeta,
     layers: Vec<Linear>,
     output: Linear,
-    device: Device,
+    /// The same weights packed for the fixed-order forward: hidden layers, then the output.
+    dense: Vec<dense::Dense>,
 }
 
 /// Expected tensor shapes `(name, shape)` for a model description.
@@ -198,12 +207,16 @@ impl Student {
             prev = h;
         }
         let output = candle_nn::linear(prev, meta.tree.n_leaves(), vb.pp("output"))?;
-        let device = vb.device().clone();
+        let dense = layers
+            .iter()
+            .chain(std::iter::once(&output))
+            .map(packed)
+            .collect::<Result<Vec<_>>>()?;
         Ok(Student {
             meta,
             layers,
             output,
-            device,
+            dense,
         })
     }
 
@@ -221,7 +234,9 @@ impl Student {
     }
 
     /// Leaf probabilities for raw (unstandardised) row-major features
-    /// (n × n_features) → row-major (n × n_leaves).
+    /// (n × n_features) → row-major (n × n_leaves), in the fixed summation
+    /// order of `model/dense.rs`: the same bits on every platform and for any
+    /// number of threads (rayon over blocks of rows with the `parallel` feature).
     ///
     /// # Errors
     /// Wrong feature width or non-finite features.
@@ -241,13 +256,43 @@ impl Student {
             )));
         }
         let n = raw.len() / f;
-        if n == 0 {
-            return Ok(Vec::new());
+        let l = self.meta.tree.n_leaves();
+        let mut out = vec![0f32; n * l];
+        let (xb, yb) = (dense::BLOCK_ROWS * f, dense::BLOCK_ROWS * l);
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            raw.par_chunks(xb)
+                .zip(out.par_chunks_mut(yb))
+                .for_each(|(x, y)| self.leaf_probs_block(x, y));
         }
-        let x = Tensor::from_vec(self.meta.normalize(raw), (n, f), &self.device)?;
-        let logits = self.forward(&x)?;
-        let p = candle_nn::ops::softmax(&logits, D::Minus1)?;
-        Ok(p.flatten_all()?.to_vec1::<f32>()?)
+        #[cfg(not(feature = "parallel"))]
+        for (x, y) in raw.chunks(xb).zip(out.chunks_mut(yb)) {
+            self.leaf_probs_block(x, y);
+        }
+        Ok(out)
+    }
+
+    /// One block of rows: standardise, the layers, the softmax.
+    fn leaf_probs_block(&self, raw: &[f32], out: &mut [f32]) {
+        let f = self.meta.n_features();
+        let rows = raw.len() / f;
+        let mut a = raw.to_vec();
+        for row in a.chunks_mut(f) {
+            self.meta.normalize_row(row);
+        }
+        let mut b = Vec::new();
+        let (last, hidden) = self.dense.split_last().expect("an output layer");
+        for d in hidden {
+            b.clear();
+            b.resize(rows * d.n_out, 0.0);
+            d.forward(&a, &mut b, Some(self.meta.leaky_slope));
+            std::mem::swap(&mut a, &mut b);
+        }
+        last.forward(&a, out, None);
+        for row in out.chunks_mut(last.n_out) {
+            dense::softmax_row(row);
+        }
     }
 
     /// Predictions for raw features, one per row.
@@ -262,6 +307,17 @@ impl Student {
             .map(|p| predict_from_leaf_probs(&self.meta.tree, p, &self.meta.thresholds))
             .collect())
     }
+}
+
+/// A candle linear layer's weights, packed for the fixed-order forward.
+fn packed(l: &Linear) -> Result<dense::Dense> {
+    let (n_out, n_in) = l.weight().dims2()?;
+    let w = l.weight().flatten_all()?.to_vec1::<f32>()?;
+    let b = match l.bias() {
+        Some(b) => b.to_vec1::<f32>()?,
+        None => vec![0.0; n_out],
+    };
+    Ok(dense::Dense::new(&w, &b, n_out, n_in))
 }
 
 fn leaky_relu(x: &Tensor, slope: f32) -> candle_core::Result<Tensor> {

@@ -130,6 +130,24 @@ impl Lineage {
         format!("unknown {} of {}", rank.name(), parent)
     }
 
+    /// Whether `name` is a [`Lineage::placeholder`] (`"unknown <rank> of <parent>"`).
+    pub fn is_placeholder(name: &str) -> bool {
+        name.strip_prefix("unknown ")
+            .and_then(|rest| rest.split_once(" of "))
+            .is_some_and(|(rank, _)| Rank::ALL.iter().any(|r| r.name() == rank))
+    }
+
+    /// The lineage without the placeholders at its end: a lineage that stops at
+    /// a placeholder is assigned only as deep as its last named taxon.
+    pub fn without_trailing_placeholders(&self) -> Lineage {
+        let depth = self
+            .0
+            .iter()
+            .rposition(|n| !Lineage::is_placeholder(n))
+            .map_or(0, |i| i + 1);
+        self.truncated(depth)
+    }
+
     /// Parses a `;`-separated lineage string, with or without GTDB prefixes
     /// (`d__Bacteria;p__…`), NCBI names, or an empty string (unclassified).
     /// Prefixed parts are placed at their rank; missing ranks in between get
@@ -431,6 +449,20 @@ mod tests {
 
     fn l(s: &str) -> Lineage {
         Lineage::parse(s).unwrap()
+    }
+
+    #[test]
+    fn placeholders_are_recognised_and_trimmed_from_the_end() {
+        let x = l("d__Bacteria;p__Firmicutes;f__Lachnospiraceae");
+        assert!(Lineage::is_placeholder(x.at(Rank::Class).unwrap()));
+        assert!(!Lineage::is_placeholder("Firmicutes"));
+        assert!(!Lineage::is_placeholder("unknown bacterium of soil"));
+        assert_eq!(x.without_trailing_placeholders(), x);
+        let cut = Lineage(vec![
+            "Bacteria".into(),
+            Lineage::placeholder(Rank::Phylum, "Bacteria"),
+        ]);
+        assert_eq!(cut.without_trailing_placeholders(), l("Bacteria"));
     }
 
     #[test]

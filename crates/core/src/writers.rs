@@ -1,14 +1,16 @@
 //! Writers: Taxometer output TSV, CAMI taxonomic binning, Kraken-style report.
 //!
 //! Every row is a contig with `Option<Prediction>`: `None` means *not
-//! annotated* (e.g. below the minimum length). Such contigs are still listed
-//! where the format allows it (Taxometer TSV: empty prediction; Kraken-style
-//! report: counted as unclassified); the CAMI format lists assigned
-//! sequences only, so unassigned ones are left out as its specification says.
+//! annotated* (e.g. below the minimum length). Every writer lists every
+//! contig: the Taxometer TSV with an empty prediction, the CAMI file with
+//! `TAXID` 0 and empty rank and paths, the Kraken-style report on its
+//! `unclassified` line (as `kraken2 --report` counts unclassified reads).
+//! A lineage that ends in placeholders (missing ranks) is written only as
+//! deep as its last named taxon.
 
 use crate::model::Prediction;
 use crate::taxdump::TaxDump;
-use crate::taxonomy::{Lineage, Rank};
+use crate::taxonomy::Lineage;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -76,13 +78,16 @@ const CAMI_RANKS: [&str; 7] = [
     "species",
 ];
 
-fn is_placeholder(name: &str) -> bool {
-    name.starts_with("unknown ") && name.contains(" of ")
-}
-
-/// CAMI taxonomic binning format 0.9.1. With a taxdump that knows a lineage,
-/// `TAXID` and `TAXPATH` carry taxids; otherwise the lineage's names stand in
-/// for them (placeholders left empty).
+/// CAMI taxonomic binning format 0.9.1, one line per contig in `rows` order.
+/// With a taxdump that knows a lineage, `TAXID` and `TAXPATH` carry taxids;
+/// otherwise the lineage's names stand in for them (placeholders left empty,
+/// as the format marks a missing rank).
+///
+/// Unassigned contigs (`None` or unclassified) are listed with `TAXID` 0 and
+/// empty `RANK`, `TAXPATH`, `TAXPATHSN`: the format has no unassigned marker,
+/// 0 is NCBI's/Kraken's "no taxon", and unlike an empty `TAXID` it keeps the
+/// column for readers that strip trailing tabs (CAMI's AMBER counts such a
+/// line as unassigned).
 ///
 /// # Errors
 /// [`Error::Io`] when writing fails.
@@ -98,17 +103,22 @@ pub fn write_cami<W: Write>(
     writeln!(w).map_err(io)?;
     writeln!(w, "@@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN").map_err(io)?;
     for (id, p) in rows {
-        let Some(p) = p.as_ref().filter(|p| p.lineage.depth() > 0) else {
+        let id = clean(id, '\t');
+        let l = p
+            .as_ref()
+            .map(|p| p.lineage.without_trailing_placeholders())
+            .unwrap_or_default();
+        let Some(rank) = l.rank() else {
+            writeln!(w, "{id}\t0\t\t\t").map_err(io)?;
             continue;
         };
-        let l = &p.lineage;
         let ids: Vec<Option<u64>> = (1..=l.depth())
             .map(|d| taxdump.and_then(|t| t.taxid_of(&l.truncated(d))))
             .collect();
         let names: Vec<String> =
             l.0.iter()
                 .map(|n| {
-                    if is_placeholder(n) {
+                    if Lineage::is_placeholder(n) {
                         String::new()
                     } else {
                         clean(n, '|')
@@ -120,15 +130,10 @@ pub fn write_cami<W: Write>(
             .zip(&names)
             .map(|(t, n)| t.map_or_else(|| n.clone(), |t| t.to_string()))
             .collect();
-        let rank = l.rank().expect("depth > 0");
-        let taxid = ids.last().copied().flatten().map_or_else(
-            || clean(l.0.last().expect("depth > 0"), '|'),
-            |t| t.to_string(),
-        );
+        let taxid = path.last().cloned().unwrap_or_default();
         writeln!(
             w,
-            "{}\t{taxid}\t{}\t{}\t{}",
-            clean(id, '\t'),
+            "{id}\t{taxid}\t{}\t{}\t{}",
             CAMI_RANKS[rank.index()],
             path.join("|"),
             names.join("|")
@@ -142,13 +147,19 @@ pub fn write_cami<W: Write>(
 struct ReportNode {
     clade: u64,
     direct: u64,
+    /// The full lineage of this node (placeholders included), for taxid look-ups.
+    lineage: Lineage,
     children: BTreeMap<String, ReportNode>,
 }
 
-/// Kraken-style report (as `kraken2 --report`): percent, clade count, direct
-/// count, rank code, taxid (0 where the taxdump does not know the taxon or
-/// none is given) and the name indented by two spaces per depth; the
-/// `unclassified` line first, then `root` and its clades (largest first).
+/// Kraken-style report, as `kraken2 --report` writes it: percent of all
+/// contigs (or bp), clade count, direct count, rank code, taxid (0 where the
+/// taxdump does not know the taxon or none is given) and the name indented by
+/// two spaces per tree depth. First the `unclassified` line (rank `U`, taxid
+/// 0; written when something is unclassified, as Kraken does), then `root`
+/// (rank `R`, taxid 1) with every classified contig, then its clades, largest
+/// first. Placeholders of missing ranks are not nodes: their children hang
+/// under the nearest named ancestor, as in a Kraken report over the NCBI tree.
 /// Counts are contigs, or base pairs with `by_bp`. Rows are
 /// `(contig, length, prediction)`; `None` counts as unclassified.
 ///
@@ -164,15 +175,24 @@ pub fn write_kraken_report<W: Write>(
     let mut unclassified = 0u64;
     for (_, len, p) in rows {
         let weight = if by_bp { *len } else { 1 };
-        let lineage = p.as_ref().map(|p| &p.lineage).filter(|l| l.depth() > 0);
-        let Some(l) = lineage else {
+        let lineage = p
+            .as_ref()
+            .map(|p| p.lineage.without_trailing_placeholders())
+            .unwrap_or_default();
+        if lineage.depth() == 0 {
             unclassified += weight;
             continue;
-        };
+        }
         root.clade += weight;
         let mut node = &mut root;
-        for name in &l.0 {
+        for (d, name) in lineage.0.iter().enumerate() {
+            if Lineage::is_placeholder(name) {
+                continue;
+            }
             node = node.children.entry(name.clone()).or_default();
+            if node.lineage.depth() == 0 {
+                node.lineage = lineage.truncated(d + 1);
+            }
             node.clade += weight;
         }
         node.direct += weight;
@@ -185,12 +205,14 @@ pub fn write_kraken_report<W: Write>(
             100.0 * x as f64 / total as f64
         }
     };
-    writeln!(
-        w,
-        "{:6.2}\t{unclassified}\t{unclassified}\tU\t0\tunclassified",
-        pct(unclassified)
-    )
-    .map_err(io)?;
+    if unclassified > 0 || root.clade == 0 {
+        writeln!(
+            w,
+            "{:6.2}\t{unclassified}\t{unclassified}\tU\t0\tunclassified",
+            pct(unclassified)
+        )
+        .map_err(io)?;
+    }
     if root.clade > 0 {
         writeln!(
             w,
@@ -200,8 +222,7 @@ pub fn write_kraken_report<W: Write>(
             root.direct
         )
         .map_err(io)?;
-        let mut path = Vec::new();
-        write_children(&mut w, &root, &mut path, &pct, taxdump)?;
+        write_children(&mut w, &root, 1, &pct, taxdump)?;
     }
     w.flush().map_err(io)
 }
@@ -209,31 +230,29 @@ pub fn write_kraken_report<W: Write>(
 fn write_children<W: Write>(
     w: &mut W,
     node: &ReportNode,
-    path: &mut Vec<String>,
+    depth: usize,
     pct: &dyn Fn(u64) -> f64,
     taxdump: Option<&TaxDump>,
 ) -> Result<()> {
     let mut kids: Vec<(&String, &ReportNode)> = node.children.iter().collect();
     kids.sort_by(|a, b| b.1.clade.cmp(&a.1.clade).then_with(|| a.0.cmp(b.0)));
     for (name, child) in kids {
-        path.push(name.clone());
-        let rank = Rank::from_index(path.len() - 1).expect("at most seven ranks");
+        let rank = child.lineage.rank().expect("report nodes have a rank");
         let taxid = taxdump
-            .and_then(|t| t.taxid_of(&Lineage(path.clone())))
+            .and_then(|t| t.taxid_of(&child.lineage))
             .unwrap_or(0);
-        let indent = "  ".repeat(path.len());
         writeln!(
             w,
-            "{:6.2}\t{}\t{}\t{}\t{taxid}\t{indent}{}",
+            "{:6.2}\t{}\t{}\t{}\t{taxid}\t{}{}",
             pct(child.clade),
             child.clade,
             child.direct,
             rank.kraken_code(),
+            "  ".repeat(depth),
             clean(name, '\t')
         )
         .map_err(io)?;
-        write_children(w, child, path, pct, taxdump)?;
-        path.pop();
+        write_children(w, child, depth + 1, pct, taxdump)?;
     }
     Ok(())
 }
@@ -242,6 +261,7 @@ fn write_children<W: Write>(
 mod tests {
     use super::*;
     use crate::labels::read_scored_predictions;
+    use crate::taxonomy::Rank;
     use proptest::prelude::*;
 
     fn pred(s: &str, scores: &[f32]) -> Option<Prediction> {
@@ -286,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn cami_without_taxdump_uses_names_and_skips_unassigned() {
+    fn cami_without_taxdump_uses_names_and_lists_unassigned_contigs() {
         let rows = vec![
             (
                 "a".to_string(),
@@ -296,22 +316,140 @@ mod tests {
                 ),
             ),
             ("b".to_string(), None),
+            ("c".to_string(), Some(Prediction::unclassified())),
         ];
         let mut out = Vec::new();
         write_cami(&mut out, "s1", &rows, None).unwrap();
         let s = String::from_utf8(out).unwrap();
-        assert!(s.starts_with("@Version:0.9.1\n@SampleID:s1\n@Ranks:superkingdom|phylum|class|order|family|genus|species\n\n@@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN\n"));
-        assert!(s.ends_with("a\tBacillaceae\tfamily\tBacteria|Firmicutes|||Bacillaceae\tBacteria|Firmicutes|||Bacillaceae\n"), "{s}");
-        // and it reads back
+        assert_eq!(
+            s,
+            "@Version:0.9.1\n@SampleID:s1\n@Ranks:superkingdom|phylum|class|order|family|genus|species\n\n\
+             @@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN\n\
+             a\tBacillaceae\tfamily\tBacteria|Firmicutes|||Bacillaceae\tBacteria|Firmicutes|||Bacillaceae\n\
+             b\t0\t\t\t\nc\t0\t\t\t\n"
+        );
         let back = crate::labels::read_labels(s.as_bytes(), "cami", None, None).unwrap();
         assert_eq!(
             back.entries,
-            vec![("a".to_string(), rows[0].1.as_ref().unwrap().lineage.clone())]
+            vec![
+                ("a".to_string(), rows[0].1.as_ref().unwrap().lineage.clone()),
+                ("b".to_string(), Lineage::unclassified()),
+                ("c".to_string(), Lineage::unclassified()),
+            ]
         );
+    }
+
+    #[test]
+    fn cami_with_a_taxdump_writes_taxids_and_zero_for_unassigned() {
+        let nodes =
+            "1\t|\t1\t|\tno rank\t|\n2\t|\t1\t|\tsuperkingdom\t|\n1239\t|\t2\t|\tphylum\t|\n";
+        let names = "1\t|\troot\t|\t\t|\tscientific name\t|\n2\t|\tBacteria\t|\t\t|\tscientific name\t|\n1239\t|\tFirmicutes\t|\t\t|\tscientific name\t|\n";
+        let td = TaxDump::from_readers(nodes.as_bytes(), names.as_bytes(), None::<&[u8]>, "mem")
+            .unwrap();
+        let rows = vec![
+            ("a".to_string(), pred("Bacteria;Firmicutes", &[1.0, 0.9])),
+            ("b".to_string(), None),
+        ];
+        let mut out = Vec::new();
+        write_cami(&mut out, "s", &rows, Some(&td)).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(
+            s.ends_with("a\t1239\tphylum\t2|1239\tBacteria|Firmicutes\nb\t0\t\t\t\n"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn cami_and_kraken_report_cut_lineages_that_end_in_placeholders() {
+        let l = Lineage(vec![
+            "Bacteria".into(),
+            Lineage::placeholder(Rank::Phylum, "Bacteria"),
+        ]);
+        let rows = vec![(
+            "a".to_string(),
+            Some(Prediction {
+                lineage: l,
+                scores: vec![1.0, 0.5],
+            }),
+        )];
+        let mut out = Vec::new();
+        write_cami(&mut out, "s", &rows, None).unwrap();
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .ends_with("a\tBacteria\tsuperkingdom\tBacteria\tBacteria\n"));
+        let rows: Vec<_> = rows.into_iter().map(|(id, p)| (id, 10, p)).collect();
+        let mut out = Vec::new();
+        write_kraken_report(&mut out, &rows, false, None).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "100.00\t1\t0\tR\t1\troot\n100.00\t1\t1\tD\t0\t  Bacteria\n"
+        );
+    }
+
+    #[test]
+    fn kraken_report_hangs_children_of_a_missing_rank_under_the_named_ancestor() {
+        let rows = vec![
+            ("a".to_string(), 1, pred("d__B;c__C1", &[1.0, 1.0, 1.0])),
+            ("b".to_string(), 1, pred("B;P1;C2", &[1.0, 1.0, 1.0])),
+        ];
+        let mut out = Vec::new();
+        write_kraken_report(&mut out, &rows, false, None).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "100.00\t2\t0\tR\t1\troot",
+                "100.00\t2\t0\tD\t0\t  B",
+                " 50.00\t1\t1\tC\t0\t    C1",
+                " 50.00\t1\t0\tP\t0\t    P1",
+                " 50.00\t1\t1\tC\t0\t      C2",
+            ]
+        );
+    }
+
+    /// Parses a Kraken-style report: (percent, clade, direct, rank code, taxid, depth, name).
+    fn parse_report(s: &str) -> Vec<(f64, u64, u64, String, u64, usize, String)> {
+        s.lines()
+            .map(|line| {
+                let f: Vec<&str> = line.split('\t').collect();
+                assert_eq!(f.len(), 6, "{line}");
+                let name = f[5].trim_start_matches(' ');
+                let indent = f[5].len() - name.len();
+                assert_eq!(indent % 2, 0, "{line}");
+                (
+                    f[0].trim().parse().unwrap(),
+                    f[1].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].to_string(),
+                    f[4].parse().unwrap(),
+                    indent / 2,
+                    name.to_string(),
+                )
+            })
+            .collect()
     }
 
     fn name() -> impl Strategy<Value = String> {
         "[A-Z][a-z]{1,8}( [a-z]{1,6})?"
+    }
+
+    /// Lineages of 0..=7 ranks over a few names (so clades are shared), some
+    /// ranks missing (placeholders, as the readers make them).
+    fn lineage_with_gaps() -> impl Strategy<Value = Lineage> {
+        prop::collection::vec((0u8..3, any::<bool>()), 0..=7).prop_map(|ranks| {
+            let mut names: Vec<String> = Vec::new();
+            for (i, (pick, missing)) in ranks.into_iter().enumerate() {
+                let rank = Rank::from_index(i).unwrap();
+                let parent = names.last().cloned().unwrap_or_else(|| "root".to_string());
+                names.push(if missing {
+                    Lineage::placeholder(rank, &parent)
+                } else {
+                    format!("{}{}_{pick}", rank.prefix().to_ascii_uppercase(), i)
+                });
+            }
+            Lineage(names)
+        })
     }
 
     proptest! {
@@ -335,6 +473,61 @@ mod tests {
                 for (a, b) in want.scores.iter().zip(bs) {
                     prop_assert!((a - b).abs() <= 5e-6 + 1e-6, "{a} vs {b}");
                 }
+            }
+        }
+
+        #[test]
+        fn writing_then_reading_cami_gives_back_every_contig(
+            rows in prop::collection::vec((lineage_with_gaps(), 0u8..3), 0..30)
+        ) {
+            let rows: Vec<(String, Option<Prediction>)> = rows.into_iter().enumerate().map(|(i, (l, kind))| {
+                let p = Prediction { scores: vec![1.0; l.depth()], lineage: l };
+                let p = match kind { 0 => None, 1 => Some(Prediction::unclassified()), _ => Some(p) };
+                (format!("contig_{i}"), p)
+            }).collect();
+            let mut out = Vec::new();
+            write_cami(&mut out, "sample", &rows, None).unwrap();
+            let back = crate::labels::read_labels(out.as_slice(), "mem", None, None).unwrap();
+            prop_assert_eq!(back.entries.len(), rows.len());
+            for ((id, p), (bid, bl)) in rows.iter().zip(&back.entries) {
+                prop_assert_eq!(id, bid);
+                let want = p.as_ref().map(|p| p.lineage.without_trailing_placeholders()).unwrap_or_default();
+                prop_assert_eq!(&want, bl);
+            }
+        }
+
+        #[test]
+        fn kraken_report_counts_add_up_like_krakens(
+            rows in prop::collection::vec((lineage_with_gaps(), any::<bool>(), 1u64..100_000), 0..40),
+            by_bp in any::<bool>(),
+        ) {
+            let rows: Vec<(String, u64, Option<Prediction>)> = rows.into_iter().enumerate().map(|(i, (l, annotated, len))| {
+                let p = Prediction { scores: vec![1.0; l.depth()], lineage: l };
+                (format!("c{i}"), len, annotated.then_some(p))
+            }).collect();
+            let mut out = Vec::new();
+            write_kraken_report(&mut out, &rows, by_bp, None).unwrap();
+            let report = parse_report(&String::from_utf8(out).unwrap());
+            let weight = |r: &(String, u64, Option<Prediction>)| if by_bp { r.1 } else { 1 };
+            let total: u64 = rows.iter().map(weight).sum();
+            let unclassified: u64 = rows.iter()
+                .filter(|r| r.2.as_ref().is_none_or(|p| p.lineage.without_trailing_placeholders().depth() == 0))
+                .map(weight).sum();
+            let u = report.iter().find(|r| r.3 == "U").map_or(0, |r| r.1);
+            let root = report.iter().find(|r| r.3 == "R").map_or(0, |r| r.1);
+            prop_assert_eq!(u, unclassified);
+            prop_assert_eq!(u + root, total);
+            // every clade count is its direct count plus its children's clade counts
+            for (i, r) in report.iter().enumerate() {
+                prop_assert!(r.0 >= 0.0 && r.0 <= 100.0);
+                if r.3 == "U" { continue; }
+                let mut kids = 0;
+                for c in &report[i + 1..] {
+                    if c.5 <= r.5 { break; }
+                    if c.5 == r.5 + 1 { kids += c.1; }
+                }
+                prop_assert_eq!(r.1, r.2 + kids, "{:?}", r);
+                prop_assert!(!Lineage::is_placeholder(&r.6));
             }
         }
     }

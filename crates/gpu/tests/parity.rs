@@ -120,6 +120,48 @@ fn taxometer_sized_trained_like_model_matches_the_cpu() {
 }
 
 #[test]
+fn the_trained_demo_model_matches_the_cpu_on_its_own_contigs() {
+    let Some(ctx) = gpu() else { return };
+    // the model `taxdistill distill` trained for the web demo, on the demo's
+    // own features (its contigs and abundances), as `annotate` would run it
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/assets/demo");
+    let st = std::fs::read(demo.join("model.safetensors")).expect("demo model");
+    let json = std::fs::read(demo.join("model.json")).expect("demo model.json");
+    let fasta = flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(demo.join("contigs.fna.gz")).expect("demo contigs"),
+    );
+    let contigs = taxdistill_core::fasta::read_contigs(fasta, "contigs.fna.gz").unwrap();
+    let abundance = taxdistill_core::abundance::read_abundance(
+        std::io::BufReader::new(std::fs::File::open(demo.join("abundance.tsv")).unwrap()),
+        "abundance.tsv",
+    )
+    .unwrap();
+    let m = taxdistill_core::features::build_features(&contigs, Some(&abundance)).unwrap();
+    let student = Student::from_bytes(&st, &json).expect("model loads on the CPU");
+    assert_eq!(m.n_cols(), student.meta.n_features());
+    let engine = Engine::with_context(Some(ctx), &st, &json, 512).expect("model loads");
+    assert_ne!(engine.backend(), Backend::Cpu);
+
+    let gpu_p = engine.leaf_probs_blocking(&m.data).expect("GPU leaf probs");
+    let cpu_p = student.leaf_probs(&m.data).expect("CPU leaf probs");
+    let max_diff = gpu_p
+        .iter()
+        .zip(&cpu_p)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(max_diff < 1e-4, "max |GPU − CPU| probability difference {max_diff}");
+    let gpu_pred = engine.predict_blocking(&m.data).expect("GPU predictions");
+    let cpu_pred = student.predict(&m.data).expect("CPU predictions");
+    assert_same_predictions(&gpu_pred, &cpu_pred, 1e-4);
+    let deep = gpu_pred.iter().filter(|p| p.lineage.depth() >= 6).count();
+    assert!(
+        deep * 4 > gpu_pred.len(),
+        "only {deep} of {} contigs reach genus: not a trained model?",
+        gpu_pred.len()
+    );
+}
+
+#[test]
 fn spread_probabilities_stop_the_walk_early_on_both_paths() {
     let Some(ctx) = gpu() else { return };
     // Small logits: probability spreads, most contigs stop above species.

@@ -92,6 +92,20 @@ pub struct TrainArgs {
     /// Use one fixed threshold for every rank instead of calibrating per rank.
     #[arg(long, value_name = "X")]
     pub fixed_threshold: Option<f32>,
+    /// Hidden layer widths of the student, one per layer (Taxometer: 512,512,512,512;
+    /// e.g. 128,128 for a small model to ship in a web page).
+    #[arg(long, value_name = "W[,W…]", value_delimiter = ',', default_value = "512,512,512,512", value_parser = parse_width)]
+    pub hidden: Vec<usize>,
+}
+
+/// One `--hidden` width: a whole number of at least 1.
+fn parse_width(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(w) if w > 0 => Ok(w),
+        _ => Err(format!(
+            "'{s}' is not a layer width (a whole number of at least 1)"
+        )),
+    }
 }
 
 impl TrainArgs {
@@ -109,6 +123,7 @@ impl TrainArgs {
             holdout_fraction: self.holdout,
             default_threshold: self.fixed_threshold.unwrap_or(0.5),
             calibrate: self.fixed_threshold.is_none(),
+            hidden: self.hidden.clone(),
             ..TrainConfig::default()
         }
     }

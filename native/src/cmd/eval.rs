@@ -30,6 +30,11 @@ pub struct Args {
     /// Contigs (FASTA): adds base-pair-weighted metrics.
     #[arg(long, value_name = "FASTA")]
     pub contigs: Option<PathBuf>,
+    /// Score only the contigs of at least this many bp (needs --contigs): the set a
+    /// student trained with `--min-length` annotates, so tools are compared on the
+    /// same contigs.
+    #[arg(long, value_name = "BP", requires = "contigs")]
+    pub min_length: Option<u64>,
     /// Print JSON: {"ranks":[{"rank":"domain","precision":…,"recall":…,"f1":…,"correct":…,"wrong":…,"missing":…,…},…]}.
     #[arg(long)]
     pub json: bool,
@@ -42,7 +47,7 @@ struct Report<'a> {
 
 pub fn run(args: Args) -> Result<()> {
     let taxdump = args.taxonomy.as_deref().map(load_taxdump).transpose()?;
-    let (truth, _) = load_labels(&args.truth, args.truth_format.as_deref(), taxdump.as_ref())?;
+    let (mut truth, _) = load_labels(&args.truth, args.truth_format.as_deref(), taxdump.as_ref())?;
     let (pred, _) = load_labels(&args.pred, args.pred_format.as_deref(), taxdump.as_ref())?;
     let lengths: Option<HashMap<String, u64>> = args
         .contigs
@@ -71,6 +76,16 @@ pub fn run(args: Args) -> Result<()> {
         tracing::warn!(
             "{extra} predicted contigs of {} are not in the truth and are ignored",
             pred.source
+        );
+    }
+    if let (Some(min), Some(len)) = (args.min_length, &lengths) {
+        let before = truth.entries.len();
+        truth
+            .entries
+            .retain(|(id, _)| len.get(id).is_some_and(|&l| l >= min));
+        tracing::info!(
+            "scoring {} of {before} truth contigs (>= {min} bp)",
+            truth.entries.len()
         );
     }
     let metrics = evaluate(&truth.entries, &pred.entries, lengths.as_ref());

@@ -1,19 +1,16 @@
 //! `taxdistill features`: vamb-compatible features (TNF + abundances) as TSV.
 //!
-//! The FASTA is streamed: one thread decompresses, this thread parses, a worker
-//! thread hands batches of contigs to rayon for 4-mer counting, and only 103
-//! floats per contig are kept, so memory does not grow with the sequence volume.
+//! The FASTA is streamed: one thread decompresses, rayon's pool parses and
+//! counts blocks of whole records (`taxdistill_core::features::tnf_of_fasta`),
+//! and only 103 floats per contig are kept, so memory does not grow with the
+//! sequence volume.
 
 use crate::util;
 use anyhow::{Context, Result};
 use std::io::Read;
 use std::path::PathBuf;
 use taxdistill_core::abundance::{read_abundance_as, Abundance, AbundanceFormat};
-use taxdistill_core::fasta::{open_fasta_threaded, Contig};
-use taxdistill_core::features::{FeatureBuilder, FeatureOptions, DEFAULT_MIN_LENGTH};
-
-/// Sequence bytes per batch handed to the counting threads.
-const BATCH_BYTES: usize = 8 << 20;
+use taxdistill_core::features::{tnf_of_fasta, FeatureBuilder, FeatureOptions, DEFAULT_MIN_LENGTH};
 
 /// Arguments of `taxdistill features`.
 #[derive(clap::Args)]
@@ -109,54 +106,18 @@ fn stream_tnf(args: &Args) -> Result<(FeatureBuilder, usize)> {
         std::fs::File::open(&args.contigs).with_context(|| format!("{name}: cannot open"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let pb = util::progress(size, "features");
-    // decompression (gzip) runs on its own thread, parsing on this one, counting on rayon's
-    let reader = open_fasta_threaded(
+    // decompression on its own thread, blocks of records parsed and counted on rayon's pool
+    let b = tnf_of_fasta(
         Counted {
             inner: file,
             pb: pb.clone(),
         },
         &name,
-    )?;
-
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Contig>>(2);
-    let worker = std::thread::spawn(move || {
-        let mut b = FeatureBuilder::new();
-        let mut bp = 0usize;
-        for batch in rx {
-            bp += batch.iter().map(|c| c.seq.len()).sum::<usize>();
-            b.push_batch(&batch);
-        }
-        (b, bp)
-    });
-    let mut batch = Vec::new();
-    let mut bytes = 0usize;
-    let mut parse_result = Ok(());
-    for c in reader {
-        match c {
-            Ok(c) => {
-                bytes += c.seq.len();
-                batch.push(c);
-                if bytes >= BATCH_BYTES {
-                    if tx.send(std::mem::take(&mut batch)).is_err() {
-                        break;
-                    }
-                    bytes = 0;
-                }
-            }
-            Err(e) => {
-                parse_result = Err(e);
-                break;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
-    }
-    drop(tx);
-    let joined = worker.join();
+    );
     pb.finish_and_clear();
-    parse_result?;
-    joined.map_err(|_| anyhow::anyhow!("{name}: the feature worker thread panicked"))
+    let b = b?;
+    let bp = b.bases();
+    Ok((b, bp))
 }
 
 pub fn run(args: Args) -> Result<()> {

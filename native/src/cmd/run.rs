@@ -218,8 +218,9 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// GenomeOcean embeddings of the FASTA's contigs, aligned to `ids`.
-fn embed(
+/// GenomeOcean embeddings of the FASTA's contigs, aligned to `ids`:
+/// (n × d values, d, whether each contig has a row). Also used by `bench`.
+pub fn embed(
     dir: &std::path::Path,
     contigs: &std::path::Path,
     ids: &[String],

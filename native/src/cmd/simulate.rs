@@ -166,14 +166,20 @@ pub fn run(args: Args) -> Result<()> {
     let sp = util::spinner("simulating");
     let c = taxdistill_sim::simulate(&cfg)?;
     sp.finish_and_clear();
-    let out = &args.out;
+    write_community(&c, &args.out, args.gzip_level)
+}
+
+/// Writes every output file of a simulated community into `out` (the files
+/// listed in the module doc), each atomically; `gzip_level` 0-9 for the FASTA.
+/// Also used by `taxdistill bench`.
+pub fn write_community(c: &taxdistill_sim::Community, out: &Path, gzip_level: u32) -> Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create directory", out.display()))?;
 
     // contigs are rendered in parallel batches and compressed in order into
     // one gzip stream, so the bytes do not depend on the number of threads
     let pb = util::progress(c.total_length(), "contigs.fna.gz");
-    let level = flate2::Compression::new(args.gzip_level);
+    let level = flate2::Compression::new(gzip_level);
     write_file(&out.join("contigs.fna.gz"), |w| {
         let werr = |e: std::io::Error| taxdistill_sim::Error::Write {
             what: "FASTA",
@@ -188,7 +194,7 @@ pub fn run(args: Args) -> Result<()> {
                 .par_iter()
                 .map(|r| {
                     let mut v = Vec::new();
-                    taxdistill_sim::write_fasta_range(&c, r.clone(), &mut v)?;
+                    taxdistill_sim::write_fasta_range(c, r.clone(), &mut v)?;
                     Ok(v)
                 })
                 .collect();
@@ -202,23 +208,23 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
 
     write_file(&out.join("abundance.tsv"), |w| {
-        taxdistill_sim::write_abundance(&c, w)
+        taxdistill_sim::write_abundance(c, w)
     })?;
     write_file(&out.join("truth.tsv"), |w| {
-        taxdistill_sim::write_truth(&c, w)
+        taxdistill_sim::write_truth(c, w)
     })?;
     write_file(&out.join("labels.tsv"), |w| {
-        taxdistill_sim::write_labels(&c, w)
+        taxdistill_sim::write_labels(c, w)
     })?;
     let raw = out.join("raw");
     write_file(&raw.join("mmseqs2_lca.tsv"), |w| {
-        taxdistill_sim::write_mmseqs2(&c, w)
+        taxdistill_sim::write_mmseqs2(c, w)
     })?;
     write_file(&raw.join("kraken2.out"), |w| {
-        taxdistill_sim::write_kraken2(&c, w)
+        taxdistill_sim::write_kraken2(c, w)
     })?;
     let (mut nodes, mut names, mut merged) = (Vec::new(), Vec::new(), Vec::new());
-    taxdistill_sim::write_taxdump(&c, &mut nodes, &mut names, &mut merged)?;
+    taxdistill_sim::write_taxdump(c, &mut nodes, &mut names, &mut merged)?;
     let dump = raw.join("taxdump");
     for (file, bytes) in [
         ("nodes.dmp", &nodes),
@@ -232,7 +238,7 @@ pub fn run(args: Args) -> Result<()> {
         })?;
     }
     write_file(&out.join("README.txt"), |w| {
-        taxdistill_sim::write_readme(&c, w)
+        taxdistill_sim::write_readme(c, w)
     })?;
     tracing::info!(
         "simulated {} contigs ({} bp) into {}",

@@ -217,19 +217,21 @@ fn read_embeddings(dir: &Path, ids: &[String]) -> Result<(Vec<f32>, usize, Vec<b
     let mut has = vec![false; ids.len()];
     for (i, id) in ids.iter().enumerate() {
         if let Some(&r) = pos.get(id.as_str()) {
-            out[i * d..(i + 1) * d].copy_from_slice(&data[r * d..(r + 1) * d]);
-            has[i] = true;
+            let row = &data[r * d..(r + 1) * d];
+            out[i * d..(i + 1) * d].copy_from_slice(row);
+            // `embed` writes a zero row for a contig without A/C/G/T: no embedding
+            has[i] = row.iter().any(|&v| v != 0.0);
         }
     }
     let missing = has.iter().filter(|h| !**h).count();
     if missing == ids.len() {
         bail!(
-            "{}: no contig of the FASTA has an embedding",
+            "{}: no contig of the FASTA has an embedding (absent, or a zero row for a contig without A/C/G/T)",
             ids_path.display()
         );
     }
     if missing > 0 {
-        tracing::warn!("{missing} contig(s) have no embedding in {}; they are neither neighbours nor training rows", dir.display());
+        tracing::warn!("{missing} contig(s) have no embedding in {} (absent or a zero row); they are neither neighbours nor training rows", dir.display());
     }
     Ok((out, d, has))
 }

@@ -1,25 +1,27 @@
 //! Histogram of the student's confidence at one rank.
 
 use super::charts::ChartFrame;
-use crate::results::{score_histogram, RunResult, RANKS};
+use crate::client::Shown;
+use crate::results::{HIST_BINS, RANKS};
 use leptos::prelude::*;
 use std::sync::Arc;
 
 const W: f64 = 420.0;
 const H: f64 = 260.0;
-const BINS: usize = 20;
+const BINS: usize = HIST_BINS;
 
 /// The confidence histogram.
 #[component]
 pub fn Histogram(
     /// The run to draw.
-    result: Arc<RunResult>,
+    result: Arc<Shown>,
     /// Rank index (0 = domain … 6 = species).
     rank: RwSignal<usize>,
 ) -> impl IntoView {
     let body = move || {
         let r = rank.get();
-        let h = score_histogram(&result.rows, r, BINS);
+        let h = &result.summary.histograms[r];
+        let n: u64 = h.iter().sum();
         let max = h.iter().copied().max().unwrap_or(0).max(1) as f64;
         let (left, bottom, top) = (40.0, H - 30.0, 10.0);
         let bw = (W - left - 10.0) / BINS as f64;
@@ -36,16 +38,35 @@ pub fn Histogram(
                 }
             })
             .collect_view();
+        let x_ticks = (0..=4)
+            .map(|i| {
+                let f = i as f64 / 4.0;
+                let x = left + f * (W - left - 10.0);
+                view! {
+                    <line x1=x y1=bottom x2=x y2=bottom + 4.0 stroke="#333" />
+                    <text x=x y=bottom + 15.0 font-size="10" text-anchor="middle">{format!("{f}")}</text>
+                }
+            })
+            .collect_view();
+        let y_ticks = [0.0, 0.5, 1.0]
+            .iter()
+            .map(|&f| {
+                let y = bottom - (bottom - top) * f;
+                view! {
+                    <line x1=left - 4.0 y1=y x2=left y2=y stroke="#333" />
+                    <text x=left - 6.0 y=y + 3.5 font-size="10" text-anchor="end">{format!("{:.0}", max * f)}</text>
+                }
+            })
+            .collect_view();
         view! {
             {bars}
             <line x1=left y1=bottom x2=W - 10.0 y2=bottom stroke="#333" />
             <line x1=left y1=top x2=left y2=bottom stroke="#333" />
-            <text x=left y=H - 12.0 font-size="10">"0"</text>
-            <text x=W - 10.0 y=H - 12.0 font-size="10" text-anchor="end">"1"</text>
+            {x_ticks}
+            {y_ticks}
             <text x=(W + left) / 2.0 y=H - 2.0 font-size="11" text-anchor="middle">
-                {format!("score at {}", RANKS[r])}
+                {format!("score at {} ({n} contigs reach it)", RANKS[r])}
             </text>
-            <text x=left - 4.0 y=top + 8.0 font-size="10" text-anchor="end">{format!("{max:.0}")}</text>
         }
     };
     view! {

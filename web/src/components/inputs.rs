@@ -9,7 +9,13 @@ use web_sys::{File, HtmlInputElement};
 pub fn slot_of(name: &str) -> Slot {
     let n = name.to_ascii_lowercase();
     let n = n.strip_suffix(".gz").unwrap_or(&n);
-    if n.ends_with(".json") {
+    if n.ends_with("nodes.dmp") {
+        Slot::TaxNodes
+    } else if n.ends_with("names.dmp") {
+        Slot::TaxNames
+    } else if n.ends_with("merged.dmp") {
+        Slot::TaxMerged
+    } else if n.ends_with(".json") {
         Slot::ModelJson
     } else if n.ends_with(".safetensors") {
         Slot::ModelSafetensors
@@ -31,11 +37,13 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
 }
 
 fn take(ui: Ui, files: Vec<File>, forced: Option<Slot>) {
-    ui.demo.set(false);
+    if ui.demo.get_untracked() {
+        // the user's own files replace the demo's (its truth included)
+        client::clear_files(ui);
+        ui.demo.set(false);
+    }
     for f in files {
-        let slot = forced
-            .filter(|s| !matches!(s, Slot::ModelJson | Slot::ModelSafetensors))
-            .unwrap_or_else(|| slot_of(&f.name()));
+        let slot = forced.unwrap_or_else(|| slot_of(&f.name()));
         let name = f.name();
         client::set_file(ui, slot, Some((f.unchecked_into(), name)));
     }
@@ -50,7 +58,7 @@ fn FileInput(
     label: &'static str,
     /// `data-testid` of the `<input>`.
     testid: &'static str,
-    /// Where the file goes (`None`: by file name, for the model's two files).
+    /// Where the file goes (`None`: by file name, for the model's and the taxonomy's files).
     target: Option<Slot>,
     /// Index into [`Ui::names`] shown beside the input.
     name_index: usize,
@@ -59,10 +67,14 @@ fn FileInput(
     /// Whether several files may be picked.
     #[prop(default = false)]
     multiple: bool,
+    /// One line under the label (what the input is for).
+    #[prop(default = "")]
+    hint: &'static str,
 ) -> impl IntoView {
     view! {
         <label class="file">
             <span class="what">{label}</span>
+            <span class="why">{hint}</span>
             <input
                 type="file"
                 data-testid=testid
@@ -73,7 +85,12 @@ fn FileInput(
                     take(ui, files_of(input.files()), target);
                 }
             />
-            <span class="chosen">{move || ui.names.get()[name_index].clone()}</span>
+            <span class="chosen">
+                {move || {
+                    let n = ui.names.get()[name_index].clone();
+                    if n.is_empty() { "none chosen".to_string() } else { n }
+                }}
+            </span>
         </label>
     }
 }
@@ -108,10 +125,11 @@ pub fn InputPanel(
                 <span class="hint">"or drop your files anywhere in this box"</span>
             </div>
             <div class="files">
-                <FileInput ui=ui label="Contigs (FASTA, .gz ok)" testid="fasta-input" target=Some(Slot::Fasta) name_index=0 accept=".fa,.fna,.fasta,.fas,.gz" />
-                <FileInput ui=ui label="Abundance (optional)" testid="abundance-input" target=Some(Slot::Abundance) name_index=1 accept=".tsv,.txt,.gz" />
-                <FileInput ui=ui label="Noisy labels (optional)" testid="labels-input" target=Some(Slot::Labels) name_index=2 accept=".tsv,.txt,.out,.csv,.gz" />
-                <FileInput ui=ui label="Model (model.json + model.safetensors)" testid="model-input" target=None name_index=3 accept=".json,.safetensors" multiple=true />
+                <FileInput ui=ui label="Contigs (FASTA)" hint=".fa, .fna, .fasta, optionally .gz" testid="fasta-input" target=Some(Slot::Fasta) name_index=0 accept=".fa,.fna,.fasta,.fas,.gz" />
+                <FileInput ui=ui label="Abundance (optional)" hint="vamb abundance.tsv, strobealign --aemb, MetaBAT/CoverM depth" testid="abundance-input" target=Some(Slot::Abundance) name_index=1 accept=".tsv,.txt,.gz" />
+                <FileInput ui=ui label="Noisy labels (optional)" hint="Taxometer, MMseqs2, Kraken2, Metabuli, Centrifuge or CAMI" testid="labels-input" target=Some(Slot::Labels) name_index=2 accept=".tsv,.txt,.out,.csv,.cami,.gz" />
+                <FileInput ui=ui label="Model" hint="model.json + model.safetensors, both at once (from taxdistill distill or run)" testid="model-input" target=None name_index=3 accept=".json,.safetensors" multiple=true />
+                <FileInput ui=ui label="Taxonomy (for labels by taxid)" testid="taxonomy-input" target=None name_index=4 accept=".dmp,.gz" multiple=true hint="NCBI nodes.dmp + names.dmp, for Kraken2, Centrifuge, Metabuli labels" />
             </div>
             <div class="actions">
                 <button data-testid="run-button" class="primary" on:click=move |_| client::run(ui) disabled=running>
@@ -136,5 +154,8 @@ mod tests {
         assert_eq!(slot_of("model.safetensors"), Slot::ModelSafetensors);
         assert_eq!(slot_of("abundance.tsv"), Slot::Abundance);
         assert_eq!(slot_of("kraken2.out"), Slot::Labels);
+        assert_eq!(slot_of("nodes.dmp"), Slot::TaxNodes);
+        assert_eq!(slot_of("names.dmp.gz"), Slot::TaxNames);
+        assert_eq!(slot_of("merged.dmp"), Slot::TaxMerged);
     }
 }

@@ -13,3 +13,4 @@ mod table;
 mod walkthrough;
 
 pub use app::App;
+pub use table::TableIndex;

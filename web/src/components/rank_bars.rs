@@ -1,7 +1,8 @@
 //! Per-rank bars: confirmed / deepened / changed / unclassified.
 
 use super::charts::ChartFrame;
-use crate::results::{rank_counts, RunResult, RANKS};
+use crate::client::Shown;
+use crate::results::RANKS;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -18,9 +19,9 @@ const KINDS: [(&str, &str); 4] = [
 #[component]
 pub fn RankBars(
     /// The run to draw.
-    result: Arc<RunResult>,
+    result: Arc<Shown>,
 ) -> impl IntoView {
-    let counts = rank_counts(&result.rows);
+    let counts = result.summary.rank_counts;
     let left = 70.0;
     let bar_h = 22.0;
     let rows = counts

@@ -1,7 +1,8 @@
 //! Sankey of noisy label → refined label at one rank (as the paper's Fig. 5).
 
 use super::charts::{color, ChartFrame};
-use crate::results::{sankey_flows, RunResult};
+use crate::client::Shown;
+use crate::results::{OTHER, UNCLASSIFIED};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -10,6 +11,18 @@ const H: f64 = 420.0;
 const NODE_W: f64 = 12.0;
 const GAP: f64 = 6.0;
 const LABEL_W: f64 = 120.0;
+/// Least vertical distance between two node labels (px); closer ones are
+/// left to the tooltip.
+const LABEL_GAP: f64 = 11.0;
+
+/// Node colour: grey for the pooled and the unclassified categories.
+fn node_color(name: &str) -> String {
+    match name {
+        UNCLASSIFIED => "#b9bec5".into(),
+        OTHER => "#d5d9de".into(),
+        n => color(n),
+    }
+}
 
 /// Vertical extents (y0, height) of stacked nodes with the given totals.
 fn stack(totals: &[u64], scale: f64) -> Vec<(f64, f64)> {
@@ -29,16 +42,16 @@ fn stack(totals: &[u64], scale: f64) -> Vec<(f64, f64)> {
 #[component]
 pub fn Sankey(
     /// The run to draw.
-    result: Arc<RunResult>,
+    result: Arc<Shown>,
     /// Rank index (0 = domain … 6 = species).
     rank: RwSignal<usize>,
 ) -> impl IntoView {
-    let result2 = result.clone();
     let body = move || {
-        let (left, right, flows) = sankey_flows(&result2.rows, rank.get(), 12);
+        let f = &result.summary.sankey[rank.get()];
+        let (left, right, flows) = (&f.left, &f.right, &f.flows);
         let mut lt = vec![0u64; left.len()];
         let mut rt = vec![0u64; right.len()];
-        for &(a, b, n) in &flows {
+        for &(a, b, n) in flows {
             lt[a] += n;
             rt[b] += n;
         }
@@ -70,8 +83,13 @@ pub fn Sankey(
                     ya + h,
                     ya + h
                 );
-                let same = left[a] == right[b];
-                let fill = if same { "#9bb8d3" } else { "#e8a27c" };
+                // the rank bars' colours: confirmed, deepened, changed, unclassified
+                let fill = match (left[a].as_str(), right[b].as_str()) {
+                    (OTHER, _) | (_, OTHER) | (_, UNCLASSIFIED) => "#c9ced4",
+                    (UNCLASSIFIED, _) => "#9fd0b2",
+                    (l, r) if l == r => "#9bb8d3",
+                    _ => "#e8a27c",
+                };
                 let title = format!("{} → {}: {n} contigs", left[a], right[b]);
                 view! {
                     <path d=d fill=fill fill-opacity="0.55" stroke="none">
@@ -80,37 +98,48 @@ pub fn Sankey(
                 }
             })
             .collect_view();
-        let nodes = |names: &[String],
-                     st: &[(f64, f64)],
-                     totals: &[u64],
-                     x: f64,
-                     left_side: bool| {
-            names
-                .iter()
-                .zip(st)
-                .zip(totals)
-                .map(|((n, &(y, h)), t)| {
-                    let (tx, anchor) = if left_side { (x - 4.0, "end") } else { (x + NODE_W + 4.0, "start") };
-                    let label: String = if n.chars().count() > 18 { n.chars().take(17).chain(['…']).collect() } else { n.clone() };
-                    view! {
-                        <rect x=x y=y width=NODE_W height=h fill=color(n)>
-                            <title>{format!("{n}: {t} contigs")}</title>
-                        </rect>
-                        <text x=tx y=y + h / 2.0 + 4.0 text-anchor=anchor font-size="10">{label}</text>
-                    }
-                })
-                .collect_view()
-        };
+        let nodes =
+            |names: &[String], st: &[(f64, f64)], totals: &[u64], x: f64, left_side: bool| {
+                let mut last_label = f64::NEG_INFINITY;
+                names
+                    .iter()
+                    .zip(st)
+                    .zip(totals)
+                    .map(|((n, &(y, h)), t)| {
+                        let (tx, anchor) = if left_side {
+                            (x - 4.0, "end")
+                        } else {
+                            (x + NODE_W + 4.0, "start")
+                        };
+                        let ty = y + h / 2.0 + 4.0;
+                        let label = (ty - last_label >= LABEL_GAP).then(|| {
+                        last_label = ty;
+                        let text: String = if n.chars().count() > 18 {
+                            n.chars().take(17).chain(['…']).collect()
+                        } else {
+                            n.clone()
+                        };
+                        view! { <text x=tx y=ty text-anchor=anchor font-size="10">{text}</text> }
+                    });
+                        view! {
+                            <rect x=x y=y width=NODE_W height=h fill=node_color(n)>
+                                <title>{format!("{n}: {t} contigs")}</title>
+                            </rect>
+                            {label}
+                        }
+                    })
+                    .collect_view()
+            };
         view! {
             {bands}
-            {nodes(&left, &ls, &lt, x0, true)}
-            {nodes(&right, &rs, &rt, x1, false)}
+            {nodes(left, &ls, &lt, x0, true)}
+            {nodes(right, &rs, &rt, x1, false)}
             <text x=x0 y=H - 2.0 font-size="11" font-weight="bold">"noisy label"</text>
             <text x=x1 y=H - 2.0 font-size="11" font-weight="bold" text-anchor="end">"refined label"</text>
         }
     };
     view! {
-        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Flows of contigs from their input label to the student's label at the chosen rank; orange bands changed.">
+        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to the student's label at the chosen rank: blue confirmed, green deepened, orange changed, grey unclassified or pooled.">
             <svg id="sankey" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>

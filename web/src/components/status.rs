@@ -20,16 +20,16 @@ pub fn StatusBar(
     ui: Ui,
 ) -> impl IntoView {
     let backend = move || match ui.result.get() {
-        Some(r) => r.backend.clone(),
+        Some(r) => r.summary.backend.clone(),
         None if crate::client::prefer_gpu() => "webgpu".to_string(),
         None => "cpu".to_string(),
         // before a run: what will be tried
     };
     let note = move || match ui.result.get() {
-        Some(r) if r.backend == "cpu" => Some(if r.backend_note.is_empty() {
+        Some(r) if r.summary.backend == "cpu" => Some(if r.summary.backend_note.is_empty() {
             "The student ran on the CPU (WebGPU was not requested or is not available).".to_string()
         } else {
-            r.backend_note.clone()
+            r.summary.backend_note.clone()
         }),
         _ => None,
     };
@@ -63,7 +63,7 @@ pub fn StatusBar(
                     <div class="bar">
                         <div
                             class="fill"
-                            class:busy=move || ui.progress.get().stage != "parsing"
+                            class:busy=move || !matches!(ui.progress.get().stage.as_str(), "parsing" | "inference")
                             style=move || format!("width:{:.1}%", 100.0 * ui.progress.get().fraction.clamp(0.0, 1.0))
                         ></div>
                     </div>
@@ -75,19 +75,23 @@ pub fn StatusBar(
                 ui.result
                     .get()
                     .map(|r| {
+                        let s = &r.summary;
                         view! {
                             <div class="summary">
                                 <span data-testid="run-summary">
                                     {format!(
-                                        "{} contigs, {} — parsing + features {:.2} s, inference {:.2} s, worker memory {:.0} MB",
-                                        r.rows.len(),
-                                        human_bp(r.total_bp as f64),
-                                        r.secs_features,
-                                        r.secs_inference,
-                                        r.wasm_memory_bytes / 1e6,
+                                        "{} contigs, {} ({} annotated, {} shorter than the model's minimum length) — parsing + features {:.2} s, inference {:.2} s; memory: worker {:.0} MB, page {:.0} MB",
+                                        s.n_contigs,
+                                        human_bp(s.total_bp as f64),
+                                        s.n_annotated,
+                                        s.n_contigs - s.n_annotated,
+                                        s.secs_features,
+                                        s.secs_inference,
+                                        s.wasm_memory_bytes / 1e6,
+                                        r.page_memory_bytes / 1e6,
                                     )}
                                 </span>
-                                {r.warnings.iter().map(|w| view! { <div class="warning">{w.clone()}</div> }).collect_view()}
+                                {s.warnings.iter().map(|w| view! { <div class="warning">{w.clone()}</div> }).collect_view()}
                             </div>
                         }
                     })

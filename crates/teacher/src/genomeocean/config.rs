@@ -106,6 +106,14 @@ impl MistralConfig {
             };
             return Err(bad(format!("architecture {arch} is not supported; expected MistralForCausalLM (model_type \"mistral\")")));
         }
+        if let Some(dt) = &cfg.torch_dtype {
+            let plain = dt.trim_start_matches("torch.");
+            if !matches!(plain, "float32" | "float16" | "bfloat16" | "float" | "half") {
+                return Err(bad(format!(
+                    "torch_dtype {dt:?} is not supported; expected bfloat16, float16 or float32 weights"
+                )));
+            }
+        }
         if cfg.hidden_act != "silu" {
             return Err(bad(format!(
                 "hidden_act {:?} is not supported; expected \"silu\"",
@@ -206,6 +214,21 @@ mod tests {
             matches!(e, Error::BadModelFile { ref reason, .. } if reason.contains("BertForMaskedLM")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_quantised_or_integer_dtype_is_a_bad_model_file_error() {
+        for dt in ["int8", "float8_e4m3fn", "uint4"] {
+            let s = GO500M.replace("\"bfloat16\"", &format!("\"{dt}\""));
+            let e = MistralConfig::from_json(s.as_bytes(), "m/config.json").unwrap_err();
+            assert!(
+                matches!(e, Error::BadModelFile { ref path, ref reason } if path == "m/config.json" && reason.contains(dt)),
+                "{e}"
+            );
+        }
+        // transformers >= 5 writes `dtype`; float kinds are fine
+        let s = GO500M.replace("\"torch_dtype\":\"bfloat16\"", "\"dtype\":\"float32\"");
+        assert!(MistralConfig::from_json(s.as_bytes(), "c").is_ok());
     }
 
     #[test]

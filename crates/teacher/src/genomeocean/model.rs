@@ -24,6 +24,19 @@ impl Lin {
         Ok(Lin { w_t: w.t()?, out })
     }
 
+    /// Several projections of the same input as one matrix product: the
+    /// weights `(out_i, inp)` stacked along the output dimension. One larger
+    /// product packs the input once and keeps every core busy.
+    fn fused(inp: usize, outs: &[(usize, VarBuilder)]) -> candle_core::Result<Lin> {
+        let ws = outs
+            .iter()
+            .map(|(o, vb)| vb.get((*o, inp), "weight"))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        let w = Tensor::cat(&ws, 0)?;
+        let out = outs.iter().map(|(o, _)| o).sum();
+        Ok(Lin { w_t: w.t()?, out })
+    }
+
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let dims = x.dims().to_vec();
         let inp = dims[dims.len() - 1];
@@ -83,9 +96,8 @@ impl Rope {
 }
 
 struct Attention {
-    q: Lin,
-    k: Lin,
-    v: Lin,
+    /// q, k and v projections fused: `(…, h)` → `(…, (n_heads + 2·n_kv)·head_dim)`.
+    qkv: Lin,
     o: Lin,
     n_heads: usize,
     n_kv: usize,
@@ -101,9 +113,14 @@ impl Attention {
             cfg.kv_heads(),
         );
         Ok(Attention {
-            q: Lin::new(h, nh * hd, vb.pp("q_proj"))?,
-            k: Lin::new(h, nkv * hd, vb.pp("k_proj"))?,
-            v: Lin::new(h, nkv * hd, vb.pp("v_proj"))?,
+            qkv: Lin::fused(
+                h,
+                &[
+                    (nh * hd, vb.pp("q_proj")),
+                    (nkv * hd, vb.pp("k_proj")),
+                    (nkv * hd, vb.pp("v_proj")),
+                ],
+            )?,
             o: Lin::new(nh * hd, h, vb.pp("o_proj"))?,
             n_heads: nh,
             n_kv: nkv,
@@ -115,12 +132,16 @@ impl Attention {
     fn forward(&self, x: &Tensor, mask: &Tensor, rope: &Rope) -> candle_core::Result<Tensor> {
         let (b, t, _) = x.dims3()?;
         let hd = self.head_dim;
-        let heads = |y: Tensor, n: usize| -> candle_core::Result<Tensor> {
-            y.reshape((b, t, n, hd))?.transpose(1, 2)?.contiguous()
+        let qkv = self.qkv.forward(x)?;
+        let heads = |start: usize, n: usize| -> candle_core::Result<Tensor> {
+            qkv.narrow(2, start * hd, n * hd)?
+                .reshape((b, t, n, hd))?
+                .transpose(1, 2)?
+                .contiguous()
         };
-        let q = heads(self.q.forward(x)?, self.n_heads)?;
-        let k = heads(self.k.forward(x)?, self.n_kv)?;
-        let v = heads(self.v.forward(x)?, self.n_kv)?;
+        let q = heads(0, self.n_heads)?;
+        let k = heads(self.n_heads, self.n_kv)?;
+        let v = heads(self.n_heads + self.n_kv, self.n_kv)?;
         let cos = rope.cos.narrow(0, 0, t)?;
         let sin = rope.sin.narrow(0, 0, t)?;
         let q = candle_nn::rotary_emb::rope(&q, &cos, &sin)?;
@@ -148,24 +169,28 @@ impl Attention {
 }
 
 struct Mlp {
-    gate: Lin,
-    up: Lin,
+    /// gate and up projections fused: `(…, h)` → `(…, 2·intermediate)`.
+    gate_up: Lin,
     down: Lin,
+    inter: usize,
 }
 
 impl Mlp {
     fn new(cfg: &MistralConfig, vb: VarBuilder) -> candle_core::Result<Mlp> {
         let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
         Ok(Mlp {
-            gate: Lin::new(h, i, vb.pp("gate_proj"))?,
-            up: Lin::new(h, i, vb.pp("up_proj"))?,
+            gate_up: Lin::fused(h, &[(i, vb.pp("gate_proj")), (i, vb.pp("up_proj"))])?,
             down: Lin::new(i, h, vb.pp("down_proj"))?,
+            inter: i,
         })
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let g = candle_nn::ops::silu(&self.gate.forward(x)?)?;
-        self.down.forward(&(g * self.up.forward(x)?)?)
+        let gu = self.gate_up.forward(x)?;
+        let last = gu.rank() - 1;
+        let g = candle_nn::ops::silu(&gu.narrow(last, 0, self.inter)?)?;
+        self.down
+            .forward(&(g * gu.narrow(last, self.inter, self.inter)?)?)
     }
 }
 
