@@ -376,6 +376,11 @@ pub fn predict_from_node_probs(
                 best = c;
             }
         }
+        // the most probable child being the unresolved leaf means "a taxon
+        // below v that the reference lacks": the lineage stops at v
+        if tree.is_unresolved(best) {
+            break;
+        }
         let depth = tree.nodes[best].depth;
         let rank = Rank::from_index(depth - 1).expect("depth within 1..=7");
         if node_p[best] < thresholds[rank.index()] {
@@ -446,6 +451,22 @@ mod tests {
             .map(|s| Lineage::parse(s).unwrap())
             .collect();
         LabelTree::from_lineages(ls.iter())
+    }
+
+    #[test]
+    fn walk_stops_at_the_parent_of_a_most_probable_unresolved_leaf() {
+        let l = |s: &str| Lineage::parse(s).unwrap();
+        let labels = [l("A;B;C"), l("A;B"), l("A;E")];
+        let ls = crate::taxonomy::with_unresolved_leaves(&labels, &[true; 3]);
+        let t = LabelTree::from_lineages(ls.iter());
+        // leaves by name: A;B;C, A;B;unresolved class of B, A;E
+        assert!(t.is_unresolved(t.leaves[1]));
+        let p = predict_from_leaf_probs(&t, &[0.3, 0.6, 0.1], &[0.2; 7]);
+        assert_eq!(p.lineage, l("A;B"));
+        assert_eq!(p.scores.len(), 2);
+        // a known child more probable than the unresolved leaf is taken
+        let p = predict_from_leaf_probs(&t, &[0.6, 0.3, 0.1], &[0.2; 7]);
+        assert_eq!(p.lineage, l("A;B;C"));
     }
 
     #[test]

@@ -148,6 +148,22 @@ impl Lineage {
         self.truncated(depth)
     }
 
+    /// Name of the *unresolved* leaf under `parent`: the taxa at `rank` under
+    /// `parent` that the classifier's reference lacks. A label that stops at
+    /// an inner node of the label tree becomes a label on that node's
+    /// unresolved leaf (see [`with_unresolved_leaves`]); predictions never
+    /// name it (the walk stops at its parent).
+    pub fn unresolved(rank: Rank, parent: &str) -> String {
+        format!("unresolved {} of {}", rank.name(), parent)
+    }
+
+    /// Whether `name` is a [`Lineage::unresolved`] leaf name.
+    pub fn is_unresolved(name: &str) -> bool {
+        name.strip_prefix("unresolved ")
+            .and_then(|rest| rest.split_once(" of "))
+            .is_some_and(|(rank, _)| Rank::ALL.iter().any(|r| r.name() == rank))
+    }
+
     /// Parses a `;`-separated lineage string, with or without GTDB prefixes
     /// (`d__Bacteria;p__…`), NCBI names, or an empty string (unclassified).
     /// Prefixed parts are placed at their rank; missing ranks in between get
@@ -216,6 +232,54 @@ fn split_prefix(part: &str) -> Option<(Rank, &str)> {
     }
 }
 
+/// Labels as the student and the teacher learn from them: a label that stops
+/// at a taxon which other usable labels extend deeper gets one more rank, the
+/// taxon's unresolved leaf ([`Lineage::unresolved`]). A similarity-search
+/// classifier stops where its reference cannot tell the deeper taxon (an LCA
+/// over several genera, a genus absent from the database); the hierarchical
+/// loss alone would let such a contig's probability drift onto a known child
+/// — Taxometer's failure on novel taxa — while the unresolved leaf gives it a
+/// place to stay, so the prediction walk stops at the labelled rank where
+/// the evidence does.
+///
+/// `usable[i]` says whether lineage i counts when deciding which taxa have
+/// deeper labels (the contigs long enough to train on). Unclassified
+/// lineages, species-level ones and those already at a leaf are unchanged.
+///
+/// # Examples
+/// ```
+/// use taxdistill_core::taxonomy::{with_unresolved_leaves, Lineage};
+/// let l = |s: &str| Lineage::parse(s).unwrap();
+/// let labels = [l("A;B;C"), l("A;B"), l("A;D")];
+/// let out = with_unresolved_leaves(&labels, &[true, true, true]);
+/// assert_eq!(out[0], l("A;B;C"));
+/// assert_eq!(out[1], l("A;B;unresolved class of B"));
+/// assert_eq!(out[2], l("A;D"));
+/// ```
+pub fn with_unresolved_leaves(lineages: &[Lineage], usable: &[bool]) -> Vec<Lineage> {
+    use std::collections::HashSet;
+    let mut inner: HashSet<&[String]> = HashSet::new();
+    for (l, _) in lineages.iter().zip(usable).filter(|(_, &u)| u) {
+        for d in 1..l.depth() {
+            inner.insert(&l.0[..d]);
+        }
+    }
+    lineages
+        .iter()
+        .map(|l| {
+            let d = l.depth();
+            match Rank::from_index(d) {
+                Some(next) if d > 0 && inner.contains(l.0.as_slice()) => {
+                    let mut out = l.clone();
+                    out.0.push(Lineage::unresolved(next, &l.0[d - 1]));
+                    out
+                }
+                _ => l.clone(),
+            }
+        })
+        .collect()
+}
+
 /// Normalises a taxon name for comparison: case-insensitive, spaces =
 /// underscores, GTDB rank prefix stripped.
 pub fn normalize_name(name: &str) -> String {
@@ -255,6 +319,8 @@ pub struct LabelTree {
     leaf_pos: Vec<Option<usize>>,
     #[serde(skip)]
     node_leaves: Vec<Vec<usize>>,
+    #[serde(skip)]
+    unresolved: Vec<bool>,
 }
 
 impl LabelTree {
@@ -330,6 +396,10 @@ impl LabelTree {
                 v = nodes[x].parent;
             }
         }
+        let unresolved = nodes
+            .iter()
+            .map(|n| Lineage::is_unresolved(&n.name))
+            .collect();
         let mut tree = LabelTree {
             nodes,
             leaves,
@@ -337,6 +407,7 @@ impl LabelTree {
             index: HashMap::new(),
             leaf_pos,
             node_leaves,
+            unresolved,
         };
         let mut index = HashMap::new();
         for i in 0..tree.nodes.len() {
@@ -359,6 +430,12 @@ impl LabelTree {
     /// Children of a node, sorted by name.
     pub fn children(&self, node: usize) -> &[usize] {
         &self.children[node]
+    }
+
+    /// Whether a node is an unresolved leaf ([`Lineage::unresolved`]): the
+    /// prediction walk never enters it.
+    pub fn is_unresolved(&self, node: usize) -> bool {
+        self.unresolved[node]
     }
 
     /// Leaf columns under a node (the node itself if it is a leaf).
@@ -471,6 +548,37 @@ mod tests {
         assert_eq!(x.depth(), 5);
         assert_eq!(x.at(Rank::Class), Some("unknown class of Firmicutes"));
         assert_eq!(x.at(Rank::Family), Some("Lachnospiraceae"));
+    }
+
+    #[test]
+    fn labels_that_stop_above_deeper_labels_get_an_unresolved_leaf() {
+        let labels = [
+            l("A;B;C;D"),
+            l("A;B"),
+            l("A;B;C"),
+            l("A;X"),
+            l(""),
+            l("A;Q;R"),
+        ];
+        // the last lineage is not usable (a short contig): it neither extends A
+        // nor gets a leaf of its own unless another usable label goes deeper
+        let usable = [true, true, true, true, true, false];
+        let out = with_unresolved_leaves(&labels, &usable);
+        assert_eq!(out[0], labels[0]);
+        assert_eq!(out[1], l("A;B;unresolved class of B"));
+        assert_eq!(out[2], l("A;B;C;unresolved order of C"));
+        assert_eq!(out[3], labels[3]);
+        assert_eq!(out[4], labels[4]);
+        assert_eq!(out[5], labels[5]);
+        let tree = LabelTree::from_lineages(out.iter());
+        let u = tree.find(&out[1]).unwrap();
+        assert!(tree.is_unresolved(u) && tree.leaf_column(u).is_some());
+        assert!(!tree.is_unresolved(tree.find(&l("A;B")).unwrap()));
+        assert!(Lineage::is_unresolved("unresolved genus of F"));
+        assert!(!Lineage::is_unresolved("unresolved bacterium of soil"));
+        // species-level labels never get one
+        let sp = [l("A;B;C;D;E;F;G")];
+        assert_eq!(with_unresolved_leaves(&sp, &[true]), sp);
     }
 
     #[test]

@@ -452,7 +452,9 @@ impl Engine {
                 let mut scores = Vec::new();
                 for d in 0..7 {
                     let node = row[d];
-                    if node == NO_NODE {
+                    // the shader's walk may step into an unresolved leaf; the
+                    // CPU walk stops at its parent, and so does the lineage
+                    if node == NO_NODE || tree.is_unresolved(node as usize) {
                         break;
                     }
                     names.push(tree.nodes[node as usize].name.clone());

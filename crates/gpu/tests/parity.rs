@@ -149,7 +149,10 @@ fn the_trained_demo_model_matches_the_cpu_on_its_own_contigs() {
         .zip(&cpu_p)
         .map(|(a, b)| (a - b).abs())
         .fold(0f32, f32::max);
-    assert!(max_diff < 1e-4, "max |GPU − CPU| probability difference {max_diff}");
+    assert!(
+        max_diff < 1e-4,
+        "max |GPU − CPU| probability difference {max_diff}"
+    );
     let gpu_pred = engine.predict_blocking(&m.data).expect("GPU predictions");
     let cpu_pred = student.predict(&m.data).expect("CPU predictions");
     assert_same_predictions(&gpu_pred, &cpu_pred, 1e-4);

@@ -21,7 +21,8 @@ pub const GRID: [f32; 14] = [
     0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95,
 ];
 
-/// Ancestor of `node` at `depth` (1 = domain), if the node is that deep.
+/// Ancestor of `node` at `depth` (1 = domain), if the node is that deep. An
+/// unresolved leaf does not count: its label stops at its parent.
 fn ancestor_at(tree: &LabelTree, node: usize, depth: usize) -> Option<usize> {
     let mut v = node;
     if tree.nodes[v].depth < depth {
@@ -30,7 +31,7 @@ fn ancestor_at(tree: &LabelTree, node: usize, depth: usize) -> Option<usize> {
     while tree.nodes[v].depth > depth {
         v = tree.nodes[v].parent?;
     }
-    Some(v)
+    (!tree.is_unresolved(v)).then_some(v)
 }
 
 /// Calibrates thresholds from held-out node probabilities (`node_probs[i]`,
@@ -66,6 +67,10 @@ pub fn calibrate_thresholds(
                         b
                     }
                 });
+                // an unresolved leaf as the best child stops the walk
+                if tree.is_unresolved(best) {
+                    return None;
+                }
                 Some((node_probs[i][best], best, lab == Some(best)))
             });
             cand.push(c);
@@ -134,5 +139,44 @@ mod tests {
         assert!(th[5] > 0.6 && th[5] <= 0.97, "{th:?}");
         // ranks where everything agrees keep the smallest grid value
         assert_eq!(th[0], GRID[0]);
+    }
+
+    #[test]
+    fn labels_on_an_unresolved_leaf_stop_above_its_rank() {
+        // family F has one known genus G1 and an unresolved leaf; contigs
+        // labelled at F (on the unresolved leaf) do not reach the genus rank:
+        // they are not counted as genus labels (20 of 40 reach it), and the
+        // walk of those the model puts on the unresolved leaf stops at F.
+        let raw: Vec<Lineage> = ["A;B;C;D;F;G1", "A;B;C;D;F"]
+            .iter()
+            .map(|s| Lineage::parse(s).unwrap())
+            .collect();
+        let ls = taxdistill_core::taxonomy::with_unresolved_leaves(&raw, &[true, true]);
+        let tree = LabelTree::from_lineages(ls.iter());
+        let g1 = tree.find(&ls[0]).unwrap();
+        let unres = tree.find(&ls[1]).unwrap();
+        assert!(tree.is_unresolved(unres));
+        let col_g1 = tree.leaf_column(g1).unwrap();
+        let mut probs = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..40 {
+            let mut p = [0f32; 2];
+            if i % 2 == 0 {
+                p[col_g1] = 0.6;
+                p[1 - col_g1] = 0.4;
+                labels.push(g1);
+            } else {
+                p[col_g1] = 0.3;
+                p[1 - col_g1] = 0.7;
+                labels.push(unres);
+            }
+            probs.push(tree.node_probs(&p));
+        }
+        let th = calibrate_thresholds(&tree, &probs, &labels, 0.5, 10);
+        assert!(th[5] <= 0.6, "{th:?}");
+        // with 30 labels needed at a rank, the 20 genus labels are too few
+        let th = calibrate_thresholds(&tree, &probs, &labels, 0.5, 30);
+        assert_eq!(th[5], 0.5, "{th:?}");
+        assert_eq!(th[4], GRID[0], "{th:?}");
     }
 }

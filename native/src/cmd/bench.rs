@@ -347,6 +347,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let pb = util::progress(total_runs, "bench");
     let mut runs: Vec<RunRecord> = Vec::new();
+    let mut reused = 0usize;
     for sc in &selected {
         let mut sc_run = (*sc).clone();
         if grid_all {
@@ -364,6 +365,7 @@ pub fn run(args: Args) -> Result<()> {
                     format!("{} seed {seed}: reused {}", sc.name, path.display()),
                 );
                 runs.push(r);
+                reused += 1;
                 pb.inc(1);
                 continue;
             }
@@ -446,7 +448,9 @@ pub fn run(args: Args) -> Result<()> {
             "rayon_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         },
         "methods": summary.methods.iter().map(|m| serde_json::json!({"id": m, "label": method_label(m)})).collect::<Vec<_>>(),
+        // of this invocation; runs reused by --resume kept their own step times
         "wall_seconds": t0.elapsed().as_secs_f64(),
+        "runs_reused": reused,
     });
     let title = format!(
         "taxdistill bench: {}",

@@ -96,6 +96,12 @@ pub struct TrainArgs {
     /// e.g. 128,128 for a small model to ship in a web page).
     #[arg(long, value_name = "W[,W…]", value_delimiter = ',', default_value = "512,512,512,512", value_parser = parse_width)]
     pub hidden: Vec<usize>,
+    /// Read a label that stops above the deepest labelled rank as Taxometer does ("somewhere
+    /// below"). By default such a label trains an unresolved leaf under its taxon ("a deeper
+    /// taxon the reference lacks"), so contigs of taxa missing from the reference stop where
+    /// their labels stop instead of landing on a known relative.
+    #[arg(long)]
+    pub no_unresolved_leaves: bool,
 }
 
 /// One `--hidden` width: a whole number of at least 1.
@@ -207,6 +213,35 @@ pub fn load_labels(
         );
     }
     Ok(lineages)
+}
+
+/// The labels the teacher and the student learn from, aligned to the feature
+/// rows: with unresolved leaves
+/// ([`taxdistill_core::taxonomy::with_unresolved_leaves`], decided on the
+/// contigs of at least `min_length` bp) when `unresolved`, else as given.
+pub fn training_labels(
+    lineages: &[Lineage],
+    lengths: &[usize],
+    min_length: usize,
+    unresolved: bool,
+) -> Vec<Lineage> {
+    if !unresolved {
+        return lineages.to_vec();
+    }
+    let usable: Vec<bool> = lengths.iter().map(|&n| n >= min_length).collect();
+    taxdistill_core::taxonomy::with_unresolved_leaves(lineages, &usable)
+}
+
+impl TrainArgs {
+    /// [`training_labels`] with these options.
+    pub fn training_labels(&self, lineages: &[Lineage], lengths: &[usize]) -> Vec<Lineage> {
+        training_labels(
+            lineages,
+            lengths,
+            self.min_length,
+            !self.no_unresolved_leaves,
+        )
+    }
 }
 
 /// The label tree of the labels of the trainable contigs, with the clear
@@ -389,6 +424,7 @@ pub fn run(args: Args) -> Result<()> {
         &features.ids,
         &args.contigs,
     )?;
+    let lineages = args.train.training_labels(&lineages, &features.lengths);
     let tree = label_tree(
         &lineages,
         &features.lengths,

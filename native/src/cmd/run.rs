@@ -116,7 +116,10 @@ pub fn run(args: Args) -> Result<()> {
         &features.ids,
         &args.contigs,
     )?;
-    let tree = label_tree(&lineages, &features.lengths, min_length, &args.labels)?;
+    // the teacher and the student learn from `training`; the summary compares
+    // the predictions with the labels as given
+    let training = args.train.training_labels(&lineages, &features.lengths);
+    let tree = label_tree(&training, &features.lengths, min_length, &args.labels)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create directory", args.out.display()))?;
 
@@ -136,7 +139,7 @@ pub fn run(args: Args) -> Result<()> {
             let tt = std::time::Instant::now();
             let (soft, _report) = soft_labels_for(
                 &features,
-                &lineages,
+                &training,
                 &tree,
                 extra.as_ref().map(|(e, d, _)| (e.as_slice(), *d)),
                 extra.as_ref().map(|(_, _, h)| h.as_slice()),
@@ -157,7 +160,7 @@ pub fn run(args: Args) -> Result<()> {
     });
     let model = train_model(
         &features,
-        &lineages,
+        &training,
         &tree,
         soft.as_deref(),
         &args.train,

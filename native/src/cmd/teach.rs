@@ -61,6 +61,10 @@ pub struct Args {
     /// Contigs shorter than this are neither neighbours nor training rows (they still get soft labels).
     #[arg(long, default_value_t = 2000)]
     pub min_length: usize,
+    /// Read labels that stop above the deepest labelled rank as "somewhere below" (Taxometer)
+    /// instead of training the taxon's unresolved leaf; must match `distill`/`run`.
+    #[arg(long)]
+    pub no_unresolved_leaves: bool,
     /// Seed of folds, head initialisation and query sampling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -282,14 +286,19 @@ pub fn run(args: Args) -> Result<()> {
             args.contigs.display()
         );
     }
-    let tree = LabelTree::from_lineages(lineages.iter());
-    if tree.n_leaves() < 2 {
-        bail!(
-            "{}: the labels give a label tree with {} leaf/leaves; need at least 2 distinct taxa",
-            args.labels.display(),
-            tree.n_leaves()
-        );
-    }
+    // the same training labels and tree as `distill`/`run`, so the soft labels fit the student
+    let lineages = crate::cmd::distill::training_labels(
+        &lineages,
+        &features.lengths,
+        args.min_length,
+        !args.no_unresolved_leaves,
+    );
+    let tree = crate::cmd::distill::label_tree(
+        &lineages,
+        &features.lengths,
+        args.min_length,
+        &args.labels,
+    )?;
     let embeddings = if let Some(dir) = &args.embeddings {
         Some(read_embeddings(dir, &features.ids)?)
     } else if let Some(dir) = &args.model {

@@ -89,7 +89,11 @@ fn layout(tree: &[TreeNode], hue: &[f64], focus: usize, by_bp: bool) -> Vec<Arc2
                     n.name.clone()
                 };
                 let deg = am.to_degrees();
-                let deg = if deg > 90.0 && deg < 270.0 { deg - 180.0 } else { deg };
+                let deg = if deg > 90.0 && deg < 270.0 {
+                    deg - 180.0
+                } else {
+                    deg
+                };
                 (c + rm * am.sin(), c - rm * am.cos(), deg, text)
             });
             let (fill, ink) = fill(hue[v], n.depth);

@@ -134,7 +134,8 @@ impl Dense {
 }
 
 /// Sums over k for `N` rows × [`C`] columns: `acc[r][c] = Σ_k x[r][k]·tile[k][c]`,
-/// sequentially in k.
+/// sequentially in k. (Portable: LLVM vectorises the inner loop across c.)
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn kernel<const N: usize>(x: &[f32], n_in: usize, tile: &[f32]) -> [[f32; C]; N] {
     let mut acc = [[0f32; C]; N];
@@ -149,6 +150,40 @@ fn kernel<const N: usize>(x: &[f32], n_in: usize, tile: &[f32]) -> [[f32; C]; N]
         }
     }
     acc
+}
+
+/// The same sums with explicit wasm SIMD: the web build is optimised for
+/// size (`opt-level = "z"`), where LLVM does not vectorise loops. The same
+/// `mul` then `add` per lane, in k order (`f32x4_mul`/`f32x4_add` are IEEE
+/// single-precision operations, as the scalar ones are).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn kernel<const N: usize>(x: &[f32], n_in: usize, tile: &[f32]) -> [[f32; C]; N] {
+    use std::arch::wasm32::{
+        f32x4_add, f32x4_mul, f32x4_splat, f32x4_splat as splat, v128, v128_load, v128_store,
+    };
+    const V: usize = C / 4;
+    let mut acc = [[splat(0.0); V]; N];
+    let rows: [&[f32]; N] = std::array::from_fn(|r| &x[r * n_in..(r + 1) * n_in]);
+    for (k, w) in tile.chunks_exact(C).enumerate() {
+        // SAFETY: `w` holds C = 4·V f32s; each load reads 4 of them (wasm loads need no alignment)
+        let wv: [v128; V] =
+            std::array::from_fn(|j| unsafe { v128_load(w.as_ptr().add(4 * j) as *const v128) });
+        for (a, row) in acc.iter_mut().zip(&rows) {
+            let xv = f32x4_splat(row[k]);
+            for (s, &wj) in a.iter_mut().zip(&wv) {
+                *s = f32x4_add(*s, f32x4_mul(xv, wj));
+            }
+        }
+    }
+    let mut out = [[0f32; C]; N];
+    for (o, a) in out.iter_mut().zip(&acc) {
+        for (j, &v) in a.iter().enumerate() {
+            // SAFETY: `o` holds C = 4·V f32s; each store writes 4 of them
+            unsafe { v128_store(o.as_mut_ptr().add(4 * j) as *mut v128, v) };
+        }
+    }
+    out
 }
 
 /// Softmax of one row in place: `exp(z − max) / Σ`, the sum taken in column order.

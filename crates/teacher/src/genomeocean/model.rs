@@ -157,8 +157,9 @@ impl Attention {
             };
             (expand(k)?, expand(v)?)
         };
-        let scale = 1.0 / (hd as f64).sqrt();
-        let att = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask)?;
+        // scaling q (t × head_dim) costs t/head_dim times less than scaling the scores (t × t)
+        let q = (q * (1.0 / (hd as f64).sqrt()))?;
+        let att = q.matmul(&k.t()?)?.broadcast_add(mask)?;
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         let y = att
             .matmul(&v)?
@@ -169,28 +170,27 @@ impl Attention {
 }
 
 struct Mlp {
-    /// gate and up projections fused: `(…, h)` → `(…, 2·intermediate)`.
-    gate_up: Lin,
+    gate: Lin,
+    up: Lin,
     down: Lin,
-    inter: usize,
 }
 
 impl Mlp {
+    // gate and up stay two products: a fused (…, 2·intermediate) product needs
+    // strided halves for SiLU and the product, which cost more on the CPU than
+    // the second packing of x saves (measured: 151 vs 158 tokens/s).
     fn new(cfg: &MistralConfig, vb: VarBuilder) -> candle_core::Result<Mlp> {
         let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
         Ok(Mlp {
-            gate_up: Lin::fused(h, &[(i, vb.pp("gate_proj")), (i, vb.pp("up_proj"))])?,
+            gate: Lin::new(h, i, vb.pp("gate_proj"))?,
+            up: Lin::new(h, i, vb.pp("up_proj"))?,
             down: Lin::new(i, h, vb.pp("down_proj"))?,
-            inter: i,
         })
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let gu = self.gate_up.forward(x)?;
-        let last = gu.rank() - 1;
-        let g = candle_nn::ops::silu(&gu.narrow(last, 0, self.inter)?)?;
-        self.down
-            .forward(&(g * gu.narrow(last, self.inter, self.inter)?)?)
+        let g = candle_nn::ops::silu(&self.gate.forward(x)?)?;
+        self.down.forward(&(g * self.up.forward(x)?)?)
     }
 }
 

@@ -40,7 +40,10 @@ pub fn rules_text(min_length: usize) -> String {
          Mean ± sd over seeds (sample sd); a seed draws a new community and new training seeds. Paired tests, \
          on the contigs of at least {min_length} bp: a paired t-test of the per-seed F1 difference (two-sided, \
          n − 1 degrees of freedom; undefined with one seed) and an exact McNemar test (two-sided binomial sign \
-         test on the contigs correct for only one of the two methods, pooled over seeds). Calibration: the \
+         test on the contigs correct for only one of the two methods, pooled over seeds); McNemar compares how \
+         often each method names the true taxon (a recall-like count), so a method that stops at a higher rank \
+         instead of guessing loses it even where its precision and F1 are higher: read it with the t-test on F1. \
+         Calibration: the \
          score of the predicted taxon at each rank against whether it is right, 10 equal-width bins, pooled \
          over ranks; ECE = sum over bins of (bin share) x |accuracy - mean confidence|. Time and peak memory: \
          each method's own steps plus the shared ones it needs (features; the teacher for teacher-based \

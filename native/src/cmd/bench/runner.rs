@@ -232,17 +232,21 @@ impl Ctx<'_> {
             args.temperature = t;
         }
         let min_length = args.min_length;
-        let own_tree;
-        let tree = match tree {
-            Some(t) => t,
+        // with a tree given, `lineages` are training labels already (unresolved
+        // leaves applied, as for the teacher); else they are made so here
+        let own;
+        let (lineages, tree) = match tree {
+            Some(t) => (lineages, t),
             None => {
-                own_tree = label_tree(
-                    lineages,
+                let training = args.training_labels(lineages, &self.features.lengths);
+                let tree = label_tree(
+                    &training,
                     &self.features.lengths,
                     min_length,
                     self.labels_path,
                 )?;
-                &own_tree
+                own = (training, tree);
+                (own.0.as_slice(), &own.1)
             }
         };
         let prov = serde_json::json!({ "bench": { "scenario": self.scenario, "seed": self.seed, "method": id } });
@@ -394,7 +398,10 @@ pub fn run_one(
             files.contigs.display()
         );
     }
-    let tree = label_tree(&lineages, &features.lengths, min_length, &files.labels)?;
+    // the teacher and the students learn from `training` (unresolved leaves);
+    // raw labels, vamb and the transitions use the labels as given
+    let training = settings.train.training_labels(&lineages, &features.lengths);
+    let tree = label_tree(&training, &features.lengths, min_length, &files.labels)?;
 
     let reference_depth: Option<Vec<u8>> = match &sim {
         Some(c) => {
@@ -468,7 +475,7 @@ pub fn run_one(
         seed,
     };
     let teacher = step("teacher", || {
-        soft_labels_for(&features, &lineages, &tree, None, None, &opts)
+        soft_labels_for(&features, &training, &tree, None, None, &opts)
     });
     let teacher = match teacher {
         Ok(((soft, report), st)) => {
@@ -498,7 +505,7 @@ pub fn run_one(
 
     // student on the noisy labels only (Taxometer-equivalent)
     let r = ctx
-        .student("student_noisy", &lineages, Some(&tree), None, None)
+        .student("student_noisy", &training, Some(&tree), None, None)
         .map(|(p, mut s, d)| {
             s.insert(0, "features".into());
             Outcome {
@@ -539,7 +546,7 @@ pub fn run_one(
             }
             for (id, at) in points {
                 let r = match &sparse {
-                    Ok(sp) => ctx.student(&id, &lineages, Some(&tree), Some(sp), at).map(
+                    Ok(sp) => ctx.student(&id, &training, Some(&tree), Some(sp), at).map(
                         |(p, mut s, d)| {
                             s.splice(0..0, ["features".to_string(), "teacher".to_string()]);
                             Outcome {
@@ -573,7 +580,7 @@ pub fn run_one(
             let ((soft, _), st) = step("teacher:genomeocean", || {
                 soft_labels_for(
                     &features,
-                    &lineages,
+                    &training,
                     &tree,
                     Some((emb.0.as_slice(), emb.1)),
                     Some(emb.2.as_slice()),
@@ -603,7 +610,7 @@ pub fn run_one(
                 let r = sparse_soft(&soft, &features.ids, &tree).and_then(|sp| {
                     ctx.student(
                         "student_soft_genomeocean",
-                        &lineages,
+                        &training,
                         Some(&tree),
                         Some(&sp),
                         None,
