@@ -154,3 +154,23 @@ where
     }
     Ok(())
 }
+
+/// Loads an NCBI taxdump directory: `DIR/nodes.dmp`, `DIR/names.dmp` and, if
+/// present, `DIR/merged.dmp`, logging the quirks it met.
+pub fn load_taxdump(dir: &Path) -> Result<taxdistill_core::taxdump::TaxDump> {
+    let sp = spinner("taxdump");
+    let nodes = open_text(&dir.join("nodes.dmp"))?;
+    let names = open_text(&dir.join("names.dmp"))?;
+    let merged_path = dir.join("merged.dmp");
+    let merged = if merged_path.exists() {
+        Some(open_text(&merged_path)?)
+    } else {
+        None
+    };
+    let td = taxdistill_core::taxdump::TaxDump::from_readers(nodes, names, merged, &name(dir))?;
+    sp.finish_and_clear();
+    for m in td.warnings().messages() {
+        tracing::warn!("{}: {m}", dir.display());
+    }
+    Ok(td)
+}

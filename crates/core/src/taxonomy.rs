@@ -57,6 +57,14 @@ impl Rank {
         }
     }
 
+    /// NCBI (and CAMI) rank name: `superkingdom` for the domain.
+    pub fn ncbi_name(self) -> &'static str {
+        match self {
+            Rank::Domain => "superkingdom",
+            r => r.name(),
+        }
+    }
+
     /// GTDB prefix letter (`d`, `p`, `c`, `o`, `f`, `g`, `s`).
     pub fn prefix(self) -> char {
         self.name().chars().next().expect("non-empty")

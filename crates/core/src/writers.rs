@@ -10,7 +10,7 @@
 
 use crate::model::Prediction;
 use crate::taxdump::TaxDump;
-use crate::taxonomy::Lineage;
+use crate::taxonomy::{Lineage, Rank};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -67,17 +67,6 @@ pub fn write_taxometer<W: Write>(mut w: W, rows: &[(String, Option<Prediction>)]
     w.flush().map_err(io)
 }
 
-/// The CAMI rank names of our seven ranks.
-const CAMI_RANKS: [&str; 7] = [
-    "superkingdom",
-    "phylum",
-    "class",
-    "order",
-    "family",
-    "genus",
-    "species",
-];
-
 /// CAMI taxonomic binning format 0.9.1, one line per contig in `rows` order.
 /// With a taxdump that knows a lineage, `TAXID` and `TAXPATH` carry taxids;
 /// otherwise the lineage's names stand in for them (placeholders left empty,
@@ -99,7 +88,7 @@ pub fn write_cami<W: Write>(
 ) -> Result<()> {
     writeln!(w, "@Version:0.9.1").map_err(io)?;
     writeln!(w, "@SampleID:{}", clean(sample_id, '\t')).map_err(io)?;
-    writeln!(w, "@Ranks:{}", CAMI_RANKS.join("|")).map_err(io)?;
+    writeln!(w, "@Ranks:{}", Rank::ALL.map(Rank::ncbi_name).join("|")).map_err(io)?;
     writeln!(w).map_err(io)?;
     writeln!(w, "@@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN").map_err(io)?;
     for (id, p) in rows {
@@ -134,7 +123,7 @@ pub fn write_cami<W: Write>(
         writeln!(
             w,
             "{id}\t{taxid}\t{}\t{}\t{}",
-            CAMI_RANKS[rank.index()],
+            rank.ncbi_name(),
             path.join("|"),
             names.join("|")
         )

@@ -7,55 +7,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_distr::{Distribution, LogNormal};
 
-/// A rank, 0 = domain … 6 = species.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rank {
-    Domain,
-    Phylum,
-    Class,
-    Order,
-    Family,
-    Genus,
-    Species,
-}
-
-impl Rank {
-    /// All ranks from domain to species.
-    pub const ALL: [Rank; 7] = [
-        Rank::Domain,
-        Rank::Phylum,
-        Rank::Class,
-        Rank::Order,
-        Rank::Family,
-        Rank::Genus,
-        Rank::Species,
-    ];
-
-    /// 0 for domain … 6 for species.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// Lower-case name (`"domain"` … `"species"`).
-    pub fn name(self) -> &'static str {
-        [
-            "domain", "phylum", "class", "order", "family", "genus", "species",
-        ][self.index()]
-    }
-
-    /// NCBI rank name (`superkingdom` for the domain).
-    pub fn ncbi_name(self) -> &'static str {
-        match self {
-            Rank::Domain => "superkingdom",
-            r => r.name(),
-        }
-    }
-
-    /// One-letter code (`d`, `p`, `c`, `o`, `f`, `g`, `s`), as GTDB and MMseqs2 use.
-    pub fn code(self) -> char {
-        ['d', 'p', 'c', 'o', 'f', 'g', 's'][self.index()]
-    }
-}
+pub use taxdistill_core::taxonomy::Rank;
 
 /// A lineage: names from the domain downwards (empty = unclassified).
 pub type Lineage = Vec<String>;

@@ -171,7 +171,7 @@ pub fn write_mmseqs2<W: Write>(c: &Community, mut w: W) -> Result<()> {
                 for &p in &tax.path(t) {
                     let x = &tax.taxa[p];
                     lineage.push(';');
-                    lineage.push(x.rank.code());
+                    lineage.push(x.rank.prefix());
                     lineage.push('_');
                     lineage.push_str(&x.name);
                 }

@@ -51,42 +51,12 @@ fn same_seed_gives_the_same_bytes_and_another_seed_does_not() {
     }
 }
 
-/// Canonical 4-mer frequencies (136 classes, reverse complements merged).
+/// The student's tetranucleotide features (vamb's 103-dimensional projection).
 fn tnf(seq: &[u8]) -> Vec<f64> {
-    let code = |b: u8| match b.to_ascii_uppercase() {
-        b'A' => Some(0usize),
-        b'C' => Some(1),
-        b'G' => Some(2),
-        b'T' => Some(3),
-        _ => None,
-    };
-    let mut canon = [0usize; 256];
-    let mut classes = HashMap::new();
-    for (k, slot) in canon.iter_mut().enumerate() {
-        let mut rc = 0;
-        for j in 0..4 {
-            rc = (rc << 2) | (3 - ((k >> (2 * j)) & 3));
-        }
-        let key = k.min(rc);
-        let n = classes.len();
-        *slot = *classes.entry(key).or_insert(n);
-    }
-    let mut counts = vec![0.0; classes.len()];
-    for w in seq.windows(4) {
-        let mut k = 0;
-        let mut ok = true;
-        for &b in w {
-            match code(b) {
-                Some(c) => k = (k << 2) | c,
-                None => ok = false,
-            }
-        }
-        if ok {
-            counts[canon[k]] += 1.0;
-        }
-    }
-    let total: f64 = counts.iter().sum::<f64>().max(1.0);
-    counts.iter().map(|c| c / total).collect()
+    taxdistill_core::features::tnf(seq)
+        .iter()
+        .map(|&x| f64::from(x))
+        .collect()
 }
 
 fn dist(a: &[f64], b: &[f64]) -> f64 {

@@ -3,8 +3,9 @@
 //! and a Kraken-style report. Contigs shorter than the model's minimum length
 //! are listed unannotated.
 
-use crate::cmd::distill::{load_features, load_taxdump};
+use crate::cmd::distill::load_features;
 use crate::util;
+use crate::util::load_taxdump;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use taxdistill_core::features::FeatureMatrix;

@@ -58,26 +58,6 @@ pub struct Args {
     pub by_bp: bool,
 }
 
-/// Loads `DIR/nodes.dmp`, `DIR/names.dmp` and, if present, `DIR/merged.dmp`,
-/// logging the quirks it met.
-pub(crate) fn load_taxdump(dir: &Path) -> Result<TaxDump> {
-    let sp = util::spinner("taxdump");
-    let nodes = util::open_text(&dir.join("nodes.dmp"))?;
-    let names = util::open_text(&dir.join("names.dmp"))?;
-    let merged_path = dir.join("merged.dmp");
-    let merged = if merged_path.exists() {
-        Some(util::open_text(&merged_path)?)
-    } else {
-        None
-    };
-    let td = TaxDump::from_readers(nodes, names, merged, &dir.display().to_string())?;
-    sp.finish_and_clear();
-    for m in td.warnings().messages() {
-        tracing::warn!("{}: {m}", dir.display());
-    }
-    Ok(td)
-}
-
 /// Contig ids and lengths in FASTA order.
 pub(crate) fn contig_lengths(path: &Path) -> Result<Vec<(String, u64)>> {
     let f =
@@ -153,7 +133,11 @@ pub fn run(args: Args) -> Result<()> {
     if args.by_bp && args.contigs.is_none() {
         bail!("--by-bp needs --contigs (the lengths come from the FASTA)");
     }
-    let taxdump = args.taxonomy.as_deref().map(load_taxdump).transpose()?;
+    let taxdump = args
+        .taxonomy
+        .as_deref()
+        .map(util::load_taxdump)
+        .transpose()?;
     let (labels, scores) = load_labels(&args.labels, args.format.as_deref(), taxdump.as_ref())?;
     let prediction = |id: &str, l: &taxdistill_core::taxonomy::Lineage| Prediction {
         lineage: l.clone(),

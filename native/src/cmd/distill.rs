@@ -11,7 +11,6 @@ use taxdistill_core::features::{build_features_with, FeatureMatrix, FeatureOptio
 use taxdistill_core::labels::LabelFormat;
 use taxdistill_core::model::{ModelMeta, FORMAT_VERSION};
 use taxdistill_core::softlabels::SoftLabels;
-use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
 use taxdistill_train::{TrainConfig, TrainInput, TrainReport};
 
@@ -28,6 +27,21 @@ pub type SparseSoftRows = Vec<SparseSoftRow>;
       --soft-labels soft.safetensors --alpha 0.3 --temperature 4 --out model/
   taxdistill distill --contigs contigs.fna.gz --labels labels.tsv --no-abundance --out model-tnf/")]
 pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Teacher soft labels (from `taxdistill teach`); without them the student learns from the labels alone.
+    #[arg(long, value_name = "FILE")]
+    pub soft_labels: Option<PathBuf>,
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Output model directory (model.safetensors + model.json), replaced atomically.
+    #[arg(long, value_name = "MODEL_DIR")]
+    pub out: PathBuf,
+}
+
+/// The inputs of the commands that learn from noisy labels (`distill`, `run`, `teach`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
     /// Contigs (FASTA, optionally compressed).
     #[arg(long, value_name = "FASTA")]
     pub contigs: PathBuf,
@@ -40,17 +54,34 @@ pub struct Args {
     /// Label format (taxometer, mmseqs2, kraken2, metabuli, centrifuge, cami); detected when omitted.
     #[arg(long, value_name = "F")]
     pub format: Option<String>,
-    /// NCBI taxdump directory (nodes.dmp, names.dmp[, merged.dmp]) for taxid-only formats.
+    /// NCBI taxdump directory (nodes.dmp, names.dmp[, merged.dmp]) for taxid-only label formats (and taxids in the outputs).
     #[arg(long, value_name = "DIR")]
     pub taxonomy: Option<PathBuf>,
-    /// Teacher soft labels (from `taxdistill teach`); without them the student learns from the labels alone.
-    #[arg(long, value_name = "FILE")]
-    pub soft_labels: Option<PathBuf>,
-    #[command(flatten)]
-    pub train: TrainArgs,
-    /// Output model directory (model.safetensors + model.json), replaced atomically.
-    #[arg(long, value_name = "MODEL_DIR")]
-    pub out: PathBuf,
+}
+
+impl InputArgs {
+    /// The features (without abundances when `no_abundance`) and the noisy
+    /// labels aligned to their rows.
+    pub fn load(
+        &self,
+        min_length: usize,
+        no_abundance: bool,
+    ) -> Result<(FeatureMatrix, Vec<Lineage>)> {
+        let abundance = if no_abundance {
+            None
+        } else {
+            self.abundance.as_deref()
+        };
+        let features = load_features(&self.contigs, abundance, min_length)?;
+        let lineages = load_labels(
+            &self.labels,
+            self.format.as_deref(),
+            self.taxonomy.as_deref(),
+            &features.ids,
+            &self.contigs,
+        )?;
+        Ok((features, lineages))
+    }
 }
 
 /// Training options shared by `distill` and `run`.
@@ -135,23 +166,6 @@ impl TrainArgs {
     }
 }
 
-/// Reads an NCBI taxdump directory.
-pub fn load_taxdump(dir: &Path) -> Result<TaxDump> {
-    let nodes = util::open_text(&dir.join("nodes.dmp"))?;
-    let names = util::open_text(&dir.join("names.dmp"))?;
-    let merged_path = dir.join("merged.dmp");
-    let merged = if merged_path.exists() {
-        Some(util::open_text(&merged_path)?)
-    } else {
-        None
-    };
-    let td = TaxDump::from_readers(nodes, names, merged, &util::name(dir))?;
-    for w in td.warnings().messages() {
-        tracing::warn!("{w}");
-    }
-    Ok(td)
-}
-
 /// Features of a FASTA (+ abundances): rows in FASTA order, contigs shorter
 /// than `min_length` kept as rows but left out of the normalisation statistics.
 pub fn load_features(
@@ -188,7 +202,7 @@ pub fn load_labels(
     fasta: &Path,
 ) -> Result<Vec<Lineage>> {
     let format = format.map(|f| f.parse::<LabelFormat>()).transpose()?;
-    let taxdump = taxonomy.map(load_taxdump).transpose()?;
+    let taxdump = taxonomy.map(util::load_taxdump).transpose()?;
     let labels = taxdistill_core::labels::read_labels(
         util::open_text(path)?,
         &util::name(path),
@@ -411,25 +425,15 @@ pub fn write_model(dir: &Path, model: &BuiltModel) -> Result<()> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let abundance = if args.train.no_abundance {
-        None
-    } else {
-        args.abundance.as_deref()
-    };
-    let features = load_features(&args.contigs, abundance, args.train.min_length)?;
-    let lineages = load_labels(
-        &args.labels,
-        args.format.as_deref(),
-        args.taxonomy.as_deref(),
-        &features.ids,
-        &args.contigs,
-    )?;
+    let (features, lineages) = args
+        .input
+        .load(args.train.min_length, args.train.no_abundance)?;
     let lineages = args.train.training_labels(&lineages, &features.lengths);
     let tree = label_tree(
         &lineages,
         &features.lengths,
         args.train.min_length,
-        &args.labels,
+        &args.input.labels,
     )?;
     let soft = args
         .soft_labels

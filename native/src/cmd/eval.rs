@@ -1,6 +1,7 @@
 //! `taxdistill eval`: per-rank precision, recall and F1 of predictions against a truth.
 
-use super::convert::{contig_lengths, load_labels, load_taxdump};
+use super::convert::{contig_lengths, load_labels};
+use crate::util::load_taxdump;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 
 use crate::cmd::annotate::{annotate, write_outputs};
 use crate::cmd::distill::{
-    label_tree, load_features, load_labels, sparse_soft, train_model, write_model, TrainArgs,
+    label_tree, sparse_soft, train_model, write_model, InputArgs, TrainArgs,
 };
 use crate::cmd::teach::{soft_labels_for, TeachOptions, TeacherKind};
 use crate::util;
@@ -31,21 +31,8 @@ pub enum RunTeacher {
   taxdistill run --contigs demo/contigs.fna.gz --abundance demo/abundance.tsv --labels demo/labels.tsv --out demo/out
   taxdistill run --contigs contigs.fna --labels kraken2.out --format kraken2 --taxonomy taxdump/ --teacher none --out out/")]
 pub struct Args {
-    /// Contigs (FASTA, optionally compressed).
-    #[arg(long, value_name = "FASTA")]
-    pub contigs: PathBuf,
-    /// Per-sample abundances.
-    #[arg(long, value_name = "FILE")]
-    pub abundance: Option<PathBuf>,
-    /// Noisy labels.
-    #[arg(long, value_name = "FILE")]
-    pub labels: PathBuf,
-    /// Label format; detected when omitted.
-    #[arg(long, value_name = "F")]
-    pub format: Option<String>,
-    /// NCBI taxdump directory for taxid-only label formats (and taxids in the outputs).
-    #[arg(long, value_name = "DIR")]
-    pub taxonomy: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// GenomeOcean model directory: its embeddings join the teacher's graph.
     #[arg(long, value_name = "GENOMEOCEAN_DIR")]
     pub model: Option<PathBuf>,
@@ -103,23 +90,11 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--model (GenomeOcean) needs a teacher; drop --teacher none");
     }
     let min_length = args.train.min_length;
-    let abundance = if args.train.no_abundance {
-        None
-    } else {
-        args.abundance.as_deref()
-    };
-    let features = load_features(&args.contigs, abundance, min_length)?;
-    let lineages = load_labels(
-        &args.labels,
-        args.format.as_deref(),
-        args.taxonomy.as_deref(),
-        &features.ids,
-        &args.contigs,
-    )?;
+    let (features, lineages) = args.input.load(min_length, args.train.no_abundance)?;
     // the teacher and the student learn from `training`; the summary compares
     // the predictions with the labels as given
     let training = args.train.training_labels(&lineages, &features.lengths);
-    let tree = label_tree(&training, &features.lengths, min_length, &args.labels)?;
+    let tree = label_tree(&training, &features.lengths, min_length, &args.input.labels)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create directory", args.out.display()))?;
 
@@ -127,7 +102,7 @@ pub fn run(args: Args) -> Result<()> {
         RunTeacher::None => None,
         RunTeacher::Graph => {
             let extra = match &args.model {
-                Some(dir) => Some(embed(dir, &args.contigs, &features.ids)?),
+                Some(dir) => Some(embed(dir, &args.input.contigs, &features.ids, 8)?),
                 None => None,
             };
             let opts = TeachOptions {
@@ -173,6 +148,7 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     let preds = annotate(&student, &features, min_length, &student.meta.thresholds)?;
     let sample = args
+        .input
         .contigs
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
@@ -183,7 +159,7 @@ pub fn run(args: Args) -> Result<()> {
         &args.out.join("predictions.tsv"),
         Some(&args.out.join("predictions.cami")),
         Some(&args.out.join("report.kraken.txt")),
-        args.taxonomy.as_deref(),
+        args.input.taxonomy.as_deref(),
         &sample,
     )?;
     let (changes, deepened) = summarize(&lineages, &preds);
@@ -227,6 +203,7 @@ pub fn embed(
     dir: &std::path::Path,
     contigs: &std::path::Path,
     ids: &[String],
+    batch_size: usize,
 ) -> Result<(Vec<f32>, usize, Vec<bool>)> {
     let seqs =
         taxdistill_core::fasta::read_contigs(util::open_text(contigs)?, &util::name(contigs))?;
@@ -237,7 +214,7 @@ pub fn embed(
         .with_context(|| format!("loading GenomeOcean from {}", dir.display()))?;
     let s: Vec<&[u8]> = seqs.iter().map(|c| c.seq.as_slice()).collect();
     let pb = util::spinner("embedding");
-    let rows = go.embed(&s, 8)?;
+    let rows = go.embed(&s, batch_size.max(1))?;
     pb.finish_and_clear();
     let d = go.hidden_size();
     let has: Vec<bool> = rows.iter().map(|r| r.tokens > 0).collect();

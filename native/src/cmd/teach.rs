@@ -7,12 +7,12 @@
 //! default with embeddings), and writes a soft-label file (format in
 //! `taxdistill_core::softlabels`) atomically, plus an optional JSON report.
 
+use crate::cmd::distill::InputArgs;
 use crate::util;
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use taxdistill_core::features::{build_features_with, FeatureMatrix, FeatureOptions};
-use taxdistill_core::labels::LabelFormat;
+use taxdistill_core::features::FeatureMatrix;
 use taxdistill_core::softlabels::SoftLabels;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
 use taxdistill_teacher::graph::{graph_teacher, GraphTeacherConfig, TeacherReport};
@@ -31,21 +31,8 @@ pub enum TeacherKind {
 /// Arguments of `taxdistill teach`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Contigs (FASTA, optionally compressed).
-    #[arg(long)]
-    pub contigs: PathBuf,
-    /// Per-sample abundances (vamb abundance.tsv, strobealign --aemb, MetaBAT/CoverM depth).
-    #[arg(long)]
-    pub abundance: Option<PathBuf>,
-    /// Noisy labels.
-    #[arg(long)]
-    pub labels: PathBuf,
-    /// Label format (taxometer, mmseqs2, kraken2, metabuli, centrifuge, cami); detected when omitted.
-    #[arg(long)]
-    pub format: Option<String>,
-    /// NCBI taxdump directory (nodes.dmp, names.dmp[, merged.dmp]) for taxid-only label formats.
-    #[arg(long)]
-    pub taxonomy: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Teacher [default: heads with --embeddings/--model, graph otherwise].
     #[arg(long, value_enum)]
     pub teacher: Option<TeacherKind>,
@@ -174,23 +161,6 @@ pub fn soft_labels_for(
     Ok((soft, report))
 }
 
-fn load_taxdump(dir: &Path) -> Result<taxdistill_core::taxdump::TaxDump> {
-    let nodes = util::open_text(&dir.join("nodes.dmp"))?;
-    let names = util::open_text(&dir.join("names.dmp"))?;
-    let merged_path = dir.join("merged.dmp");
-    let merged = if merged_path.exists() {
-        Some(util::open_text(&merged_path)?)
-    } else {
-        None
-    };
-    let td =
-        taxdistill_core::taxdump::TaxDump::from_readers(nodes, names, merged, &util::name(dir))?;
-    for w in td.warnings().messages() {
-        tracing::warn!("{w}");
-    }
-    Ok(td)
-}
-
 /// Embeddings aligned to `ids`: (n × d values, d, whether each contig has a row).
 fn read_embeddings(dir: &Path, ids: &[String]) -> Result<(Vec<f32>, usize, Vec<bool>)> {
     let st_path = dir.join("embeddings.safetensors");
@@ -242,50 +212,7 @@ fn read_embeddings(dir: &Path, ids: &[String]) -> Result<(Vec<f32>, usize, Vec<b
 
 pub fn run(args: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
-    let contigs = {
-        let r = util::open_text(&args.contigs)?;
-        taxdistill_core::fasta::read_contigs(r, &util::name(&args.contigs))?
-    };
-    let abundance = match &args.abundance {
-        Some(p) => Some(taxdistill_core::abundance::read_abundance(
-            util::open_text(p)?,
-            &util::name(p),
-        )?),
-        None => None,
-    };
-    let features = build_features_with(
-        &contigs,
-        abundance.as_ref(),
-        &FeatureOptions {
-            min_length: args.min_length,
-        },
-    )
-    .with_context(|| format!("features of {}", args.contigs.display()))?;
-    let format = match &args.format {
-        Some(f) => Some(f.parse::<LabelFormat>()?),
-        None => None,
-    };
-    let taxdump = match &args.taxonomy {
-        Some(d) => Some(load_taxdump(d)?),
-        None => None,
-    };
-    let labels = taxdistill_core::labels::read_labels(
-        util::open_text(&args.labels)?,
-        &util::name(&args.labels),
-        format,
-        taxdump.as_ref(),
-    )?;
-    for w in &labels.warnings {
-        tracing::warn!("{w}");
-    }
-    let (lineages, extra_labels) = labels.aligned_to(&features.ids);
-    if extra_labels > 0 {
-        tracing::warn!(
-            "{}: {extra_labels} labelled contig(s) are absent from {}",
-            args.labels.display(),
-            args.contigs.display()
-        );
-    }
+    let (features, lineages) = args.input.load(args.min_length, false)?;
     // the same training labels and tree as `distill`/`run`, so the soft labels fit the student
     let lineages = crate::cmd::distill::training_labels(
         &lineages,
@@ -297,20 +224,17 @@ pub fn run(args: Args) -> Result<()> {
         &lineages,
         &features.lengths,
         args.min_length,
-        &args.labels,
+        &args.input.labels,
     )?;
     let embeddings = if let Some(dir) = &args.embeddings {
         Some(read_embeddings(dir, &features.ids)?)
     } else if let Some(dir) = &args.model {
-        let go = taxdistill_teacher::genomeocean::GenomeOcean::load(dir, &Default::default())
-            .with_context(|| format!("loading GenomeOcean from {}", dir.display()))?;
-        let seqs: Vec<&[u8]> = contigs.iter().map(|c| c.seq.as_slice()).collect();
-        let pb = util::spinner("embedding");
-        let rows = go.embed(&seqs, args.batch_size.max(1))?;
-        pb.finish_and_clear();
-        let d = go.hidden_size();
-        let has: Vec<bool> = rows.iter().map(|r| r.tokens > 0).collect();
-        Some((rows.into_iter().flat_map(|r| r.row).collect(), d, has))
+        Some(crate::cmd::run::embed(
+            dir,
+            &args.input.contigs,
+            &features.ids,
+            args.batch_size,
+        )?)
     } else {
         None
     };

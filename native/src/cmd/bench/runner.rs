@@ -574,7 +574,7 @@ pub fn run_one(
             .set_message(format!("{name} seed {seed}: GenomeOcean"));
         let go = (|| -> Result<(SoftLabels, Vec<String>)> {
             let (emb, st) = step("embed", || {
-                pipeline::embed(dir, &files.contigs, &features.ids)
+                pipeline::embed(dir, &files.contigs, &features.ids, 8)
             })?;
             ctx.steps.push(st);
             let ((soft, _), st) = step("teacher:genomeocean", || {
