@@ -229,6 +229,9 @@ fn top_k(dist: &[f32], cand_rows: &[usize], self_row: usize, k: usize) -> Vec<(u
     if k < idx.len() {
         idx.select_nth_unstable_by(k - 1, |a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         idx.truncate(k);
+        // one list per contig is kept: without this each would hold the
+        // capacity of all candidates (20 GiB for 50k contigs)
+        idx.shrink_to_fit();
     }
     idx.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     idx
