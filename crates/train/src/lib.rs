@@ -130,6 +130,9 @@ pub struct TrainReport {
     pub epochs_run: usize,
     pub best_epoch: usize,
     pub best_val_loss: Option<f32>,
+    /// Per rank, the F1 of the calibrated walk against the held-out noisy
+    /// labels ([`calibrate::heldout_f1`]); `None` without a hold-out.
+    pub holdout_f1: [Option<f64>; 7],
     pub history: Vec<EpochStats>,
 }
 
@@ -448,15 +451,24 @@ pub fn train(
         None => (None, epochs_run),
     };
     let mut thresholds = [cfg.default_threshold; 7];
-    if cfg.calibrate && !holdout.is_empty() {
+    let mut holdout_f1 = [None; 7];
+    if !holdout.is_empty() {
         let (_, probs) = ctx.evaluate(&net, &holdout)?;
         let node_probs: Vec<Vec<f32>> = probs.chunks(l).map(|p| tree.node_probs(p)).collect();
         let labs: Vec<usize> = holdout
             .iter()
             .map(|&r| input.labels[r].unwrap_or(0))
             .collect();
-        thresholds =
-            calibrate::calibrate_thresholds(tree, &node_probs, &labs, cfg.default_threshold, 10);
+        if cfg.calibrate {
+            thresholds = calibrate::calibrate_thresholds(
+                tree,
+                &node_probs,
+                &labs,
+                cfg.default_threshold,
+                10,
+            );
+        }
+        holdout_f1 = calibrate::heldout_f1(tree, &node_probs, &labs, &thresholds);
     }
     Ok(Trained {
         tensors: net.folded_tensors()?,
@@ -470,6 +482,7 @@ pub fn train(
             epochs_run,
             best_epoch,
             best_val_loss,
+            holdout_f1,
             history,
         },
     })

@@ -387,6 +387,7 @@ pub fn train_model(
         "epochs_run": r.epochs_run,
         "best_epoch": r.best_epoch,
         "best_val_loss": r.best_val_loss,
+        "holdout_f1": r.holdout_f1,
         "seconds": t0.elapsed().as_secs_f64(),
     });
     let meta = ModelMeta {
