@@ -214,3 +214,48 @@ fn distill_without_abundance_and_bad_labels() {
     );
     assert!(!tmp.path().join("m1").exists());
 }
+
+#[test]
+fn run_with_a_teacher_keeps_the_student_that_scores_better_on_held_out_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = community(tmp.path());
+    let run = |out: &Path, extra: &[&str]| {
+        let stderr = ok(
+            bin()
+                .args(["run", "--epochs", "4", "--contigs"])
+                .arg(sim.join("contigs.fna.gz"))
+                .arg("--abundance")
+                .arg(sim.join("abundance.tsv"))
+                .arg("--labels")
+                .arg(sim.join("labels.tsv"))
+                .arg("--out")
+                .arg(out)
+                .args(extra)
+                .output()
+                .unwrap(),
+            "run",
+        );
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("model/model.json")).unwrap()).unwrap();
+        (stderr, meta["provenance"].clone())
+    };
+    let (stderr, prov) = run(&tmp.path().join("guarded"), &[]);
+    let note = &prov["student_fallback"];
+    let (d, p) = (
+        note["distilled_holdout_f1"].as_f64().unwrap(),
+        note["labels_only_holdout_f1"].as_f64().unwrap(),
+    );
+    assert!((0.0..=1.0).contains(&d) && (0.0..=1.0).contains(&p), "{note}");
+    let kept = if p > d { "labels_only" } else { "distilled" };
+    assert_eq!(note["kept"], kept, "{note}");
+    assert!(stderr.contains("held-out F1"), "{stderr}");
+    // the kept model's own training record matches the choice
+    let n_teacher_only = prov["training"]["n_train_teacher_only"].as_u64().unwrap();
+    assert_eq!(prov["training"]["holdout_f1"].as_array().unwrap().len(), 7);
+    if kept == "labels_only" {
+        assert_eq!(n_teacher_only, 0);
+    }
+    let (stderr, prov) = run(&tmp.path().join("always"), &["--no-student-fallback"]);
+    assert!(prov["student_fallback"].is_null(), "{prov}");
+    assert!(!stderr.contains("held-out F1"), "{stderr}");
+}

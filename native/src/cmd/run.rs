@@ -39,6 +39,11 @@ pub struct Args {
     /// Teacher giving the soft labels.
     #[arg(long, value_enum, default_value = "graph")]
     pub teacher: RunTeacher,
+    /// Keep the distilled student even when the student trained on the labels
+    /// alone scores better on the held-out labels (by default `run` trains
+    /// both and keeps the better one; this skips the second training).
+    #[arg(long)]
+    pub no_student_fallback: bool,
     #[command(flatten)]
     pub train: TrainArgs,
     /// Output directory.
@@ -133,14 +138,35 @@ pub fn run(args: Args) -> Result<()> {
         "command": std::env::args().collect::<Vec<_>>(),
         "teacher": format!("{:?}", args.teacher).to_lowercase(),
     });
-    let model = train_model(
+    let mut model = train_model(
         &features,
         &training,
         &tree,
         soft.as_deref(),
         &args.train,
-        prov,
+        prov.clone(),
     )?;
+    if soft.is_some() && !args.no_student_fallback {
+        // The guard: the same hold-out split, the same noisy labels, never truth.
+        let plain = train_model(&features, &training, &tree, None, &args.train, prov)?;
+        let (d, p) = (&model.report.holdout_f1, &plain.report.holdout_f1);
+        if let Some((fd, fp)) = mean_shared(d, p) {
+            let keep_plain = fp > fd;
+            eprintln!(
+                "held-out F1 against the labels (mean over ranks): distilled {fd:.4}, labels alone {fp:.4}: keeping the {}",
+                if keep_plain { "student trained on the labels alone" } else { "distilled student" }
+            );
+            let note = serde_json::json!({
+                "distilled_holdout_f1": fd,
+                "labels_only_holdout_f1": fp,
+                "kept": if keep_plain { "labels_only" } else { "distilled" },
+            });
+            if keep_plain {
+                model = plain;
+            }
+            model.meta.provenance["student_fallback"] = note;
+        }
+    }
     write_model(&args.out.join("model"), &model)?;
     let student = taxdistill_core::model::Student::from_meta_and_bytes(
         model.meta.clone(),
@@ -197,6 +223,23 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// Means of two per-rank score lists over the ranks both have.
+fn mean_shared(a: &[Option<f64>; 7], b: &[Option<f64>; 7]) -> Option<(f64, f64)> {
+    let both: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .collect();
+    if both.is_empty() {
+        return None;
+    }
+    let n = both.len() as f64;
+    Some((
+        both.iter().map(|p| p.0).sum::<f64>() / n,
+        both.iter().map(|p| p.1).sum::<f64>() / n,
+    ))
+}
+
 /// GenomeOcean embeddings of the FASTA's contigs, aligned to `ids`:
 /// (n × d values, d, whether each contig has a row). Also used by `bench`.
 pub fn embed(
@@ -224,6 +267,15 @@ pub fn embed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fallback_compares_the_ranks_both_students_reach() {
+        let a = [Some(1.0), Some(0.8), Some(0.6), None, None, None, None];
+        let b = [Some(1.0), Some(0.9), None, None, None, None, None];
+        let (x, y) = mean_shared(&a, &b).unwrap();
+        assert!((x - 0.9).abs() < 1e-12 && (y - 0.95).abs() < 1e-12);
+        assert_eq!(mean_shared(&[None; 7], &b), None);
+    }
 
     #[test]
     fn summary_counts_confirmed_changed_removed_gained_and_deepened() {
