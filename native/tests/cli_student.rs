@@ -245,7 +245,10 @@ fn run_with_a_teacher_keeps_the_student_that_scores_better_on_held_out_labels() 
         note["distilled_holdout_f1"].as_f64().unwrap(),
         note["labels_only_holdout_f1"].as_f64().unwrap(),
     );
-    assert!((0.0..=1.0).contains(&d) && (0.0..=1.0).contains(&p), "{note}");
+    assert!(
+        (0.0..=1.0).contains(&d) && (0.0..=1.0).contains(&p),
+        "{note}"
+    );
     let kept = if p > d { "labels_only" } else { "distilled" };
     assert_eq!(note["kept"], kept, "{note}");
     assert!(stderr.contains("held-out F1"), "{stderr}");
