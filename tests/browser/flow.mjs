@@ -9,6 +9,7 @@
 //   expected_files.{tsv,cami,kraken.txt}  `taxdistill annotate --taxonomy` on files/ with model/
 //   expected_demo.tsv    `taxdistill annotate` on the bundled demo
 //   bad.fna              a FASTQ file named .fna (must give an error in the page)
+//   big/{contigs.fna,abundance.tsv}  20k contigs: a run long enough to cancel
 //   dist_files.txt       the build's static files (the only requests allowed)
 //
 // Runs twice: WebGPU (SwiftShader here) and CPU (`?backend=cpu`). Each run:
@@ -231,12 +232,17 @@ for (const mode of MODES) {
   const err = await waitStatus(page, 'error:');
   check(err.includes('bad.fna'), `${mode}: bad file error names the file: '${err}'`);
   await page.screenshot({ path: path.join(ART, `${mode}-error.png`) });
-  await page.getByTestId('fasta-input').setInputFiles(path.join(files, 'contigs.fna'));
-  // Cancel stops the worker; the next run starts a fresh one
+  // Cancel stops the worker; the next run starts a fresh one (a large input,
+  // so that the run is still going when Cancel is clicked)
+  const big = path.join(WORK, 'big');
+  await page.getByTestId('fasta-input').setInputFiles(path.join(big, 'contigs.fna'));
+  await page.getByTestId('abundance-input').setInputFiles(path.join(big, 'abundance.tsv'));
   await page.getByTestId('run-button').click();
   await page.getByTestId('cancel-button').click();
   const cancelled = await page.getByTestId('status').textContent();
   check(cancelled === 'cancelled', `${mode}: Cancel → '${cancelled}'`);
+  await page.getByTestId('fasta-input').setInputFiles(path.join(files, 'contigs.fna'));
+  await page.getByTestId('abundance-input').setInputFiles(path.join(files, 'abundance.tsv'));
   await page.getByTestId('run-button').click();
   await waitDone(page, `${mode} after the error and a cancel`);
 

@@ -41,6 +41,12 @@ cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
   --taxonomy "$WORK/files/taxdump" --out "$WORK/expected_files.tsv" --cami "$WORK/expected_files.cami" --report "$WORK/expected_files.kraken.txt"
 "$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" --out "$WORK/expected_demo.tsv"
 printf '@read1\nACGTACGT\n+\nIIIIIIII\n' > "$WORK/bad.fna"
+# a community large enough (~60 Mbp) that a run is still going when Cancel is clicked
+"$BIN" -q simulate --out "$WORK/bigsim" --seed 9 --contigs 20000 --genomes 100 --gzip-level 1
+mkdir -p "$WORK/big"
+gunzip -c "$WORK/bigsim/contigs.fna.gz" > "$WORK/big/contigs.fna"
+cp "$WORK/bigsim/abundance.tsv" "$WORK/big/"
+rm -rf "$WORK/bigsim"
 # the static files of the build: the only requests the page may make
 (cd "$ROOT/web/dist" && find . -type f | sed 's|^\./|/|' | sort) > "$WORK/dist_files.txt"
 
