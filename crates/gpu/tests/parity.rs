@@ -27,6 +27,14 @@ fn gpu() -> Option<GpuContext> {
 }
 
 /// Same lineages; scores within `tol` (batching changes candle's summation order slightly).
+/// Largest elementwise |a − b|.
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
+}
+
 fn assert_same_predictions(got: &[Prediction], want: &[Prediction], tol: f32) {
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -62,11 +70,7 @@ fn check_parity(
     let gpu_p = engine.leaf_probs_blocking(&x).expect("GPU leaf probs");
     let cpu_p = student.leaf_probs(&x).expect("CPU leaf probs");
     assert_eq!(gpu_p.len(), cpu_p.len());
-    let max_diff = gpu_p
-        .iter()
-        .zip(&cpu_p)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let max_diff = max_abs_diff(&gpu_p, &cpu_p);
     assert!(
         max_diff < 1e-4,
         "max |GPU − CPU| probability difference {max_diff}"
@@ -144,11 +148,7 @@ fn the_trained_demo_model_matches_the_cpu_on_its_own_contigs() {
 
     let gpu_p = engine.leaf_probs_blocking(&m.data).expect("GPU leaf probs");
     let cpu_p = student.leaf_probs(&m.data).expect("CPU leaf probs");
-    let max_diff = gpu_p
-        .iter()
-        .zip(&cpu_p)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let max_diff = max_abs_diff(&gpu_p, &cpu_p);
     assert!(
         max_diff < 1e-4,
         "max |GPU − CPU| probability difference {max_diff}"

@@ -67,6 +67,18 @@ fn fmt_p(p: Option<f64>) -> String {
     }
 }
 
+/// One paired test as a table cell: `ΔF1 (PREFIXp_t / p_mcnemar)`, `–` when absent.
+fn test_cell(s: &Summary, sc: &str, rank: &str, a: &str, b: &str, prefix: &str) -> String {
+    find_test(s, sc, rank, a, b).map_or("–".into(), |t| {
+        format!(
+            "{} ({prefix}{} / {})",
+            signed(t.mean_diff),
+            fmt_p(t.p_t),
+            fmt_p(Some(t.p_mcnemar))
+        )
+    })
+}
+
 /// A signed difference with 3 decimals, without a negative zero.
 fn signed(x: f64) -> String {
     let s = format!("{x:+.3}");
@@ -202,14 +214,7 @@ fn overview(b: &mut Vec<Block>, s: &Summary, min_length: usize) {
             .map(|sc| {
                 let mut row = vec![sc.clone()];
                 for (a, bb) in &pairs {
-                    row.push(find_test(s, sc, rank, a, bb).map_or("–".into(), |t| {
-                        format!(
-                            "{} ({} / {})",
-                            signed(t.mean_diff),
-                            fmt_p(t.p_t),
-                            fmt_p(Some(t.p_mcnemar))
-                        )
-                    }));
+                    row.push(test_cell(s, sc, rank, a, bb, ""));
                 }
                 row
             })
@@ -348,14 +353,7 @@ fn blocks(
                 .map(|(a, bb)| {
                     let mut row = vec![format!("{} vs {}", method_label(a), method_label(bb))];
                     for r in &rk {
-                        row.push(find_test(s, sc, r, a, bb).map_or("–".into(), |t| {
-                            format!(
-                                "{} (p {} / {})",
-                                signed(t.mean_diff),
-                                fmt_p(t.p_t),
-                                fmt_p(Some(t.p_mcnemar))
-                            )
-                        }));
+                        row.push(test_cell(s, sc, r, a, bb, "p "));
                     }
                     row
                 })
