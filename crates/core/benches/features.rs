@@ -8,9 +8,10 @@
 //! under `$CARGO_TARGET_DIR/bench-data/`, then measures, each in a fresh child
 //! process (so peak RSS is per run), best of `$TAXDISTILL_BENCH_RUNS` (3):
 //!
-//! * `taxdistill`: [`tnf_of_fasta`] (what `taxdistill features` runs: blocks
-//!   of records parsed and counted on rayon's pool, gzip inflated on its own
-//!   thread) then the z-scoring, on the plain and the `.gz` file;
+//! * `taxdistill`: [`tnf_of_file`] (what `taxdistill features` runs: blocks
+//!   of records parsed and counted on rayon's pool, cut in place from the
+//!   memory-mapped plain file, or as gzip is inflated on its own thread) then
+//!   the z-scoring, on the plain and the `.gz` file;
 //! * the floor for `.gz`: inflating alone with the same flate2 backend, and `zcat`;
 //! * vamb 5's own feature code, `vamb.parsecontigs.Composition.from_file`
 //!   (vambcore's compiled 4-mer counting + numpy's projection), from
@@ -24,7 +25,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
-use taxdistill_core::features::{tnf_of_fasta, FeatureOptions};
+use taxdistill_core::features::{tnf_of_file, FeatureOptions};
 
 /// A synthetic assembly: log-normal contig lengths (median 4 kbp, σ = 1,
 /// at least 1 kbp: most contigs short, most bases in long ones), 80-bp lines,
@@ -124,8 +125,7 @@ fn child(mode: &str, path: &Path) {
     let t = Instant::now();
     let bases = match mode {
         "features" => {
-            let f = std::fs::File::open(path).expect("open FASTA");
-            let b = tnf_of_fasta(f, &path.display().to_string()).expect("features");
+            let b = tnf_of_file(path, &path.display().to_string(), |_| {}).expect("features");
             let bases = b.bases();
             let m = b
                 .finish(None, &FeatureOptions::default())

@@ -27,7 +27,9 @@ use std::io::{BufRead, Write};
 #[cfg(feature = "parallel")]
 mod stream;
 #[cfg(feature = "parallel")]
-pub use stream::{tnf_of_fasta, tnf_of_fasta_in_blocks, DEFAULT_BLOCK_BYTES};
+pub use stream::{
+    tnf_of_fasta, tnf_of_fasta_in_blocks, tnf_of_file, tnf_of_slice, DEFAULT_BLOCK_BYTES,
+};
 
 /// Number of TNF dimensions (vamb's kernel projection).
 pub const N_TNF: usize = 103;
@@ -324,11 +326,15 @@ fn count_windows(codes: &[u8], n: usize, idx: &mut [u16; BLOCK], t: &mut Tables)
         idx[i] = if (a | b | c | d) >= BREAK { 256 } else { k };
     }
     let mut quads = idx.chunks_exact(4);
+    // SAFETY (the unchecked indexing): every index was set just above to a
+    // 4-mer (< 256) or to 256, and the tables have 257 bins
     for q in &mut quads {
-        t[0][q[0] as usize] += 1;
-        t[1][q[1] as usize] += 1;
-        t[2][q[2] as usize] += 1;
-        t[3][q[3] as usize] += 1;
+        unsafe {
+            *t[0].get_unchecked_mut(q[0] as usize) += 1;
+            *t[1].get_unchecked_mut(q[1] as usize) += 1;
+            *t[2].get_unchecked_mut(q[2] as usize) += 1;
+            *t[3].get_unchecked_mut(q[3] as usize) += 1;
+        }
     }
     for &k in quads.remainder() {
         t[0][k as usize] += 1;
@@ -365,15 +371,11 @@ pub fn kmer_counts(seq: &[u8]) -> [u32; 256] {
 /// [`kmer_counts`] and the length of the sequence the FASTA reader cleans from
 /// these bytes. On a byte outside the IUPAC alphabet, returns the first one.
 pub fn raw_kmer_counts(raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has the feature the function is compiled for.
-        return unsafe { simd::raw_kmer_counts_avx2(raw) };
-    }
-    raw_kmer_counts_scalar(raw)
+    RawCounter::new().count(raw)
 }
 
 /// [`raw_kmer_counts`] through the table only (any CPU).
+#[cfg(test)]
 fn raw_kmer_counts_scalar(raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
     let mut c = RawCounter::new();
     c.push_scalar(raw);
@@ -442,8 +444,23 @@ impl RawCounter {
         }
     }
 
+    /// [`raw_kmer_counts`] of `raw` with this counter's buffers (a reader
+    /// reuses one counter for all its contigs instead of setting up 16 KB each).
+    fn count(&mut self, raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
+        self.t = [[0; 257]; 4];
+        self.codes[..3].fill(BREAK);
+        (self.j, self.len, self.seen) = (3, 0, 0);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has the feature the function is compiled for.
+            return unsafe { simd::count_avx2(self, raw) };
+        }
+        self.push_scalar(raw);
+        self.finish(raw)
+    }
+
     #[inline(always)]
-    fn finish(mut self, raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
+    fn finish(&mut self, raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
         self.flush();
         if self.seen & BAD == BAD {
             // BAD is the only code with bit 4 set
@@ -546,20 +563,21 @@ mod simd {
         }
     }
 
-    /// [`super::raw_kmer_counts`] with AVX2: line by line (memchr), each line
+    /// [`RawCounter::count`] with AVX2: line by line (memchr), each line
     /// without its `\r` coded 32 bytes at a time, counted by the shared code
-    /// compiled for AVX2 (16 window indices per instruction).
+    /// compiled for AVX2 (16 window indices per instruction), the last block's
+    /// too (`finish` is inlined here).
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn raw_kmer_counts_avx2(
+    pub(super) unsafe fn count_avx2(
+        c: &mut RawCounter,
         raw: &[u8],
     ) -> std::result::Result<([u32; 256], usize), u8> {
-        let mut c = RawCounter::new();
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', raw).chain(std::iter::once(raw.len())) {
             let line = &raw[start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             for piece in line.chunks(BLOCK) {
-                push_piece(&mut c, piece);
+                push_piece(c, piece);
             }
             start = end + 1;
         }
@@ -696,6 +714,15 @@ impl FeatureBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty builder with room for `n` contigs.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            ids: Vec::with_capacity(n),
+            lengths: Vec::with_capacity(n),
+            tnf: Vec::with_capacity(n),
+        }
     }
 
     /// Adds a batch of contigs (TNF computed in parallel with the `parallel` feature).
@@ -1185,7 +1212,11 @@ mod tests {
             let want = crate::fasta::clean_sequence(&raw, &mut clean).map(|()| (kmer_counts(&clean), clean.len()));
             let want = want.map(|(c, n)| (c.to_vec(), n));
             proptest::prop_assert_eq!(raw_kmer_counts(&raw).map(|(c, n)| (c.to_vec(), n)), want.clone());
-            proptest::prop_assert_eq!(raw_kmer_counts_scalar(&raw).map(|(c, n)| (c.to_vec(), n)), want);
+            proptest::prop_assert_eq!(raw_kmer_counts_scalar(&raw).map(|(c, n)| (c.to_vec(), n)), want.clone());
+            // a reused counter forgets the previous sequence (here a poly-N-ended one)
+            let mut counter = RawCounter::new();
+            let _ = counter.count(b"ACGTACGGTTACGN\nACG");
+            proptest::prop_assert_eq!(counter.count(&raw).map(|(c, n)| (c.to_vec(), n)), want);
         }
 
         #[test]

@@ -1,16 +1,15 @@
 //! `taxdistill features`: vamb-compatible features (TNF + abundances) as TSV.
 //!
-//! The FASTA is streamed: one thread decompresses, rayon's pool parses and
-//! counts blocks of whole records (`taxdistill_core::features::tnf_of_fasta`),
-//! and only 103 floats per contig are kept, so memory does not grow with the
-//! sequence volume.
+//! The FASTA is cut into blocks of whole records that rayon's pool parses and
+//! counts (`taxdistill_core::features::tnf_of_file`): a plain file in place,
+//! memory-mapped; a compressed one as a thread decodes it. Only 103 floats per
+//! contig are kept, so memory does not grow with the sequence volume.
 
 use crate::util;
 use anyhow::{Context, Result};
-use std::io::Read;
 use std::path::PathBuf;
 use taxdistill_core::abundance::{read_abundance_as, Abundance, AbundanceFormat};
-use taxdistill_core::features::{tnf_of_fasta, FeatureBuilder, FeatureOptions, DEFAULT_MIN_LENGTH};
+use taxdistill_core::features::{tnf_of_file, FeatureBuilder, FeatureOptions, DEFAULT_MIN_LENGTH};
 
 /// Arguments of `taxdistill features`.
 #[derive(clap::Args)]
@@ -63,20 +62,6 @@ impl FormatArg {
     }
 }
 
-/// Counts the bytes read from the file, for the progress bar.
-struct Counted<R> {
-    inner: R,
-    pb: indicatif::ProgressBar,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pb.inc(n as u64);
-        Ok(n)
-    }
-}
-
 /// Reads the abundance files (several are joined sample by sample).
 fn load_abundance(args: &Args) -> Result<Option<Abundance>> {
     if args.abundance.is_empty() {
@@ -99,21 +84,17 @@ fn load_abundance(args: &Args) -> Result<Option<Abundance>> {
     ))
 }
 
-/// Streams the FASTA into a [`FeatureBuilder`]; returns it with the number of bp.
+/// The FASTA's raw TNF in a [`FeatureBuilder`]; returns it with the number of bp.
 fn stream_tnf(args: &Args) -> Result<(FeatureBuilder, usize)> {
     let name = util::name(&args.contigs);
-    let file =
-        std::fs::File::open(&args.contigs).with_context(|| format!("{name}: cannot open"))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&args.contigs)
+        .with_context(|| format!("{name}: cannot open"))?
+        .len();
     let pb = util::progress(size, "features");
-    // decompression on its own thread, blocks of records parsed and counted on rayon's pool
-    let b = tnf_of_fasta(
-        Counted {
-            inner: file,
-            pb: pb.clone(),
-        },
-        &name,
-    );
+    // a plain file mapped and cut in place, compressed ones decoded on a
+    // thread of their own; blocks of records parsed and counted on rayon's pool
+    let inc = pb.clone();
+    let b = tnf_of_file(&args.contigs, &name, move |n| inc.inc(n));
     pb.finish_and_clear();
     let b = b?;
     let bp = b.bases();

@@ -12,7 +12,7 @@
 //! it) plus the 103 floats and the id of each contig; it does not grow with the
 //! sequence volume.
 
-use super::{project, raw_kmer_counts, FeatureBuilder, N_TNF};
+use super::{project, FeatureBuilder, RawCounter, N_TNF};
 use crate::errors::{Error, Result};
 use crate::fasta::{Contig, ContigReader};
 use rayon::prelude::*;
@@ -136,26 +136,28 @@ struct BlockOut {
     error: Option<Error>,
 }
 
-fn read_block(block: &Block, source_name: &str) -> BlockOut {
+/// Parses and counts one block, `data`; unless `last`, its final byte is the
+/// `>` of the next block's first record.
+fn read_block(index: usize, data: &[u8], last: bool, source_name: &str) -> BlockOut {
     let mut out = BlockOut {
-        index: block.index,
+        index,
         contigs: Vec::new(),
         error: None,
     };
-    let data = &block.data[..block.len];
     if data.len() < 2 {
         // a lone '>' ends the input (needletail cannot open a 1-byte reader)
         out.error = Some(crate::fasta::truncated_header(source_name, 1));
         return out;
     }
-    let mut reader = match ContigReader::for_block(data, source_name, !block.last) {
+    let mut reader = match ContigReader::for_block(data, source_name, !last) {
         Ok(r) => r,
         Err(e) => {
             out.error = Some(e);
             return out;
         }
     };
-    while let Some(item) = reader.next_with(raw_kmer_counts) {
+    let mut counter = Box::new(RawCounter::new());
+    while let Some(item) = reader.next_with(|raw| counter.count(raw)) {
         match item {
             Ok((id, (counts, len))) => out.contigs.push((id, len, project(&counts))),
             Err(e) => {
@@ -226,6 +228,226 @@ pub fn tnf_of_fasta_in_blocks<R: Read + Send + 'static>(
     tnf_of_text(&mut *text, source_name, block_bytes)
 }
 
+/// Bytes of a plain file mapped at a time by [`tnf_of_file`] (a window grows
+/// only to hold one record longer than it): the resident set stays below it
+/// whatever the file's size.
+pub const WINDOW_BYTES: usize = 32 << 20;
+
+/// Block size within a mapped window: small enough that the cores finish a
+/// window together (a block costs no set-up worth counting).
+const MAPPED_BLOCK_BYTES: usize = 1 << 20;
+
+/// [`tnf_of_fasta`] of a file: a plain (uncompressed) file is mapped into
+/// memory window by window ([`WINDOW_BYTES`], each cut at a record start) and
+/// cut into blocks in place, so no byte is copied out of the page cache and
+/// every core parses from the start; compressed input, and a file that cannot
+/// be mapped (a pipe), are streamed as by [`tnf_of_fasta`]. `progress` is told
+/// each number of bytes (of the file as stored) done.
+///
+/// The maps are read-only and private; as with any memory-mapped reader, a
+/// file truncated by another process while it is read is not supported.
+///
+/// # Errors
+/// As [`tnf_of_fasta`], plus [`Error::Io`] when the file cannot be opened.
+pub fn tnf_of_file(
+    path: &std::path::Path,
+    source_name: &str,
+    progress: impl Fn(u64) + Send + Sync + 'static,
+) -> Result<FeatureBuilder> {
+    let io = |e: std::io::Error| Error::Io {
+        source_name: source_name.to_string(),
+        reason: format!("cannot read: {e}"),
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    read_into(&mut file, &mut head, &mut got).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if got == 2 && head[0] == b'>' && meta.is_file() {
+        let (window, block) = (WINDOW_BYTES, MAPPED_BLOCK_BYTES);
+        if let Some(b) = mapped_windows(&file, meta.len(), source_name, window, block, &progress) {
+            return b;
+        }
+    }
+    use std::io::Seek;
+    file.rewind().map_err(io)?;
+    struct Counted<F> {
+        file: std::fs::File,
+        progress: F,
+    }
+    impl<F: Fn(u64)> Read for Counted<F> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.file.read(buf)?;
+            (self.progress)(n as u64);
+            Ok(n)
+        }
+    }
+    tnf_of_fasta(Counted { file, progress }, source_name)
+}
+
+/// [`tnf_of_file`] of a plain FASTA file that starts with `>`, in windows of
+/// about `window_bytes` and blocks of about `block_bytes`; `None` when the file
+/// cannot be mapped (then it is streamed).
+fn mapped_windows(
+    file: &std::fs::File,
+    len: u64,
+    source_name: &str,
+    window_bytes: usize,
+    block_bytes: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Option<Result<FeatureBuilder>> {
+    // map offsets are multiples of this (a multiple of every page size)
+    const ALIGN: usize = 64 << 10;
+    let len = usize::try_from(len).ok()?;
+    let done = |_: usize, n: usize| progress(n as u64);
+    let mut outs = Vec::new();
+    // file offset of the next window's first record
+    let mut off = 0usize;
+    let window_bytes = window_bytes.max(2);
+    let mut want = window_bytes;
+    while off < len {
+        let map_from = off / ALIGN * ALIGN;
+        let map_len = (off - map_from + want).min(len - map_from);
+        // SAFETY: a read-only private map of a regular file; see tnf_of_file.
+        let map = match unsafe {
+            memmap2::MmapOptions::new()
+                .offset(map_from as u64)
+                .len(map_len)
+                .map(file)
+        } {
+            Ok(m) => m,
+            // nothing was read yet: stream the file instead
+            Err(_) if off == 0 => return None,
+            Err(e) => {
+                return Some(Err(Error::Io {
+                    source_name: source_name.to_string(),
+                    reason: format!("cannot map: {e}"),
+                }))
+            }
+        };
+        let data = &map[off - map_from..];
+        let ends_input = map_from + map_len == len;
+        // unless the input ends here, the window ends with the '>' of the
+        // last record start in it (never its own first one)
+        let text = if ends_input {
+            data
+        } else {
+            match memchr::memmem::rfind(&data[1..], b"\n>") {
+                Some(p) => &data[..p + 3],
+                None => {
+                    // one record longer than the window: map more of it
+                    want *= 2;
+                    continue;
+                }
+            }
+        };
+        let first = outs.len();
+        outs.extend(blocks_in(
+            text,
+            ends_input,
+            source_name,
+            first,
+            block_bytes,
+            &done,
+        ));
+        let failed = outs[first..]
+            .iter()
+            .any(|o: &std::result::Result<BlockOut, _>| {
+                o.as_ref().is_ok_and(|o| o.error.is_some())
+            });
+        if ends_input || failed {
+            break;
+        }
+        off += text.len() - 1;
+        want = window_bytes;
+    }
+    Some(merge(outs, source_name, |e, _| Error::Io {
+        source_name: source_name.to_string(),
+        reason: e.to_string(),
+    }))
+}
+
+/// [`tnf_of_fasta`] of FASTA text in memory, cut in place into blocks of about
+/// `block_bytes` (at least 2), each cut just before a record (a line break
+/// followed by `>`), counted on rayon's pool; `done` gets each counted block's
+/// start and length.
+///
+/// # Errors
+/// As [`tnf_of_fasta`].
+pub fn tnf_of_slice(
+    data: &[u8],
+    source_name: &str,
+    block_bytes: usize,
+    done: &(dyn Fn(usize, usize) + Sync),
+) -> Result<FeatureBuilder> {
+    if data.len() < 2 || data[0] != b'>' {
+        return sequential(data, source_name);
+    }
+    let outs = blocks_in(data, true, source_name, 0, block_bytes, done);
+    merge(outs, source_name, |e, _| Error::Io {
+        source_name: source_name.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The blocks of `data` (which starts with a record), parsed and counted on
+/// rayon's pool, numbered from `first_index`. Unless `ends_input`, `data`'s
+/// last byte is the `>` of a record that belongs to what follows.
+fn blocks_in(
+    data: &[u8],
+    ends_input: bool,
+    source_name: &str,
+    first_index: usize,
+    block_bytes: usize,
+    done: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<std::result::Result<BlockOut, (usize, std::io::Error)>> {
+    let block_bytes = block_bytes.max(2);
+    let region = if ends_input {
+        data.len()
+    } else {
+        data.len() - 1
+    };
+    // Block i runs from the first record start at or after i · block_bytes to
+    // the next block's start; each block finds both itself.
+    let start_of = |i: usize| -> usize {
+        let at = i.saturating_mul(block_bytes);
+        if i == 0 || at >= region {
+            return at.min(region);
+        }
+        // from at - 1, so that a '>' at `at` right after a line break is found
+        memchr::memmem::find(&data[at - 1..region], b"\n>").map_or(region, |p| at + p)
+    };
+    // blocks after the first one that failed need not be read
+    let first_error = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    (0..region.div_ceil(block_bytes))
+        .into_par_iter()
+        .map(|i| {
+            let mut out = BlockOut {
+                index: first_index + i,
+                contigs: Vec::new(),
+                error: None,
+            };
+            if i > first_error.load(Ordering::Relaxed) {
+                return Ok(out);
+            }
+            let (start, next) = (start_of(i), start_of(i + 1));
+            if start >= next {
+                // inside a record longer than a block: an earlier block reads it
+                return Ok(out);
+            }
+            let last = ends_input && next == region;
+            // unless last, the block ends with the '>' of the next record
+            let end = if last { next } else { next + 1 };
+            out = read_block(out.index, &data[start..end], last, source_name);
+            if out.error.is_some() {
+                first_error.fetch_min(i, Ordering::Relaxed);
+            }
+            done(start, next - start);
+            Ok(out)
+        })
+        .collect()
+}
+
 /// [`tnf_of_fasta`] on decompressed text, cut into blocks of about `block_bytes`.
 pub(crate) fn tnf_of_text(
     text: &mut (dyn Read + Send),
@@ -237,20 +459,12 @@ pub(crate) fn tnf_of_text(
         record,
         reason: format!("read failed (truncated or corrupt compressed stream?): {e}"),
     };
-    // An input that does not start like a FASTA record goes through the
-    // sequential reader, which knows every way of not being FASTA.
     let mut head = vec![0u8; 2];
     let mut got = 0;
     read_into(text, &mut head, &mut got).map_err(|e| read_failed(e, 1))?;
     head.truncate(got);
     if head.len() < 2 || head[0] != b'>' {
-        let rest = std::io::Cursor::new(head).chain(text);
-        let mut b = FeatureBuilder::new();
-        for c in ContigReader::new(rest, source_name)? {
-            let Contig { id, seq } = c?;
-            b.push_raw(id, seq.len(), super::tnf(&seq));
-        }
-        return Ok(b);
+        return sequential(std::io::Cursor::new(head).chain(text), source_name);
     }
 
     let stop = AtomicBool::new(false);
@@ -271,7 +485,12 @@ pub(crate) fn tnf_of_text(
                 .par_bridge()
                 .map(|block| {
                     let block = block?;
-                    let out = read_block(&block, source_name);
+                    let out = read_block(
+                        block.index,
+                        &block.data[..block.len],
+                        block.last,
+                        source_name,
+                    );
                     if out.error.is_some() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -284,30 +503,83 @@ pub(crate) fn tnf_of_text(
         Ok(o) => o.index,
         Err((i, _)) => *i,
     });
+    merge(outs, source_name, read_failed)
+}
 
-    let mut builder = FeatureBuilder::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut offset = 0usize;
-    for out in outs {
-        let out = match out {
-            Ok(o) => o,
-            Err((_, e)) => return Err(read_failed(e, offset + 1)),
-        };
-        let block_start = offset;
-        for (id, len, tnf) in out.contigs {
-            offset += 1;
-            if !seen.insert(id.clone()) {
-                return Err(Error::DuplicateId {
-                    source_name: source_name.to_string(),
-                    record: offset,
-                    id,
-                });
+/// An input that does not start like a FASTA record, through the sequential
+/// reader, which knows every way of not being FASTA.
+fn sequential<R: Read + Send>(text: R, source_name: &str) -> Result<FeatureBuilder> {
+    let mut b = FeatureBuilder::new();
+    for c in ContigReader::new(text, source_name)? {
+        let Contig { id, seq } = c?;
+        b.push_raw(id, seq.len(), super::tnf(&seq));
+    }
+    Ok(b)
+}
+
+/// The blocks' contigs in file order (`outs` sorted by index): duplicate ids
+/// found and record numbers made global; the first error in file order wins.
+fn merge(
+    outs: Vec<std::result::Result<BlockOut, (usize, std::io::Error)>>,
+    source_name: &str,
+    read_failed: impl Fn(std::io::Error, usize) -> Error,
+) -> Result<FeatureBuilder> {
+    // the checks first, in file order, on borrowed ids: where the input fails
+    enum Failed {
+        Read(usize, usize),
+        Duplicate(usize, String),
+        Block(usize, usize),
+    }
+    let total = outs.iter().flatten().map(|o| o.contigs.len()).sum();
+    let mut failed = None;
+    {
+        let mut seen: HashSet<&str, foldhash::fast::RandomState> =
+            HashSet::with_capacity_and_hasher(total, Default::default());
+        let mut offset = 0usize;
+        'blocks: for (pos, out) in outs.iter().enumerate() {
+            let Ok(out) = out else {
+                failed = Some(Failed::Read(pos, offset + 1));
+                break;
+            };
+            let block_start = offset;
+            for (id, _, _) in &out.contigs {
+                offset += 1;
+                if !seen.insert(id) {
+                    failed = Some(Failed::Duplicate(offset, id.clone()));
+                    break 'blocks;
+                }
             }
-            builder.push_raw(id, len, tnf);
+            if out.error.is_some() {
+                failed = Some(Failed::Block(pos, block_start));
+                break;
+            }
         }
-        if let Some(e) = out.error {
+    }
+    match failed {
+        Some(Failed::Read(pos, record)) => {
+            let Some(Err((_, e))) = outs.into_iter().nth(pos) else {
+                unreachable!("block {pos} failed to read")
+            };
+            return Err(read_failed(e, record));
+        }
+        Some(Failed::Duplicate(record, id)) => {
+            return Err(Error::DuplicateId {
+                source_name: source_name.to_string(),
+                record,
+                id,
+            })
+        }
+        Some(Failed::Block(pos, block_start)) => {
+            let Some(Ok(BlockOut { error: Some(e), .. })) = outs.into_iter().nth(pos) else {
+                unreachable!("block {pos} has an error")
+            };
             return Err(shift_record(e, block_start));
         }
+        None => {}
+    }
+    let mut builder = FeatureBuilder::with_capacity(total);
+    for (id, len, tnf) in outs.into_iter().flatten().flat_map(|o| o.contigs) {
+        builder.push_raw(id, len, tnf);
     }
     Ok(builder)
 }
@@ -330,15 +602,42 @@ mod tests {
             .collect())
     }
 
+    /// What the streaming blocks give, checked equal to what the in-place blocks give.
     fn blockwise(data: &[u8], block_bytes: usize) -> Result<Vec<(String, usize, [f32; N_TNF])>> {
+        let rows = |b: FeatureBuilder| -> Vec<(String, usize, [f32; N_TNF])> {
+            b.ids
+                .into_iter()
+                .zip(b.lengths)
+                .zip(b.tnf)
+                .map(|((id, len), t)| (id, len, t))
+                .collect()
+        };
         let mut src: &[u8] = data;
-        let b = tnf_of_text(&mut src, "mem", block_bytes)?;
-        Ok(b.ids
-            .into_iter()
-            .zip(b.lengths)
-            .zip(b.tnf)
-            .map(|((id, len), t)| (id, len, t))
-            .collect())
+        let streamed = tnf_of_text(&mut src, "mem", block_bytes).map(rows);
+        let sliced = tnf_of_slice(data, "mem", block_bytes, &|_, _| {}).map(rows);
+        assert_eq!(
+            streamed, sliced,
+            "streamed and in-place blocks of {block_bytes}"
+        );
+        if data.len() >= 2 && data[0] == b'>' {
+            // mapped in windows of a few blocks (and smaller than some records)
+            let path = std::env::temp_dir().join(format!(
+                "taxdistill-stream-{}-{:?}.fna",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            std::fs::write(&path, data).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            let (window, len) = (3 * block_bytes + 5, data.len() as u64);
+            let mapped = mapped_windows(&file, len, "mem", window, block_bytes, &|_| {}).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            assert_eq!(
+                streamed,
+                mapped.map(rows),
+                "windows of {window}, blocks of {block_bytes}"
+            );
+        }
+        streamed
     }
 
     #[test]
@@ -394,6 +693,36 @@ mod tests {
         }
         let gz = tnf_of_fasta(open("features/contigs.fna.gz"), "gz").unwrap();
         assert_eq!(gz.len(), 60);
+        // from a path: the plain file mapped, the compressed ones streamed; the
+        // progress adds up to the file's size either way
+        let plain_big = tnf_of_fasta(open("features/contigs.fna"), "p").unwrap();
+        for name in ["features/contigs.fna", "features/contigs.fna.gz"] {
+            let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let d = done.clone();
+            let b = tnf_of_file(&dir.join(name), name, move |n| {
+                d.fetch_add(n, Ordering::Relaxed);
+            })
+            .unwrap();
+            assert_eq!((&b.ids, &b.tnf), (&plain_big.ids, &plain_big.tnf), "{name}");
+            let size = std::fs::metadata(dir.join(name)).unwrap().len();
+            assert_eq!(done.load(Ordering::Relaxed), size, "{name}");
+        }
+        assert!(matches!(
+            tnf_of_file(&dir.join("no/such.fna"), "missing", |_| {}),
+            Err(Error::Io { .. })
+        ));
+        for name in ["bad_fasta_duplicate.fna", "bad_fasta_duplicate.fna.gz"] {
+            assert!(matches!(
+                tnf_of_file(&dir.join(name), name, |_| {}),
+                Err(Error::DuplicateId { record: 3, .. })
+            ));
+        }
+        for name in ["bad_fasta_empty.fna", "bad_fasta_empty.fna.gz"] {
+            assert!(matches!(
+                tnf_of_file(&dir.join(name), name, |_| {}),
+                Err(Error::EmptyFile { .. })
+            ));
+        }
         for name in [
             "bad_fasta_truncated.fna.gz",
             "bad_fasta_truncated.fna.bz2",
