@@ -4,23 +4,9 @@
 //! one-line errors for bad plans. Seconds in a debug build.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_taxdistill"))
-}
-
-fn ok(out: Output, what: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{what} failed: {stderr}");
-    stderr
-}
-
-fn fail(out: Output, what: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!out.status.success(), "{what} should have failed");
-    stderr
-}
+mod common;
+use common::{bin, fail, ok};
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap())

@@ -3,23 +3,9 @@
 //! round-trips, and bad input gives one clear error line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_taxdistill"))
-}
-
-fn ok(out: Output, what: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{what} failed: {stderr}");
-    stderr
-}
-
-fn fail(out: Output, what: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!out.status.success(), "{what} should have failed");
-    stderr
-}
+mod common;
+use common::{bin, fail, ok};
 
 /// A tiny community (simulated once per test; a few hundred contigs).
 fn community(dir: &Path) -> PathBuf {
