@@ -299,7 +299,6 @@ fn mapped_windows(
     // map offsets are multiples of this (a multiple of every page size)
     const ALIGN: usize = 64 << 10;
     let len = usize::try_from(len).ok()?;
-    let done = |_: usize, n: usize| progress(n as u64);
     let mut outs = Vec::new();
     // file offset of the next window's first record
     let mut off = 0usize;
@@ -348,7 +347,7 @@ fn mapped_windows(
             source_name,
             first,
             block_bytes,
-            &done,
+            progress,
         ));
         let failed = outs[first..]
             .iter()
@@ -369,8 +368,8 @@ fn mapped_windows(
 
 /// [`tnf_of_fasta`] of FASTA text in memory, cut in place into blocks of about
 /// `block_bytes` (at least 2), each cut just before a record (a line break
-/// followed by `>`), counted on rayon's pool; `done` gets each counted block's
-/// start and length.
+/// followed by `>`), counted on rayon's pool; `progress` gets each counted
+/// block's length.
 ///
 /// # Errors
 /// As [`tnf_of_fasta`].
@@ -378,12 +377,12 @@ pub fn tnf_of_slice(
     data: &[u8],
     source_name: &str,
     block_bytes: usize,
-    done: &(dyn Fn(usize, usize) + Sync),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<FeatureBuilder> {
     if data.len() < 2 || data[0] != b'>' {
         return sequential(data, source_name);
     }
-    let outs = blocks_in(data, true, source_name, 0, block_bytes, done);
+    let outs = blocks_in(data, true, source_name, 0, block_bytes, progress);
     merge(outs, source_name, |e, _| Error::Io {
         source_name: source_name.to_string(),
         reason: e.to_string(),
@@ -399,7 +398,7 @@ fn blocks_in(
     source_name: &str,
     first_index: usize,
     block_bytes: usize,
-    done: &(dyn Fn(usize, usize) + Sync),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<std::result::Result<BlockOut, (usize, std::io::Error)>> {
     let block_bytes = block_bytes.max(2);
     let region = if ends_input {
@@ -442,7 +441,7 @@ fn blocks_in(
             if out.error.is_some() {
                 first_error.fetch_min(i, Ordering::Relaxed);
             }
-            done(start, next - start);
+            progress((next - start) as u64);
             Ok(out)
         })
         .collect()
@@ -614,7 +613,7 @@ mod tests {
         };
         let mut src: &[u8] = data;
         let streamed = tnf_of_text(&mut src, "mem", block_bytes).map(rows);
-        let sliced = tnf_of_slice(data, "mem", block_bytes, &|_, _| {}).map(rows);
+        let sliced = tnf_of_slice(data, "mem", block_bytes, &|_| {}).map(rows);
         assert_eq!(
             streamed, sliced,
             "streamed and in-place blocks of {block_bytes}"
