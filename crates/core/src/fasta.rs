@@ -268,17 +268,9 @@ impl<'a> ContigReader<'a> {
                 self.bad("not FASTA: this is FASTQ (reads, not contigs)".to_string())
             ));
         }
-        let header = rec.id();
-        let id_bytes = header
-            .split(|b| b.is_ascii_whitespace())
-            .next()
-            .unwrap_or(&[]);
-        if id_bytes.is_empty() {
-            return Some(Err(self.bad("empty contig id in header".to_string())));
-        }
-        let id = match std::str::from_utf8(id_bytes) {
+        let id = match contig_id(rec.id()) {
             Ok(s) => s.to_string(),
-            Err(_) => return Some(Err(self.bad("contig id is not valid UTF-8".to_string()))),
+            Err(reason) => return Some(Err(self.bad(reason.to_string()))),
         };
         let value = match seq(rec.raw_seq()) {
             Ok(v) => v,
@@ -298,6 +290,19 @@ impl<'a> ContigReader<'a> {
         }
         Some(Ok((id, value)))
     }
+}
+
+/// The contig id of a header line (without its `>`): the header up to the
+/// first whitespace; the reason when it is empty or not UTF-8.
+pub(crate) fn contig_id(header: &[u8]) -> std::result::Result<&str, &'static str> {
+    let id = header
+        .split(|b| b.is_ascii_whitespace())
+        .next()
+        .unwrap_or(&[]);
+    if id.is_empty() {
+        return Err("empty contig id in header");
+    }
+    std::str::from_utf8(id).map_err(|_| "contig id is not valid UTF-8")
 }
 
 impl Iterator for ContigReader<'_> {

@@ -212,13 +212,14 @@ impl Default for FeatureOptions {
 /// `scripts/golden_features.py kernel`.
 static KERNEL: [[f32; N_TNF]; 256] = parse_kernel(include_bytes!("features/kernel_f32le.bin"));
 
-/// Columns of [`KERNEL`] rounded up to whole 8-lane vectors.
+/// Columns of [`KERNEL`] rounded up to whole 16-lane vectors.
 #[cfg(target_arch = "x86_64")]
-const N_PADDED: usize = 104;
+const N_PADDED: usize = 112;
 
-/// [`KERNEL`] with a zero 104th column, so that a row is 13 aligned 8-lane loads.
+/// [`KERNEL`] with zero columns 103..112, so that a row is 13 aligned 8-lane
+/// loads or 7 aligned 16-lane ones.
 #[cfg(target_arch = "x86_64")]
-#[repr(align(32))]
+#[repr(align(64))]
 struct PaddedKernel([[f32; N_PADDED]; 256]);
 
 #[cfg(target_arch = "x86_64")]
@@ -299,52 +300,97 @@ const BAD: u8 = BREAK | 16;
 
 static RAW: [u8; 256] = make_raw_table();
 
-/// Bytes of sequence handled per block (codes and window indices stay in L1).
+/// Codes handled per flush (the codes and their pair indices stay in L1).
 const BLOCK: usize = 4096;
 
-/// Per-position count tables plus a bin (256) for windows that are not a 4-mer.
-type Tables = [[u32; 257]; 4];
+/// Room for the codes of one flush: up to four carried codes, [`BLOCK`] new
+/// ones, and slack for [`count_pairs`]' two-code words.
+const CODES: usize = BLOCK + 8;
 
-/// Counts the windows of `codes[..n + 3]` (n windows of four codes).
-///
-/// Two passes over an L1-resident block: the 8-bit 4-mer index of every window
-/// (or 256 when a code breaks it) is built without a loop-carried dependency,
-/// which vectorises; then the histogram, spread over four tables by position
-/// so that runs of one 4-mer (poly-A…) do not serialise on one counter.
-#[inline(always)]
-fn count_windows(codes: &[u8], n: usize, idx: &mut [u16; BLOCK], t: &mut Tables) {
-    let (c0, c1, c2, c3) = (
-        &codes[..n],
-        &codes[1..n + 1],
-        &codes[2..n + 2],
-        &codes[3..n + 3],
-    );
-    let idx = &mut idx[..n];
-    for i in 0..n {
-        let (a, b, c, d) = (c0[i], c1[i], c2[i], c3[i]);
-        let k = ((a as u16) << 6) | ((b as u16) << 4) | ((c as u16) << 2) | d as u16;
-        idx[i] = if (a | b | c | d) >= BREAK { 256 } else { k };
+/// Bins of the pair histogram. Windows (4-mers) are counted two at a time: the
+/// windows at 2m and 2m + 1 are one 5-mer when both are 4-mers (bins
+/// 0..1024, index = first 4-mer · 4 + last base); when only one is, that
+/// 4-mer's bin in [`FIRST_ONLY`] or [`SECOND_ONLY`]; when neither, [`NEITHER`].
+/// One store per two bases instead of one per base; [`sum_tables`]
+/// marginalises the bins back to the 256 4-mer counts.
+const PAIR_BINS: usize = 1537;
+const FIRST_ONLY: u16 = 1024;
+const SECOND_ONLY: u16 = 1280;
+const NEITHER: u16 = 1536;
+
+/// Two pair histograms, alternating pair by pair, so that runs of one 5-mer
+/// (poly-A…) do not serialise on one counter.
+type Tables = [[u32; PAIR_BINS]; 2];
+
+/// Codes, 2-aligned so that pairs of codes read as little-endian `u16` words.
+#[repr(C, align(64))]
+struct Codes([u8; CODES]);
+
+impl Codes {
+    /// `w[m] = codes[2m] | codes[2m + 1] << 8`.
+    #[inline(always)]
+    fn words(&self) -> &[u16] {
+        // SAFETY: the array is 64-byte aligned and CODES is even; u16 has no
+        // invalid bit patterns. The words are little-endian by construction
+        // and converted with `u16::from_le` where they are read.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast::<u16>(), CODES / 2) }
     }
-    let mut quads = idx.chunks_exact(4);
-    // SAFETY (the unchecked indexing): every index was set just above to a
-    // 4-mer (< 256) or to 256, and the tables have 257 bins
-    for q in &mut quads {
+}
+
+/// Counts the first `2 · pairs` windows of `codes` (window i = codes i..i + 4,
+/// every code < 4 a base, anything else breaks the window) into the pair
+/// histogram. Two passes over L1-resident data: the bin of every pair, built
+/// from three overlapping words without a loop-carried dependency, which
+/// vectorises; then the histogram.
+#[inline(always)]
+fn count_pairs(codes: &Codes, pairs: usize, idx: &mut [u16; BLOCK / 2 + 1], t: &mut Tables) {
+    let w = codes.words();
+    let (w0, w1, w2) = (&w[..pairs], &w[1..pairs + 1], &w[2..pairs + 2]);
+    let idx = &mut idx[..pairs];
+    for m in 0..pairs {
+        let (x0, x1, x2) = (
+            u16::from_le(w0[m]),
+            u16::from_le(w1[m]),
+            u16::from_le(w2[m]),
+        );
+        // the pair's five codes: a b = x0, c d = x1, e = the low byte of x2
+        let k = (x0 & 3) << 8 | (x0 >> 8 & 3) << 6 | (x1 & 3) << 4 | (x1 >> 8 & 3) << 2 | x2 & 3;
+        let first_ok = (x0 | x1) & 0xfcfc == 0;
+        let second_ok = (x0 >> 8 | x1 | x2 << 8) & 0xfcfc == 0;
+        idx[m] = match (first_ok, second_ok) {
+            (true, true) => k,
+            (true, false) => FIRST_ONLY + (k >> 2),
+            (false, true) => SECOND_ONLY + (k & 255),
+            (false, false) => NEITHER,
+        };
+    }
+    let mut two = idx.chunks_exact(2);
+    // SAFETY (the unchecked indexing): every bin was set just above to at
+    // most NEITHER < PAIR_BINS
+    for q in &mut two {
         unsafe {
             *t[0].get_unchecked_mut(q[0] as usize) += 1;
             *t[1].get_unchecked_mut(q[1] as usize) += 1;
-            *t[2].get_unchecked_mut(q[2] as usize) += 1;
-            *t[3].get_unchecked_mut(q[3] as usize) += 1;
         }
     }
-    for &k in quads.remainder() {
+    for &k in two.remainder() {
         t[0][k as usize] += 1;
     }
 }
 
+/// The 256 4-mer counts of the pair histograms: a 4-mer is the first or the
+/// second window of a 5-mer, or a window counted alone.
 fn sum_tables(t: &Tables) -> [u32; 256] {
+    let mut h = [0u32; PAIR_BINS];
+    for ((h, &a), &b) in h.iter_mut().zip(&t[0]).zip(&t[1]) {
+        *h = a + b;
+    }
+    let (five, rest) = h.split_at(1024);
     let mut out = [0u32; 256];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = t[0][i] + t[1][i] + t[2][i] + t[3][i];
+    for (x, o) in out.iter_mut().enumerate() {
+        let first = five[4 * x] + five[4 * x + 1] + five[4 * x + 2] + five[4 * x + 3];
+        let second = five[x] + five[256 + x] + five[512 + x] + five[768 + x];
+        *o = first + second + rest[x] + rest[256 + x];
     }
     out
 }
@@ -352,18 +398,16 @@ fn sum_tables(t: &Tables) -> [u32; 256] {
 /// Counts the 256 4-mers of `seq` (index: A,C,G,T = 0..3, first base most
 /// significant; U counts as T), skipping every 4-mer that contains another byte.
 pub fn kmer_counts(seq: &[u8]) -> [u32; 256] {
-    let mut t: Tables = [[0; 257]; 4];
-    let mut codes = [BREAK; BLOCK + 3];
-    let mut idx = [0u16; BLOCK];
+    let mut c = RawCounter::new();
     for chunk in seq.chunks(BLOCK) {
         let n = chunk.len();
-        for (d, &b) in codes[3..n + 3].iter_mut().zip(chunk) {
+        c.reserve(n);
+        for (d, &b) in c.codes.0[c.j..c.j + n].iter_mut().zip(chunk) {
             *d = CODE[b as usize];
         }
-        count_windows(&codes, n, &mut idx, &mut t);
-        codes.copy_within(n..n + 3, 0);
+        c.j += n;
     }
-    sum_tables(&t)
+    c.counts().0
 }
 
 /// 4-mer counts and length of a raw FASTA sequence (line breaks, `\r`,
@@ -382,45 +426,58 @@ fn raw_kmer_counts_scalar(raw: &[u8]) -> std::result::Result<([u32; 256], usize)
     c.finish(raw)
 }
 
-/// Codes of a raw sequence collected block by block, then counted.
-struct RawCounter {
+/// Codes of a sequence collected flush by flush and counted in pairs of windows.
+pub(crate) struct RawCounter {
     t: Tables,
-    /// `codes[..3]` carry the last three codes of the previous block.
-    codes: [u8; BLOCK + 3],
-    idx: [u16; BLOCK],
+    /// `codes[..carry]` are the codes carried over from the previous flush
+    /// (three, or four when a window was left without a partner); at the start
+    /// of a sequence, three that break every window.
+    codes: Codes,
+    idx: [u16; BLOCK / 2 + 1],
     /// Next free position in `codes`.
     j: usize,
+    carry: usize,
     len: usize,
     /// OR of the codes of the bytes that went through the table.
     seen: u8,
 }
 
 impl RawCounter {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            t: [[0; 257]; 4],
-            codes: [BREAK; BLOCK + 3],
-            idx: [0; BLOCK],
+            t: [[0; PAIR_BINS]; 2],
+            codes: Codes([BREAK; CODES]),
+            idx: [0; BLOCK / 2 + 1],
             j: 3,
+            carry: 3,
             len: 0,
             seen: 0,
         }
     }
 
-    /// Counts the collected codes and keeps the last three for the next block.
+    /// Forgets the previous sequence.
+    #[inline(always)]
+    fn reset(&mut self) {
+        self.t = [[0; PAIR_BINS]; 2];
+        self.codes.0[..3].fill(BREAK);
+        (self.j, self.carry, self.len, self.seen) = (3, 3, 0, 0);
+    }
+
+    /// Counts the collected windows in pairs and carries the rest over.
     #[inline(always)]
     fn flush(&mut self) {
-        let n = self.j - 3;
-        count_windows(&self.codes, n, &mut self.idx, &mut self.t);
-        self.codes.copy_within(n..n + 3, 0);
-        self.len += n;
-        self.j = 3;
+        let pairs = (self.j - 3) / 2;
+        count_pairs(&self.codes, pairs, &mut self.idx, &mut self.t);
+        self.len += self.j - self.carry;
+        self.codes.0.copy_within(2 * pairs..self.j, 0);
+        self.j -= 2 * pairs;
+        self.carry = self.j;
     }
 
     /// Makes room for `m` ≤ [`BLOCK`] more codes.
     #[inline(always)]
     fn reserve(&mut self, m: usize) {
-        if self.j + m > BLOCK + 3 {
+        if self.j + m > BLOCK + 4 {
             self.flush();
         }
     }
@@ -436,7 +493,7 @@ impl RawCounter {
             for &b in piece {
                 let c = RAW[b as usize];
                 seen |= c;
-                self.codes[j] = c;
+                self.codes.0[j] = c;
                 j += (c != SKIP) as usize;
             }
             self.j = j;
@@ -445,11 +502,9 @@ impl RawCounter {
     }
 
     /// [`raw_kmer_counts`] of `raw` with this counter's buffers (a reader
-    /// reuses one counter for all its contigs instead of setting up 16 KB each).
+    /// reuses one counter for all its contigs).
     fn count(&mut self, raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
-        self.t = [[0; 257]; 4];
-        self.codes[..3].fill(BREAK);
-        (self.j, self.len, self.seen) = (3, 0, 0);
+        self.reset();
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has the feature the function is compiled for.
@@ -459,17 +514,234 @@ impl RawCounter {
         self.finish(raw)
     }
 
+    /// The 4-mer counts and length of the sequence collected so far.
+    #[inline(always)]
+    fn counts(&mut self) -> ([u32; 256], usize) {
+        self.flush();
+        if self.j == 4 {
+            // one window without a partner
+            let c = &self.codes.0[..4];
+            let k = (c[0] as u16) << 6 | (c[1] as u16) << 4 | (c[2] as u16) << 2 | c[3] as u16;
+            let bin = if (c[0] | c[1] | c[2] | c[3]) >= BREAK {
+                NEITHER
+            } else {
+                FIRST_ONLY + k
+            };
+            self.t[0][bin as usize] += 1;
+        }
+        (sum_tables(&self.t), self.len)
+    }
+
     #[inline(always)]
     fn finish(&mut self, raw: &[u8]) -> std::result::Result<([u32; 256], usize), u8> {
-        self.flush();
+        let counts = self.counts();
         if self.seen & BAD == BAD {
             // BAD is the only code with bit 4 set
             if let Some(&b) = raw.iter().find(|&&b| RAW[b as usize] == BAD) {
                 return Err(b);
             }
         }
-        Ok((sum_tables(&self.t), self.len))
+        Ok(counts)
     }
+
+    /// Ends a record of [`records_tnf`]: its TNF goes to `out`; false when a
+    /// byte was outside the IUPAC alphabet or the sequence is empty.
+    #[cfg(feature = "parallel")]
+    #[inline(always)]
+    fn close(&mut self, id: String, out: &mut Records) -> bool {
+        let (counts, len) = self.counts();
+        if self.seen & BAD == BAD || len == 0 {
+            return false;
+        }
+        out.rows.push((id, len, [0.0; N_TNF]));
+        out.counts.push(counts);
+        true
+    }
+}
+
+/// Raw TNF (id, length, TNF) of every record of FASTA text in memory that
+/// starts with `>`, appended to `out`, in one pass over its lines and without
+/// copying a byte; unless the text ends the input (`cut_before_record`), its
+/// last byte is the `>` of a record that belongs to what follows.
+///
+/// This is the fast path of the block reader. It returns false — `out` then
+/// holds an unspecified prefix — on anything but plain records with an id and
+/// a non-empty sequence of IUPAC codes (an empty or non-UTF-8 id, a byte
+/// outside the alphabet, a header without a line break, an empty record);
+/// the caller then reads the text with the FASTA reader (needletail), which
+/// reports exactly what is wrong and where. A stream test checks that both
+/// give the same contigs.
+#[cfg(feature = "parallel")]
+pub(crate) fn records_tnf(
+    data: &[u8],
+    cut_before_record: bool,
+    c: &mut RawCounter,
+    out: &mut Vec<(String, usize, [f32; N_TNF])>,
+) -> bool {
+    let mut records = Records {
+        rows: std::mem::take(out),
+        counts: Vec::new(),
+    };
+    let first = records.rows.len();
+    let ok = records_on(Isa::best(), data, cut_before_record, c, &mut records);
+    *out = records.rows;
+    if ok {
+        project_many(&records.counts, out[first..].iter_mut().map(|r| &mut r.2));
+    }
+    ok
+}
+
+/// The instruction sets the fast reader has code for.
+#[cfg(feature = "parallel")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Isa {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+#[cfg(feature = "parallel")]
+impl Isa {
+    /// The best this CPU has.
+    fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Scalar
+    }
+
+    /// Every one this CPU has (tests run each).
+    #[cfg(test)]
+    fn available() -> Vec<Self> {
+        let mut all = vec![Isa::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                all.push(Isa::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                all.push(Isa::Avx512);
+            }
+        }
+        all
+    }
+}
+
+/// [`records_with`] compiled for `isa`, which the CPU must have.
+#[cfg(feature = "parallel")]
+fn records_on(
+    isa: Isa,
+    data: &[u8],
+    cut_before_record: bool,
+    c: &mut RawCounter,
+    out: &mut Records,
+) -> bool {
+    match isa {
+        Isa::Scalar => records_with(
+            data,
+            cut_before_record,
+            c,
+            out,
+            |c, line| c.push_scalar(line),
+            |_, _| false,
+        ),
+        // SAFETY (both): Isa::best and Isa::available only name what the CPU has
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { simd::records_avx2(data, cut_before_record, c, out) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { simd::records_avx512(data, cut_before_record, c, out) },
+    }
+}
+
+/// What [`records_tnf`] collects: the rows, their TNF still to be projected
+/// from the counts (all at once, see [`project_many`]).
+#[cfg(feature = "parallel")]
+pub(crate) struct Records {
+    rows: Vec<(String, usize, [f32; N_TNF])>,
+    counts: Vec<[u32; 256]>,
+}
+
+/// How far ahead of the line being read the fast reader prefetches (bytes):
+/// two pages, so the next page's mapping and first line are on their way.
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+const PREFETCH: usize = 8192;
+
+/// [`records_tnf`] with `push` appending one line's codes to the counter and
+/// `try_push` doing so only when the whole line is A/C/G/T/U (else it leaves
+/// the counter as it was and says false).
+///
+/// Most sequence lines have the length of the one before: when the byte at
+/// that distance is the line break and `try_push` takes the line (which proves
+/// that it holds no other line break), no search for the line's end is needed.
+#[cfg(feature = "parallel")]
+#[inline(always)]
+fn records_with(
+    data: &[u8],
+    cut_before_record: bool,
+    c: &mut RawCounter,
+    out: &mut Records,
+    mut push: impl FnMut(&mut RawCounter, &[u8]),
+    mut try_push: impl FnMut(&mut RawCounter, &[u8]) -> bool,
+) -> bool {
+    let n = data.len();
+    if data.first() != Some(&b'>') {
+        return false;
+    }
+    let mut id: Option<String> = None;
+    let mut start = 0;
+    // the last sequence line's length without and with its line break
+    let (mut width, mut step) = (0usize, 0usize);
+    while start < n {
+        if data[start] == b'>' {
+            if let Some(done) = id.take() {
+                if !c.close(done, out) {
+                    return false;
+                }
+            }
+            let Some(e) = memchr::memchr(b'\n', &data[start..]) else {
+                // a header without a line break is only the next text's '>'
+                return cut_before_record && start + 1 == n;
+            };
+            match crate::fasta::contig_id(&data[start + 1..start + e]) {
+                Ok(s) => id = Some(s.to_string()),
+                Err(_) => return false,
+            }
+            c.reset();
+            start += e + 1;
+            continue;
+        }
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch never faults, whatever the address
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(data.as_ptr().wrapping_add(start + PREFETCH) as *const i8);
+        }
+        let end = start + step;
+        if step > 0
+            && end <= n
+            && data[end - 1] == b'\n'
+            && (step == width + 1 || data[start + width] == b'\r')
+            && try_push(c, &data[start..start + width])
+        {
+            start = end;
+            continue;
+        }
+        let e = memchr::memchr(b'\n', &data[start..]).map_or(n, |e| start + e);
+        let line = &data[start..e];
+        let body = line.strip_suffix(b"\r").unwrap_or(line);
+        push(c, body);
+        (width, step) = (body.len(), e + 1 - start);
+        start = e + 1;
+    }
+    !cut_before_record && id.is_some_and(|done| c.close(done, out))
 }
 
 /// AVX2 codes for the common case: a line made of A/C/G/T/U only.
@@ -529,17 +801,101 @@ mod simd {
         _mm_movemask_epi8(valid) == 0xffff
     }
 
-    /// Codes of one piece (≤ [`BLOCK`] bytes, no line break) into the counter:
-    /// whole vectors, the last one overlapping the previous (it rewrites the
-    /// same codes); any other byte sends the piece through the table.
+    /// As [`code32`] for 64 bytes, with AVX-512BW.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    unsafe fn code64(src: *const u8, dst: *mut u8) -> bool {
+        let v = _mm512_loadu_si512(src.cast());
+        let lower = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+        let is = |c: u8| _mm512_cmpeq_epi8_mask(lower, _mm512_set1_epi8(c as i8));
+        let valid = is(b'a') | is(b'c') | is(b'g') | is(b't') | is(b'u');
+        let x = _mm512_and_si512(_mm512_srli_epi16(v, 1), _mm512_set1_epi8(3));
+        let code = _mm512_xor_si512(
+            x,
+            _mm512_and_si512(_mm512_srli_epi16(x, 1), _mm512_set1_epi8(1)),
+        );
+        _mm512_storeu_si512(
+            dst.cast(),
+            _mm512_mask_blend_epi8(valid, _mm512_set1_epi8(4), code),
+        );
+        valid == u64::MAX
+    }
+
+    /// [`try_piece`] with 64-byte vectors (AVX-512BW); the counting it
+    /// triggers is compiled for AVX-512 too.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    unsafe fn try_piece512(c: &mut RawCounter, piece: &[u8]) -> bool {
+        let m = piece.len();
+        if !(16..=BLOCK).contains(&m) {
+            return false;
+        }
+        c.reserve(m);
+        let (src, dst) = (piece.as_ptr(), c.codes.0.as_mut_ptr().add(c.j));
+        // SAFETY (all pointer offsets): as in try_piece
+        let ok = if m >= 64 {
+            let mut ok = true;
+            let mut k = 0;
+            while k + 64 <= m {
+                ok &= code64(src.add(k), dst.add(k));
+                k += 64;
+            }
+            if k < m {
+                ok &= code64(src.add(m - 64), dst.add(m - 64));
+            }
+            ok
+        } else if m >= 32 {
+            code32(src, dst) & code32(src.add(m - 32), dst.add(m - 32))
+        } else {
+            code16(src, dst) & code16(src.add(m - 16), dst.add(m - 16))
+        };
+        if ok {
+            c.j += m;
+        }
+        ok
+    }
+
+    /// [`super::records_tnf`] with the lines coded and counted by AVX-512.
+    #[cfg(feature = "parallel")]
+    #[target_feature(enable = "avx512bw")]
+    pub(super) unsafe fn records_avx512(
+        data: &[u8],
+        cut_before_record: bool,
+        c: &mut RawCounter,
+        out: &mut super::Records,
+    ) -> bool {
+        // SAFETY (both closures): only called from this function, compiled for AVX-512BW
+        super::records_with(
+            data,
+            cut_before_record,
+            c,
+            out,
+            |c, line| unsafe {
+                for piece in line.chunks(BLOCK) {
+                    if !try_piece512(c, piece) {
+                        c.push_scalar(piece);
+                    }
+                }
+            },
+            |c, line| unsafe { try_piece512(c, line) },
+        )
+    }
+
+    /// Codes of one piece (16..=[`BLOCK`] bytes) into the counter when all
+    /// are A/C/G/T/U: whole vectors, the last one overlapping the previous (it
+    /// rewrites the same codes). Whether they were; if not, the counter is as
+    /// before (codes past its end are scratch).
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn push_piece(c: &mut RawCounter, piece: &[u8]) {
+    unsafe fn try_piece(c: &mut RawCounter, piece: &[u8]) -> bool {
         let m = piece.len();
+        if !(16..=BLOCK).contains(&m) {
+            return false;
+        }
         c.reserve(m);
-        let (src, dst) = (piece.as_ptr(), c.codes.as_mut_ptr().add(c.j));
+        let (src, dst) = (piece.as_ptr(), c.codes.0.as_mut_ptr().add(c.j));
         // SAFETY (all pointer offsets): every load is inside `piece`, every
-        // store inside codes[j..j + m], and j + m <= BLOCK + 3 after `reserve`.
+        // store inside codes[j..j + m], and j + m <= BLOCK + 4 after `reserve`.
         let ok = if m >= 32 {
             let mut ok = true;
             let mut k = 0;
@@ -551,14 +907,21 @@ mod simd {
                 ok &= code32(src.add(m - 32), dst.add(m - 32));
             }
             ok
-        } else if m >= 16 {
-            code16(src, dst) & code16(src.add(m - 16), dst.add(m - 16))
         } else {
-            false
+            code16(src, dst) & code16(src.add(m - 16), dst.add(m - 16))
         };
         if ok {
             c.j += m;
-        } else {
+        }
+        ok
+    }
+
+    /// Codes of one piece (≤ [`BLOCK`] bytes, no line break) into the counter:
+    /// [`try_piece`], or any other byte sends the piece through the table.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn push_piece(c: &mut RawCounter, piece: &[u8]) {
+        if !try_piece(c, piece) {
             c.push_scalar(piece);
         }
     }
@@ -576,12 +939,39 @@ mod simd {
         for end in memchr::memchr_iter(b'\n', raw).chain(std::iter::once(raw.len())) {
             let line = &raw[start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            for piece in line.chunks(BLOCK) {
-                push_piece(c, piece);
-            }
+            push_line(c, line);
             start = end + 1;
         }
         c.finish(raw)
+    }
+
+    /// The codes of one line (no line break) into the counter.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn push_line(c: &mut RawCounter, line: &[u8]) {
+        for piece in line.chunks(BLOCK) {
+            push_piece(c, piece);
+        }
+    }
+
+    /// [`super::records_tnf`] with the lines coded by AVX2.
+    #[cfg(feature = "parallel")]
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn records_avx2(
+        data: &[u8],
+        cut_before_record: bool,
+        c: &mut RawCounter,
+        out: &mut super::Records,
+    ) -> bool {
+        // SAFETY (both closures): only called from this function, compiled for AVX2
+        super::records_with(
+            data,
+            cut_before_record,
+            c,
+            out,
+            |c, line| unsafe { push_line(c, line) },
+            |c, line| unsafe { try_piece(c, line) },
+        )
     }
 }
 
@@ -601,12 +991,49 @@ pub fn project(counts: &[u32; 256]) -> [f32; N_TNF] {
     #[cfg(not(target_arch = "aarch64"))]
     {
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature the function is compiled for.
+            return unsafe { project_fma_avx512(counts) };
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
         {
             // SAFETY: the CPU has the features the function is compiled for.
             return unsafe { project_fma_avx2(counts) };
         }
         project_emulated(counts)
+    }
+}
+
+/// [`project`] of many count vectors, into `out` in order; the same bits.
+/// With AVX-512, four contigs share each pass over the kernel (115 KB, more
+/// than L1 holds): four times fewer kernel loads, and 28 independent sums
+/// where one contig alone waits on the latency of 7.
+pub fn project_many<'a>(
+    counts: &[[u32; 256]],
+    out: impl IntoIterator<Item = &'a mut [f32; N_TNF]>,
+) {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
+    let mut out = out.into_iter();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        let mut fours = counts.chunks_exact(4);
+        for four in &mut fours {
+            // SAFETY: the CPU has the feature the function is compiled for.
+            let t = unsafe { project4_avx512([&four[0], &four[1], &four[2], &four[3]]) };
+            for t in t {
+                if let Some(o) = out.next() {
+                    *o = t;
+                }
+            }
+        }
+        for (c, o) in fours.remainder().iter().zip(out) {
+            *o = project(c);
+        }
+        return;
+    }
+    for (c, o) in counts.iter().zip(out) {
+        *o = project(c);
     }
 }
 
@@ -660,22 +1087,91 @@ unsafe fn project_fma_avx2(counts: &[u32; 256]) -> [f32; N_TNF] {
         s = 1.0;
     }
     let inv = 1.0f32 / s;
-    let mut acc = [_mm256_setzero_ps(); N_PADDED / 8];
+    let mut acc = [_mm256_setzero_ps(); N_TNF.div_ceil(8)];
     for (i, &c) in counts.iter().enumerate() {
         let f = _mm256_set1_ps(c as f32 * inv + (-1.0f32 / 256.0));
         let row = KERNEL_PADDED.0[i].as_ptr();
         for (v, a) in acc.iter_mut().enumerate() {
-            // SAFETY: row has N_PADDED = 8 × acc.len() floats, 32-byte aligned.
+            // SAFETY: row has N_PADDED ≥ 8 × acc.len() floats, 64-byte aligned.
             *a = _mm256_fmadd_ps(f, _mm256_load_ps(row.add(8 * v)), *a);
         }
     }
     let mut out = [0f32; N_PADDED];
     for (v, a) in acc.iter().enumerate() {
-        // SAFETY: out has 8 × acc.len() floats.
+        // SAFETY: out has N_PADDED ≥ 8 × acc.len() floats.
         _mm256_storeu_ps(out.as_mut_ptr().add(8 * v), *a);
     }
+    masked(&out)
+}
+
+/// [`project_fma_avx2`] with 16-lane vectors: 7 multiply-adds a row, not 13.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn project_fma_avx512(counts: &[u32; 256]) -> [f32; N_TNF] {
+    use std::arch::x86_64::*;
+    let total: u64 = counts.iter().map(|&c| c as u64).sum();
+    let mut s = total as f32;
+    if s == 0.0 {
+        s = 1.0;
+    }
+    let inv = 1.0f32 / s;
+    let mut acc = [_mm512_setzero_ps(); N_PADDED / 16];
+    for (i, &c) in counts.iter().enumerate() {
+        let f = _mm512_set1_ps(c as f32 * inv + (-1.0f32 / 256.0));
+        let row = KERNEL_PADDED.0[i].as_ptr();
+        for (v, a) in acc.iter_mut().enumerate() {
+            // SAFETY: row has N_PADDED = 16 × acc.len() floats, 64-byte aligned.
+            *a = _mm512_fmadd_ps(f, _mm512_load_ps(row.add(16 * v)), *a);
+        }
+    }
+    let mut out = [0f32; N_PADDED];
+    for (v, a) in acc.iter().enumerate() {
+        // SAFETY: out has 16 × acc.len() floats.
+        _mm512_storeu_ps(out.as_mut_ptr().add(16 * v), *a);
+    }
+    masked(&out)
+}
+
+/// [`project_fma_avx512`] of four contigs in one pass over the kernel.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn project4_avx512(counts: [&[u32; 256]; 4]) -> [[f32; N_TNF]; 4] {
+    use std::arch::x86_64::*;
+    let inv = counts.map(|c| {
+        let total: u64 = c.iter().map(|&c| c as u64).sum();
+        let s = total as f32;
+        1.0f32 / if s == 0.0 { 1.0 } else { s }
+    });
+    const V: usize = N_PADDED / 16;
+    let mut acc = [[_mm512_setzero_ps(); V]; 4];
+    for (i, row) in KERNEL_PADDED.0.iter().enumerate() {
+        let f: [__m512; 4] = std::array::from_fn(|r| {
+            _mm512_set1_ps(counts[r][i] as f32 * inv[r] + (-1.0f32 / 256.0))
+        });
+        for v in 0..V {
+            // SAFETY: row has N_PADDED = 16 × V floats, 64-byte aligned.
+            let k = _mm512_load_ps(row.as_ptr().add(16 * v));
+            for (a, f) in acc.iter_mut().zip(&f) {
+                a[v] = _mm512_fmadd_ps(*f, k, a[v]);
+            }
+        }
+    }
+    acc.map(|a| {
+        let mut out = [0f32; N_PADDED];
+        for (v, a) in a.iter().enumerate() {
+            // SAFETY: out has 16 × V floats.
+            _mm512_storeu_ps(out.as_mut_ptr().add(16 * v), *a);
+        }
+        masked(&out)
+    })
+}
+
+/// The first [`N_TNF`] sums with vamb's masking.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masked(sums: &[f32; N_PADDED]) -> [f32; N_TNF] {
     let mut t = [0f32; N_TNF];
-    for (d, &x) in t.iter_mut().zip(&out) {
+    for (d, &x) in t.iter_mut().zip(sums) {
         *d = mask_lower_bits(x, 12);
     }
     t
@@ -785,14 +1281,24 @@ impl FeatureBuilder {
         };
         let s = samples.len();
         let n_cols = N_TNF + if s > 0 { s + 1 } else { 0 };
-        let mut data = vec![0f32; n * n_cols];
 
-        // TNF: column z-scores over kept rows
-        let mut tnf = self.tnf;
-        zscore_columns(&mut tnf, &keep);
-        for (row, t) in data.chunks_exact_mut(n_cols).zip(&tnf) {
-            row[..N_TNF].copy_from_slice(t);
-        }
+        // TNF: column z-scores over kept rows, in place when they are all
+        // the columns (no second matrix to allocate and fill)
+        let (mean, std) = column_stats(&self.tnf, &keep);
+        let mut data = if s == 0 {
+            self.tnf.into_flattened()
+        } else {
+            let mut data = vec![0f32; n * n_cols];
+            for (row, t) in data.chunks_exact_mut(n_cols).zip(&self.tnf) {
+                row[..N_TNF].copy_from_slice(t);
+            }
+            data
+        };
+        for_row_chunks(&mut data, n_cols, |rows| {
+            for row in rows.chunks_exact_mut(n_cols) {
+                zscore_row(&mut row[..N_TNF], &mean, &std);
+            }
+        });
 
         if let Some(mut d) = depths {
             let log_total = normalise_depths(&mut d, s, &keep, &samples)?;
@@ -838,13 +1344,14 @@ fn mean_std(values: impl Iterator<Item = f32> + Clone) -> (f32, f32) {
     (mean, if std == 0.0 { 1.0 } else { std })
 }
 
-/// Column z-scores over the kept rows, with [`mean_std`]'s arithmetic (the
-/// same f64 sums in row order) but row by row, so a pass reads memory in order.
-fn zscore_columns(rows: &mut [[f32; N_TNF]], keep: &[bool]) {
+/// Column means and standard deviations over the kept rows, with
+/// [`mean_std`]'s arithmetic (the same f64 sums in row order) but row by row,
+/// so a pass reads memory in order.
+fn column_stats(rows: &[[f32; N_TNF]], keep: &[bool]) -> ([f32; N_TNF], [f32; N_TNF]) {
     let kept = || rows.iter().zip(keep).filter(|(_, &k)| k).map(|(r, _)| r);
     let n = kept().count();
     if n == 0 {
-        return;
+        return ([0.0; N_TNF], [1.0; N_TNF]);
     }
     let mut sum = [0f64; N_TNF];
     for r in kept() {
@@ -868,11 +1375,39 @@ fn zscore_columns(rows: &mut [[f32; N_TNF]], keep: &[bool]) {
             sd
         }
     });
-    for r in rows.iter_mut() {
-        for ((v, &m), &sd) in r.iter_mut().zip(&mean).zip(&std) {
-            *v = (*v - m) / sd;
-        }
+    (mean, std)
+}
+
+#[inline(always)]
+fn zscore_row(row: &mut [f32], mean: &[f32; N_TNF], std: &[f32; N_TNF]) {
+    for ((v, &m), &sd) in row.iter_mut().zip(mean).zip(std) {
+        *v = (*v - m) / sd;
     }
+}
+
+/// Column z-scores over the kept rows ([`column_stats`]), in place.
+#[cfg(test)]
+fn zscore_columns(rows: &mut [[f32; N_TNF]], keep: &[bool]) {
+    if !keep.iter().any(|&k| k) {
+        return;
+    }
+    let (mean, std) = column_stats(rows, keep);
+    for r in rows.iter_mut() {
+        zscore_row(r, &mean, &std);
+    }
+}
+
+/// `f` on consecutive chunks of whole rows of `data` (rows of `n_cols`), on
+/// rayon's pool with the `parallel` feature; row by row the work is the same.
+fn for_row_chunks(data: &mut [f32], n_cols: usize, f: impl Fn(&mut [f32]) + Sync + Send) {
+    let chunk = n_cols * 2048;
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        data.par_chunks_mut(chunk).for_each(f);
+    }
+    #[cfg(not(feature = "parallel"))]
+    data.chunks_mut(chunk).for_each(f);
 }
 
 /// vamb 5 `make_dataloader` on the depth matrix `d` (n × s, in place):
@@ -1005,7 +1540,32 @@ mod tests {
     fn the_fast_projection_equals_the_emulated_fma_on_the_fixture() {
         for c in fixture_contigs() {
             let counts = kmer_counts(&c.seq);
-            assert_eq!(project(&counts), project_emulated(&counts), "{}", c.id);
+            let want = project_emulated(&counts);
+            assert_eq!(project(&counts), want, "{}", c.id);
+            // batched: each of the four slots and the remainder
+            for k in 1..=5 {
+                let mut batch = vec![counts; k];
+                batch[k - 1] = kmer_counts(&c.seq[c.seq.len() / 2..]);
+                let mut got = vec![[0f32; N_TNF]; k];
+                project_many(&batch, got.iter_mut());
+                for (g, b) in got.iter().zip(&batch) {
+                    assert_eq!(*g, project_emulated(b), "{} in a batch of {k}", c.id);
+                }
+            }
+            // each vector width this CPU has, not only the one `project` picks
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("fma")
+                    && std::arch::is_x86_feature_detected!("avx2")
+                {
+                    // SAFETY: the CPU has the features.
+                    assert_eq!(unsafe { project_fma_avx2(&counts) }, want, "{}", c.id);
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has the feature.
+                    assert_eq!(unsafe { project_fma_avx512(&counts) }, want, "{}", c.id);
+                }
+            }
         }
     }
 
