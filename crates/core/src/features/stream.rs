@@ -233,24 +233,23 @@ pub fn tnf_of_fasta_in_blocks<R: Read + Send + 'static>(
     tnf_of_text(&mut *text, source_name, block_bytes)
 }
 
-/// Bytes of a plain file mapped at a time by [`tnf_of_file`] (a window grows
-/// only to hold one record longer than it): the resident set stays below it
-/// whatever the file's size.
-pub const WINDOW_BYTES: usize = 32 << 20;
+/// Block size of [`tnf_of_file`] on a plain file: a block and its thread's
+/// buffer stay in the core's L2 cache, and the cores finish together.
+const FILE_BLOCK_BYTES: usize = 512 << 10;
 
-/// Block size within a mapped window: small enough that the cores finish a
-/// window together (a block costs no set-up worth counting).
-const MAPPED_BLOCK_BYTES: usize = 1 << 20;
+/// Bytes read past a block's end at first, to find where its last record
+/// ends (doubled until found).
+const LOOKAHEAD_BYTES: usize = 16 << 10;
 
-/// [`tnf_of_fasta`] of a file: a plain (uncompressed) file is mapped into
-/// memory window by window ([`WINDOW_BYTES`], each cut at a record start) and
-/// cut into blocks in place, so no byte is copied out of the page cache and
-/// every core parses from the start; compressed input, and a file that cannot
-/// be mapped (a pipe), are streamed as by [`tnf_of_fasta`]. `progress` is told
-/// each number of bytes (of the file as stored) done.
+/// [`tnf_of_fasta`] of a file: a plain (uncompressed) file is cut into blocks
+/// of whole records that the cores read themselves, each with positioned
+/// reads into a buffer of its thread, so every core parses from the start
+/// and memory does not grow with the file; compressed input, and a file that
+/// cannot be read at an offset (a pipe), are streamed as by [`tnf_of_fasta`].
+/// `progress` is told each number of bytes (of the file as stored) done.
 ///
-/// The maps are read-only and private; as with any memory-mapped reader, a
-/// file truncated by another process while it is read is not supported.
+/// As with any reader of a file by parts, a file changed by another process
+/// while it is read is not supported.
 ///
 /// # Errors
 /// As [`tnf_of_fasta`], plus [`Error::Io`] when the file cannot be opened.
@@ -268,11 +267,10 @@ pub fn tnf_of_file(
     let mut got = 0;
     read_into(&mut file, &mut head, &mut got).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
+    #[cfg(unix)]
     if got == 2 && head[0] == b'>' && meta.is_file() {
-        let (window, block) = (WINDOW_BYTES, MAPPED_BLOCK_BYTES);
-        if let Some(b) = mapped_windows(&file, meta.len(), source_name, window, block, &progress) {
-            return b;
-        }
+        let (block, ahead) = (FILE_BLOCK_BYTES, LOOKAHEAD_BYTES);
+        return blocks_at(&file, meta.len(), source_name, block, ahead, &progress);
     }
     use std::io::Seek;
     file.rewind().map_err(io)?;
@@ -290,97 +288,91 @@ pub fn tnf_of_file(
     tnf_of_fasta(Counted { file, progress }, source_name)
 }
 
-/// [`tnf_of_file`] of a plain FASTA file that starts with `>`, in windows of
-/// about `window_bytes` and blocks of about `block_bytes`; `None` when the file
-/// cannot be mapped (then it is streamed).
-fn mapped_windows(
+/// [`tnf_of_file`] of a plain FASTA file of `len` bytes that starts with `>`,
+/// in blocks of about `block_bytes`: block i runs from the first record start
+/// at or after i · `block_bytes` to the next block's start, and the task of
+/// block i finds both ends itself, reading from i · `block_bytes` − 1 to
+/// `ahead` bytes past its nominal end (more while its last record goes on).
+#[cfg(unix)]
+fn blocks_at(
     file: &std::fs::File,
     len: u64,
     source_name: &str,
-    window_bytes: usize,
     block_bytes: usize,
+    ahead: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Option<Result<FeatureBuilder>> {
-    // map offsets are multiples of this: of every page size, 2 MB pages of
-    // the page cache included (measured: a few percent less kernel time)
-    const ALIGN: usize = 2 << 20;
-    let len = usize::try_from(len).ok()?;
-    let mut outs = Vec::new();
-    // file offset of the next window's first record
-    let mut off = 0usize;
-    let window_bytes = window_bytes.max(2);
-    let mut want = window_bytes;
-    let mut unmapping: Option<std::thread::JoinHandle<()>> = None;
-    while off < len {
-        let map_from = off / ALIGN * ALIGN;
-        let map_len = (off - map_from + want).min(len - map_from);
-        // SAFETY: a read-only private map of a regular file; see tnf_of_file.
-        let map = match unsafe {
-            memmap2::MmapOptions::new()
-                .offset(map_from as u64)
-                .len(map_len)
-                .map(file)
-        } {
-            Ok(m) => m,
-            // nothing was read yet: stream the file instead
-            Err(_) if off == 0 => return None,
-            Err(e) => {
-                return Some(Err(Error::Io {
-                    source_name: source_name.to_string(),
-                    reason: format!("cannot map: {e}"),
-                }))
-            }
-        };
-        let data = &map[off - map_from..];
-        let ends_input = map_from + map_len == len;
-        // unless the input ends here, the window ends with the '>' of the
-        // last record start in it (never its own first one)
-        let text = if ends_input {
-            data
-        } else {
-            match memchr::memmem::rfind(&data[1..], b"\n>") {
-                Some(p) => &data[..p + 3],
-                None => {
-                    // one record longer than the window: map more of it
-                    want *= 2;
-                    continue;
-                }
-            }
-        };
-        let first = outs.len();
-        outs.extend(blocks_in(
-            text,
-            ends_input,
-            source_name,
-            first,
-            block_bytes,
-            progress,
-        ));
-        let failed = outs[first..]
-            .iter()
-            .any(|o: &std::result::Result<BlockOut, _>| {
-                o.as_ref().is_ok_and(|o| o.error.is_some())
-            });
-        let next = off + text.len() - 1;
-        // unmapping takes a millisecond or more: not while the cores wait
-        if let Some(d) = unmapping.take() {
-            let _ = d.join();
-        }
-        unmapping = Some(std::thread::spawn(move || drop(map)));
-        if ends_input || failed {
-            break;
-        }
-        off = next;
-        want = window_bytes;
-    }
-    let merged = merge(outs, source_name, |e, _| Error::Io {
+) -> Result<FeatureBuilder> {
+    use std::os::unix::fs::FileExt;
+    let too_big = || Error::Io {
         source_name: source_name.to_string(),
-        reason: e.to_string(),
-    });
-    if let Some(d) = unmapping {
-        let _ = d.join();
-    }
-    Some(merged)
+        reason: "file too large to address".to_string(),
+    };
+    let len = usize::try_from(len).map_err(|_| too_big())?;
+    let (block_bytes, ahead) = (block_bytes.max(2), ahead.max(1));
+    // file[from..from + buf.len()] in `buf`, read up to `upto`
+    let fill = |buf: &mut Vec<u8>, from: usize, upto: usize| -> std::io::Result<()> {
+        let have = buf.len();
+        buf.resize(upto - from, 0);
+        file.read_exact_at(&mut buf[have..], (from + have) as u64)
+    };
+    // blocks after the first one that failed need not be read
+    let first_error = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    let outs = (0..len.div_ceil(block_bytes))
+        .into_par_iter()
+        .map_init(Vec::new, |buf: &mut Vec<u8>, i| {
+            let mut out = BlockOut {
+                index: i,
+                contigs: Vec::new(),
+                error: None,
+            };
+            if i > first_error.load(Ordering::Relaxed) {
+                return Ok(out);
+            }
+            let (at, next_at) = (i * block_bytes, (i + 1) * block_bytes);
+            // from at - 1, so that a '>' at `at` right after a line break is found
+            let from = at.saturating_sub(1);
+            buf.clear();
+            let mut upto = next_at.saturating_add(ahead).min(len);
+            fill(buf, from, upto).map_err(|e| (i, e))?;
+            let start = if i == 0 {
+                0
+            } else {
+                match memchr::memmem::find(buf, b"\n>") {
+                    Some(p) if from + p + 1 < next_at => from + p + 1,
+                    // inside a record longer than a block: an earlier block reads it
+                    _ => return Ok(out),
+                }
+            };
+            // the first record start at or after next_at, or the end of the input
+            let end = loop {
+                if next_at >= len {
+                    break len;
+                }
+                let look = next_at - 1 - from;
+                if let Some(p) = memchr::memmem::find(&buf[look..], b"\n>") {
+                    break from + look + p + 1;
+                }
+                if upto == len {
+                    break len;
+                }
+                upto = upto.saturating_add((upto - next_at).max(ahead)).min(len);
+                fill(buf, from, upto).map_err(|e| (i, e))?;
+            };
+            let last = end == len;
+            // unless last, the block ends with the '>' of the next record
+            let data = &buf[start - from..if last { len } else { end + 1 } - from];
+            out = read_block(i, data, last, source_name);
+            if out.error.is_some() {
+                first_error.fetch_min(i, Ordering::Relaxed);
+            }
+            progress((end - start) as u64);
+            Ok(out)
+        })
+        .collect();
+    merge(outs, source_name, |e, _| Error::Io {
+        source_name: source_name.to_string(),
+        reason: format!("cannot read: {e}"),
+    })
 }
 
 /// [`tnf_of_fasta`] of FASTA text in memory, cut in place into blocks of about
@@ -660,7 +652,8 @@ mod tests {
             "streamed and in-place blocks of {block_bytes}"
         );
         if data.len() >= 2 && data[0] == b'>' {
-            // mapped in windows of a few blocks (and smaller than some records)
+            // read from a file by the cores, with a look-ahead shorter than
+            // some records
             let path = std::env::temp_dir().join(format!(
                 "taxdistill-stream-{}-{:?}.fna",
                 std::process::id(),
@@ -668,13 +661,13 @@ mod tests {
             ));
             std::fs::write(&path, data).unwrap();
             let file = std::fs::File::open(&path).unwrap();
-            let (window, len) = (3 * block_bytes + 5, data.len() as u64);
-            let mapped = mapped_windows(&file, len, "mem", window, block_bytes, &|_| {}).unwrap();
+            let (ahead, len) = (block_bytes / 3 + 1, data.len() as u64);
+            let read = blocks_at(&file, len, "mem", block_bytes, ahead, &|_| {});
             std::fs::remove_file(&path).unwrap();
             assert_eq!(
                 streamed,
-                mapped.map(rows),
-                "windows of {window}, blocks of {block_bytes}"
+                read.map(rows),
+                "blocks of {block_bytes} read at offsets, looking {ahead} ahead"
             );
         }
         streamed
@@ -733,7 +726,7 @@ mod tests {
         }
         let gz = tnf_of_fasta(open("features/contigs.fna.gz"), "gz").unwrap();
         assert_eq!(gz.len(), 60);
-        // from a path: the plain file mapped, the compressed ones streamed; the
+        // from a path: the plain file read by the cores, the compressed ones streamed; the
         // progress adds up to the file's size either way
         let plain_big = tnf_of_fasta(open("features/contigs.fna"), "p").unwrap();
         for name in ["features/contigs.fna", "features/contigs.fna.gz"] {
