@@ -550,30 +550,45 @@ fn merge(
         Block(usize, usize),
     }
     let total = outs.iter().flatten().map(|o| o.contigs.len()).sum();
-    let mut failed = None;
-    {
+    let find_failure = || {
         let mut seen: HashSet<&str, foldhash::fast::RandomState> =
             HashSet::with_capacity_and_hasher(total, Default::default());
         let mut offset = 0usize;
-        'blocks: for (pos, out) in outs.iter().enumerate() {
+        for (pos, out) in outs.iter().enumerate() {
             let Ok(out) = out else {
-                failed = Some(Failed::Read(pos, offset + 1));
-                break;
+                return Some(Failed::Read(pos, offset + 1));
             };
             let block_start = offset;
             for (id, _, _) in &out.contigs {
                 offset += 1;
                 if !seen.insert(id) {
-                    failed = Some(Failed::Duplicate(offset, id.clone()));
-                    break 'blocks;
+                    return Some(Failed::Duplicate(offset, id.clone()));
                 }
             }
             if out.error.is_some() {
-                failed = Some(Failed::Block(pos, block_start));
-                break;
+                return Some(Failed::Block(pos, block_start));
             }
         }
-    }
+        None
+    };
+    // meanwhile, the TNF rows (most of the bytes) are written on the pool,
+    // each block into its own part of the result
+    let mut tnf: Vec<[f32; N_TNF]> = Vec::with_capacity(total);
+    let copy_rows = |tnf: &mut Vec<[f32; N_TNF]>| {
+        let mut parts = Vec::with_capacity(outs.len());
+        let mut rest = &mut tnf.spare_capacity_mut()[..total];
+        for o in outs.iter().flatten() {
+            let (part, tail) = rest.split_at_mut(o.contigs.len());
+            parts.push((part, &o.contigs));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(part, contigs)| {
+            for (row, c) in part.iter_mut().zip(contigs) {
+                row.write(c.2);
+            }
+        });
+    };
+    let (failed, ()) = rayon::join(find_failure, || copy_rows(&mut tnf));
     match failed {
         Some(Failed::Read(pos, record)) => {
             let Some(Err((_, e))) = outs.into_iter().nth(pos) else {
@@ -596,31 +611,16 @@ fn merge(
         }
         None => {}
     }
-    // no block failed: all are there. The TNF rows (most of the bytes) are
-    // written on the pool, each block into its own part of the result.
-    let outs: Vec<BlockOut> = outs.into_iter().flatten().collect();
-    let mut tnf: Vec<[f32; N_TNF]> = Vec::with_capacity(total);
-    let mut parts = Vec::with_capacity(outs.len());
-    let mut rest = &mut tnf.spare_capacity_mut()[..total];
-    for o in &outs {
-        let (part, tail) = rest.split_at_mut(o.contigs.len());
-        parts.push(part);
-        rest = tail;
-    }
-    parts.into_par_iter().zip(&outs).for_each(|(part, o)| {
-        for (row, c) in part.iter_mut().zip(&o.contigs) {
-            row.write(c.2);
-        }
-    });
-    // SAFETY: the parts cover 0..total, and block i's part has exactly as many
-    // rows as it has contigs, each written just above
+    // SAFETY: no block failed, so all are there: the parts cover 0..total,
+    // and block i's part has exactly as many rows as it has contigs, each
+    // written by copy_rows
     unsafe { tnf.set_len(total) };
     let mut builder = FeatureBuilder {
         ids: Vec::with_capacity(total),
         lengths: Vec::with_capacity(total),
         tnf,
     };
-    for (id, len, _) in outs.into_iter().flat_map(|o| o.contigs) {
+    for (id, len, _) in outs.into_iter().flatten().flat_map(|o| o.contigs) {
         builder.ids.push(id);
         builder.lengths.push(len);
     }
