@@ -294,7 +294,8 @@ fn main() {
         };
         let mbp = plain_r.1 / 1e6;
         let cell = |r: &Run| format!("{:.2} ({:.0}) [{:.2}]", r.0, mbp / r.0, r.3);
-        // ids aside, 103 f32 per contig, held twice while z-scoring
+        // ids aside, 103 f32 per contig, held twice while merging (the
+        // blocks' rows and the merged array)
         let rows_mib = contigs as f64 * 103.0 * 4.0 * 2.0 / (1 << 20) as f64;
         println!(
             "| {} | {contigs} | {mbp:.1} | {} | {} | {} | {} | {:.2} [{:.2}] | {} | {:.2} | {:.0} / {:.0} / {} | {rows_mib:.0} |",
