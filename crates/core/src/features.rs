@@ -750,6 +750,30 @@ mod simd {
     use super::{RawCounter, BLOCK};
     use std::arch::x86_64::*;
 
+    /// The body of a `try_piece`: codes one piece (16..=[`BLOCK`] bytes) into
+    /// the counter when all are A/C/G/T/U, `$code` coding `$m` bytes from
+    /// `$src` to `$dst`. Whether they were; if not, the counter is as before
+    /// (codes past its end are scratch). A macro, not a function taking a
+    /// closure, so that the coding is inlined into each instruction set's code.
+    macro_rules! try_piece_with {
+        ($c:expr, $piece:expr, |$src:ident, $dst:ident, $m:ident| $code:expr) => {{
+            let (c, piece): (&mut RawCounter, &[u8]) = ($c, $piece);
+            let $m = piece.len();
+            if !(16..=BLOCK).contains(&$m) {
+                return false;
+            }
+            c.reserve($m);
+            // SAFETY (all pointer offsets): every load is inside `piece`, every
+            // store inside codes[j..j + m], and j + m <= BLOCK + 4 after `reserve`.
+            let ($src, $dst) = (piece.as_ptr(), c.codes.0.as_mut_ptr().add(c.j));
+            let ok = $code;
+            if ok {
+                c.j += $m;
+            }
+            ok
+        }};
+    }
+
     /// Codes of 32 bytes at `src` (A,C,G,T/U → 0..3, anything else 4) stored
     /// at `dst`; whether all 32 were A/C/G/T/U. The code is the ASCII letter's
     /// bits 1–2 (A 0, C 1, G 3, T/U 2) with the last two swapped (x ^ x>>1).
@@ -826,33 +850,13 @@ mod simd {
     #[inline]
     #[target_feature(enable = "avx512bw")]
     unsafe fn try_piece512(c: &mut RawCounter, piece: &[u8]) -> bool {
-        let m = piece.len();
-        if !(16..=BLOCK).contains(&m) {
-            return false;
-        }
-        c.reserve(m);
-        let (src, dst) = (piece.as_ptr(), c.codes.0.as_mut_ptr().add(c.j));
-        // SAFETY (all pointer offsets): as in try_piece
-        let ok = if m >= 64 {
-            let mut ok = true;
-            let mut k = 0;
-            while k + 64 <= m {
-                ok &= code64(src.add(k), dst.add(k));
-                k += 64;
-            }
-            if k < m {
-                ok &= code64(src.add(m - 64), dst.add(m - 64));
-            }
-            ok
+        try_piece_with!(c, piece, |src, dst, m| if m >= 64 {
+            code_vectors(src, dst, m, 64, |s, d| code64(s, d))
         } else if m >= 32 {
-            code32(src, dst) & code32(src.add(m - 32), dst.add(m - 32))
+            code_vectors(src, dst, m, 32, |s, d| code32(s, d))
         } else {
-            code16(src, dst) & code16(src.add(m - 16), dst.add(m - 16))
-        };
-        if ok {
-            c.j += m;
-        }
-        ok
+            code_vectors(src, dst, m, 16, |s, d| code16(s, d))
+        })
     }
 
     /// [`super::records_tnf`] with the lines coded and counted by AVX-512.
@@ -881,39 +885,38 @@ mod simd {
         )
     }
 
-    /// Codes of one piece (16..=[`BLOCK`] bytes) into the counter when all
-    /// are A/C/G/T/U: whole vectors, the last one overlapping the previous (it
-    /// rewrites the same codes). Whether they were; if not, the counter is as
-    /// before (codes past its end are scratch).
+    /// Codes of `m` ≥ `w` bytes at `src` to `dst` by `code`, `w` bytes at a
+    /// time, the last vector overlapping the previous (it rewrites the same
+    /// codes); whether all were A/C/G/T/U.
+    #[inline(always)]
+    unsafe fn code_vectors(
+        src: *const u8,
+        dst: *mut u8,
+        m: usize,
+        w: usize,
+        code: impl Fn(*const u8, *mut u8) -> bool,
+    ) -> bool {
+        let mut ok = true;
+        let mut k = 0;
+        while k + w <= m {
+            ok &= code(src.add(k), dst.add(k));
+            k += w;
+        }
+        if k < m {
+            ok &= code(src.add(m - w), dst.add(m - w));
+        }
+        ok
+    }
+
+    /// [`try_piece_with`] in 32-byte vectors (16 below 32 bytes).
     #[inline]
     #[target_feature(enable = "avx2")]
     unsafe fn try_piece(c: &mut RawCounter, piece: &[u8]) -> bool {
-        let m = piece.len();
-        if !(16..=BLOCK).contains(&m) {
-            return false;
-        }
-        c.reserve(m);
-        let (src, dst) = (piece.as_ptr(), c.codes.0.as_mut_ptr().add(c.j));
-        // SAFETY (all pointer offsets): every load is inside `piece`, every
-        // store inside codes[j..j + m], and j + m <= BLOCK + 4 after `reserve`.
-        let ok = if m >= 32 {
-            let mut ok = true;
-            let mut k = 0;
-            while k + 32 <= m {
-                ok &= code32(src.add(k), dst.add(k));
-                k += 32;
-            }
-            if k < m {
-                ok &= code32(src.add(m - 32), dst.add(m - 32));
-            }
-            ok
+        try_piece_with!(c, piece, |src, dst, m| if m >= 32 {
+            code_vectors(src, dst, m, 32, |s, d| code32(s, d))
         } else {
-            code16(src, dst) & code16(src.add(m - 16), dst.add(m - 16))
-        };
-        if ok {
-            c.j += m;
-        }
-        ok
+            code_vectors(src, dst, m, 16, |s, d| code16(s, d))
+        })
     }
 
     /// Codes of one piece (≤ [`BLOCK`] bytes, no line break) into the counter:

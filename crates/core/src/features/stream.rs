@@ -320,11 +320,15 @@ fn blocks_at(
     };
     let len = usize::try_from(len).map_err(|_| too_big())?;
     let (block_bytes, ahead) = (block_bytes.max(2), ahead.max(1));
-    // file[from..from + buf.len()] in `buf`, read up to `upto`
-    let fill = |buf: &mut Vec<u8>, from: usize, upto: usize| -> std::io::Result<()> {
-        let have = buf.len();
-        buf.resize(upto - from, 0);
-        file.read_exact_at(&mut buf[have..], (from + have) as u64)
+    // buf[..*have] holds file[from..from + *have]: read on up to `upto`. The
+    // buffer only grows (zeroed once), so a block costs no pass to clear it.
+    let fill = |buf: &mut Vec<u8>, have: &mut usize, from: usize, upto: usize| {
+        if buf.len() < upto - from {
+            buf.resize(upto - from, 0);
+        }
+        let r = file.read_exact_at(&mut buf[*have..upto - from], (from + *have) as u64);
+        *have = upto - from;
+        r
     };
     // blocks after the first one that failed need not be read
     let first_error = std::sync::atomic::AtomicUsize::new(usize::MAX);
@@ -342,13 +346,13 @@ fn blocks_at(
             let (at, next_at) = (i * block_bytes, (i + 1) * block_bytes);
             // from at - 1, so that a '>' at `at` right after a line break is found
             let from = at.saturating_sub(1);
-            buf.clear();
+            let mut have = 0;
             let mut upto = next_at.saturating_add(ahead).min(len);
-            fill(buf, from, upto).map_err(|e| (i, e))?;
+            fill(buf, &mut have, from, upto).map_err(|e| (i, e))?;
             let start = if i == 0 {
                 0
             } else {
-                match memchr::memmem::find(buf, b"\n>") {
+                match memchr::memmem::find(&buf[..have], b"\n>") {
                     Some(p) if from + p + 1 < next_at => from + p + 1,
                     // inside a record longer than a block: an earlier block reads it
                     _ => return Ok(out),
@@ -360,14 +364,14 @@ fn blocks_at(
                     break len;
                 }
                 let look = next_at - 1 - from;
-                if let Some(p) = memchr::memmem::find(&buf[look..], b"\n>") {
+                if let Some(p) = memchr::memmem::find(&buf[look..have], b"\n>") {
                     break from + look + p + 1;
                 }
                 if upto == len {
                     break len;
                 }
                 upto = upto.saturating_add((upto - next_at).max(ahead)).min(len);
-                fill(buf, from, upto).map_err(|e| (i, e))?;
+                fill(buf, &mut have, from, upto).map_err(|e| (i, e))?;
             };
             let last = end == len;
             // unless last, the block ends with the '>' of the next record
