@@ -211,7 +211,7 @@ fn a_dataset_with_truth_is_benchmarked_over_two_seeds() {
                 "--seeds",
                 "1,2",
                 "--train",
-                "epochs=4,patience=2",
+                "epochs=4,patience=2,min-steps=0",
                 "--no-vamb",
                 "--out",
             ])
@@ -339,7 +339,7 @@ fn a_genomeocean_model_adds_its_teacher_and_student_from_a_json_plan() {
     let plan = dir.path().join("plan.json");
     std::fs::write(
         &plan,
-        r#"{"seeds": [2], "train": {"epochs": 3, "patience": 2},
+        r#"{"seeds": [2], "train": {"epochs": 3, "patience": 2, "min_steps": 0},
             "scenario": [{"name": "go", "sim": {"genomes": 6, "contigs": 120, "samples": 2,
                           "mean_length": 3000, "sd_length": 1500}}]}"#,
     )

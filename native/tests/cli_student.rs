@@ -56,6 +56,8 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
                 "none",
                 "--epochs",
                 "4",
+                "--min-steps",
+                "0",
                 "--contigs",
             ])
             .arg(sim.join("contigs.fna.gz"))
@@ -159,6 +161,8 @@ fn distill_without_abundance_and_bad_labels() {
                 "--no-abundance",
                 "--epochs",
                 "2",
+                "--min-steps",
+                "0",
                 "--contigs",
             ])
             .arg(sim.join("contigs.fna.gz"))
@@ -208,7 +212,7 @@ fn run_with_a_teacher_keeps_the_student_that_scores_better_on_held_out_labels() 
     let run = |out: &Path, extra: &[&str]| {
         let stderr = ok(
             bin()
-                .args(["run", "--epochs", "4", "--contigs"])
+                .args(["run", "--epochs", "4", "--min-steps", "0", "--contigs"])
                 .arg(sim.join("contigs.fna.gz"))
                 .arg("--abundance")
                 .arg(sim.join("abundance.tsv"))
@@ -227,22 +231,31 @@ fn run_with_a_teacher_keeps_the_student_that_scores_better_on_held_out_labels() 
     };
     let (stderr, prov) = run(&tmp.path().join("guarded"), &[]);
     let note = &prov["student_fallback"];
-    let (d, p) = (
-        note["distilled_holdout_f1"].as_f64().unwrap(),
-        note["labels_only_holdout_f1"].as_f64().unwrap(),
-    );
-    assert!(
-        (0.0..=1.0).contains(&d) && (0.0..=1.0).contains(&p),
-        "{note}"
-    );
-    let kept = if p > d { "labels_only" } else { "distilled" };
-    assert_eq!(note["kept"], kept, "{note}");
+    let cands = note["candidates"].as_array().unwrap();
+    // --temperature 4 and the default --try-temperatures 1, then the labels alone
+    let temps: Vec<Option<f64>> = cands.iter().map(|c| c["temperature"].as_f64()).collect();
+    assert_eq!(temps, vec![Some(4.0), Some(1.0), None], "{note}");
+    let scores: Vec<f64> = cands
+        .iter()
+        .map(|c| c["holdout_f1_mean"].as_f64().unwrap())
+        .collect();
+    assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "{note}");
+    // the highest mean wins, the earlier one on ties
+    let mut best = 0;
+    for (i, s) in scores.iter().enumerate() {
+        if *s > scores[best] {
+            best = i;
+        }
+    }
+    assert_eq!(note["kept"], cands[best]["student"], "{note}");
     assert!(stderr.contains("held-out F1"), "{stderr}");
     // the kept model's own training record matches the choice
     let n_teacher_only = prov["training"]["n_train_teacher_only"].as_u64().unwrap();
+    assert_eq!(prov["training"]["holdout_f1"], cands[best]["holdout_f1"]);
     assert_eq!(prov["training"]["holdout_f1"].as_array().unwrap().len(), 7);
-    if kept == "labels_only" {
-        assert_eq!(n_teacher_only, 0);
+    match temps[best] {
+        None => assert_eq!(n_teacher_only, 0),
+        Some(t) => assert_eq!(prov["config"]["temperature"].as_f64(), Some(t)),
     }
     let (stderr, prov) = run(&tmp.path().join("always"), &["--no-student-fallback"]);
     assert!(prov["student_fallback"].is_null(), "{prov}");

@@ -59,6 +59,12 @@ pub struct TrainConfig {
     pub max_epochs: usize,
     /// Stop after this many epochs without held-out improvement.
     pub patience: usize,
+    /// Fewest optimizer steps a run is planned for. When an epoch is only a
+    /// few batches (small inputs, most contigs short) `max_epochs` batches
+    /// would be too few steps, and `patience` epochs too few to tell a plateau
+    /// from noise: both are scaled by the same factor so that the schedule
+    /// spans at least this many steps ([`schedule`]). 0 turns it off.
+    pub min_steps: usize,
     /// Fraction of labelled contigs held out for early stopping and calibration.
     pub holdout_fraction: f64,
     /// Weight of the hierarchical loss on noisy labels (1 − α weighs distillation).
@@ -86,6 +92,7 @@ impl Default for TrainConfig {
             batch_size: 1024,
             max_epochs: 60,
             patience: 6,
+            min_steps: 200,
             holdout_fraction: 0.1,
             alpha: 0.3,
             temperature: 4.0,
@@ -116,6 +123,8 @@ pub struct TrainInput<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EpochStats {
     pub epoch: usize,
+    /// The run's epoch budget ([`schedule`]).
+    pub max_epochs: usize,
     pub train_loss: f32,
     pub val_loss: Option<f32>,
     pub lr: f64,
@@ -127,6 +136,11 @@ pub struct TrainReport {
     pub n_train_labelled: usize,
     pub n_train_teacher_only: usize,
     pub n_holdout: usize,
+    /// Optimizer steps per epoch.
+    pub steps_per_epoch: usize,
+    /// Epoch budget and patience after [`schedule`] (≥ the configured ones).
+    pub max_epochs: usize,
+    pub patience: usize,
     pub epochs_run: usize,
     pub best_epoch: usize,
     pub best_val_loss: Option<f32>,
@@ -180,6 +194,33 @@ pub fn column_stats(features: &[f32], n_features: usize, rows: &[usize]) -> (Vec
         s.push(if sd < 1e-6 { 1.0 } else { sd as f32 });
     }
     (m, s)
+}
+
+/// Batches per epoch for `n_rows` training rows: `batch_size`-row chunks,
+/// a trailing chunk of fewer than 32 rows folded into the previous one.
+pub fn batches_per_epoch(n_rows: usize, batch_size: usize) -> usize {
+    let bs = batch_size.min(n_rows.max(2)).max(1);
+    let k = n_rows.div_ceil(bs).max(1);
+    if k > 1 && n_rows - (k - 1) * bs < 32 {
+        k - 1
+    } else {
+        k
+    }
+}
+
+/// The epoch budget and patience a run of `steps_per_epoch` batches an epoch
+/// uses: the configured ones, both multiplied by
+/// ⌈`min_steps` / (`steps_per_epoch` · `max_epochs`)⌉ when the configured
+/// budget is fewer than `min_steps` optimizer steps. So early stopping waits
+/// as many optimizer steps as it would with about `min_steps` / `max_epochs`
+/// batches an epoch, and the cosine schedule spans the longer budget.
+pub fn schedule(cfg: &TrainConfig, steps_per_epoch: usize) -> (usize, usize) {
+    let planned = steps_per_epoch.max(1) * cfg.max_epochs;
+    if cfg.min_steps == 0 || planned >= cfg.min_steps || cfg.max_epochs == 0 {
+        return (cfg.max_epochs, cfg.patience);
+    }
+    let factor = cfg.min_steps.div_ceil(planned);
+    (cfg.max_epochs * factor, cfg.patience * factor)
 }
 
 fn gather(x: &[f32], f: usize, rows: &[usize]) -> Vec<f32> {
@@ -379,14 +420,15 @@ pub fn train(
         },
     )?;
     let bs = cfg.batch_size.min(train_rows.len().max(2));
-    let steps_per_epoch = train_rows.len().div_ceil(bs).max(1);
-    let total_steps = (steps_per_epoch * cfg.max_epochs) as f64;
+    let steps_per_epoch = batches_per_epoch(train_rows.len(), cfg.batch_size);
+    let (max_epochs, patience) = schedule(cfg, steps_per_epoch);
+    let total_steps = (steps_per_epoch * max_epochs) as f64;
     let lr_min = cfg.lr * 0.01;
     let mut step = 0usize;
     let mut best: Option<(f32, usize, net::Snapshot)> = None;
     let mut history = Vec::new();
     let mut since_best = 0usize;
-    for epoch in 1..=cfg.max_epochs {
+    for epoch in 1..=max_epochs {
         train_rows.shuffle(&mut rng);
         let mut batches: Vec<&[usize]> = train_rows.chunks(bs).collect();
         // BatchNorm needs a few rows: fold a tiny trailing batch into the previous one
@@ -423,6 +465,7 @@ pub fn train(
         };
         let stats = EpochStats {
             epoch,
+            max_epochs,
             train_loss: (epoch_loss / seen.max(1) as f64) as f32,
             val_loss,
             lr: opt.learning_rate(),
@@ -436,7 +479,7 @@ pub fn train(
                 since_best = 0;
             } else {
                 since_best += 1;
-                if since_best >= cfg.patience {
+                if since_best >= patience {
                     break;
                 }
             }
@@ -479,6 +522,9 @@ pub fn train(
             n_train_labelled,
             n_train_teacher_only,
             n_holdout: holdout.len(),
+            steps_per_epoch,
+            max_epochs,
+            patience,
             epochs_run,
             best_epoch,
             best_val_loss,

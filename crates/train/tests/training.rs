@@ -41,6 +41,7 @@ fn small_cfg() -> TrainConfig {
         max_epochs: 15,
         patience: 15,
         lr: 5e-3,
+        min_steps: 0,
         ..TrainConfig::default()
     }
 }
@@ -117,6 +118,74 @@ fn same_seed_gives_identical_weights_and_another_seed_does_not() {
     assert_eq!(a.tensors, b.tensors);
     let c = train(&input, &TrainConfig { seed: 7, ..cfg }, &mut |_| {}).unwrap();
     assert_ne!(a.tensors, c.tensors);
+}
+
+#[test]
+fn few_batches_an_epoch_stretch_the_epoch_budget_and_patience() {
+    use taxdistill_train::{batches_per_epoch, schedule};
+    let cfg = TrainConfig {
+        max_epochs: 60,
+        patience: 6,
+        min_steps: 200,
+        ..TrainConfig::default()
+    };
+    // 4 batches an epoch: 240 planned steps, nothing changes
+    assert_eq!(schedule(&cfg, 4), (60, 6));
+    // one batch an epoch (short contigs): 60 steps → 4 × the budget and the patience
+    assert_eq!(schedule(&cfg, 1), (240, 24));
+    assert_eq!(schedule(&cfg, 2), (120, 12));
+    assert_eq!(
+        schedule(
+            &TrainConfig {
+                min_steps: 0,
+                ..cfg
+            },
+            1
+        ),
+        (60, 6)
+    );
+    // a trailing batch of fewer than 32 rows joins the previous one
+    assert_eq!(batches_per_epoch(1024 + 31, 1024), 1);
+    assert_eq!(batches_per_epoch(1024 + 32, 1024), 2);
+    assert_eq!(batches_per_epoch(10, 1024), 1);
+
+    // a real run: 300 rows in one batch, no hold-out (< 20 labelled would
+    // have none; here the hold-out is off) → every planned epoch runs
+    let (tree, x, y) = data(300, 6);
+    let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
+    let eligible = vec![true; y.len()];
+    let input = TrainInput {
+        tree: &tree,
+        features: &x,
+        n_features: F,
+        labels: &labels,
+        teacher: None,
+        eligible: &eligible,
+    };
+    let cfg = TrainConfig {
+        hidden: vec![16],
+        batch_size: 512,
+        max_epochs: 5,
+        patience: 2,
+        min_steps: 12,
+        holdout_fraction: 0.0,
+        ..TrainConfig::default()
+    };
+    let t = train(&input, &cfg, &mut |_| {}).unwrap();
+    assert_eq!(t.report.steps_per_epoch, 1);
+    assert_eq!((t.report.max_epochs, t.report.patience), (15, 6));
+    assert_eq!(t.report.epochs_run, 15);
+    assert_eq!(t.report.history.last().unwrap().max_epochs, 15);
+    let t = train(
+        &input,
+        &TrainConfig {
+            min_steps: 0,
+            ..cfg
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(t.report.epochs_run, 5);
 }
 
 #[test]

@@ -105,12 +105,20 @@ pub struct TrainArgs {
     /// Seed of initialisation, hold-out split, shuffles and dropout.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Maximum epochs (early stopping on the held-out labels usually ends sooner).
+    /// Maximum epochs (early stopping on the held-out labels usually ends sooner);
+    /// scaled up with --patience when they would be fewer than --min-steps
+    /// optimizer steps.
     #[arg(long, default_value_t = 60)]
     pub epochs: usize,
     /// Epochs without held-out improvement before stopping.
     #[arg(long, default_value_t = 6)]
     pub patience: usize,
+    /// Fewest optimizer steps to plan for: when --epochs epochs are fewer
+    /// steps (an epoch of one or two batches: small inputs, mostly short
+    /// contigs), --epochs and --patience are multiplied by the same whole
+    /// factor until they are not; 0 keeps them as given.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub min_steps: usize,
     /// Peak learning rate (AdamW, cosine schedule).
     #[arg(long, default_value_t = 2e-3)]
     pub lr: f64,
@@ -155,6 +163,7 @@ impl TrainArgs {
             seed: self.seed,
             max_epochs: self.epochs,
             patience: self.patience,
+            min_steps: self.min_steps,
             lr: self.lr,
             batch_size: self.batch_size,
             holdout_fraction: self.holdout,
@@ -357,6 +366,7 @@ pub fn train_model(
     };
     let t0 = std::time::Instant::now();
     let trained = taxdistill_train::train(&input, &cfg, &mut |s| {
+        pb.set_length(s.max_epochs as u64);
         pb.set_position(s.epoch as u64);
         tracing::debug!(
             "epoch {} train {:.4} held-out {:?} lr {:.2e}",
@@ -384,6 +394,9 @@ pub fn train_model(
         "n_train_labelled": r.n_train_labelled,
         "n_train_teacher_only": r.n_train_teacher_only,
         "n_holdout": r.n_holdout,
+        "steps_per_epoch": r.steps_per_epoch,
+        "max_epochs": r.max_epochs,
+        "patience": r.patience,
         "epochs_run": r.epochs_run,
         "best_epoch": r.best_epoch,
         "best_val_loss": r.best_val_loss,

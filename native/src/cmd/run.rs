@@ -39,11 +39,16 @@ pub struct Args {
     /// Teacher giving the soft labels.
     #[arg(long, value_enum, default_value = "graph")]
     pub teacher: RunTeacher,
-    /// Keep the distilled student even when the student trained on the labels
-    /// alone scores better on the held-out labels (by default `run` trains
-    /// both and keeps the better one; this skips the second training).
+    /// Train only the distilled student of --alpha/--temperature and keep it
+    /// (by default `run` also trains the students of --try-temperatures and
+    /// the student on the labels alone, and keeps the one that scores best on
+    /// the held-out labels).
     #[arg(long)]
     pub no_student_fallback: bool,
+    /// Further distillation temperatures tried next to --temperature (same
+    /// --alpha); empty (`--try-temperatures ''`) tries none.
+    #[arg(long, value_name = "T[,T…]", value_delimiter = ',', default_value = "1", value_parser = parse_temperature)]
+    pub try_temperatures: Vec<Option<f32>>,
     #[command(flatten)]
     pub train: TrainArgs,
     /// Output directory.
@@ -138,34 +143,63 @@ pub fn run(args: Args) -> Result<()> {
         "command": std::env::args().collect::<Vec<_>>(),
         "teacher": format!("{:?}", args.teacher).to_lowercase(),
     });
+    let candidates = kd_candidates(&args);
     let mut model = train_model(
         &features,
         &training,
         &tree,
         soft.as_deref(),
-        &args.train,
+        &candidates[0],
         prov.clone(),
     )?;
     if soft.is_some() && !args.no_student_fallback {
-        // The guard: the same hold-out split, the same noisy labels, never truth.
-        let plain = train_model(&features, &training, &tree, None, &args.train, prov)?;
-        let (d, p) = (&model.report.holdout_f1, &plain.report.holdout_f1);
-        if let Some((fd, fp)) = mean_shared(d, p) {
-            let keep_plain = fp > fd;
-            eprintln!(
-                "held-out F1 against the labels (mean over ranks): distilled {fd:.4}, labels alone {fp:.4}: keeping the {}",
-                if keep_plain { "student trained on the labels alone" } else { "distilled student" }
-            );
-            let note = serde_json::json!({
-                "distilled_holdout_f1": fd,
-                "labels_only_holdout_f1": fp,
-                "kept": if keep_plain { "labels_only" } else { "distilled" },
-            });
-            if keep_plain {
-                model = plain;
-            }
-            model.meta.provenance["student_fallback"] = note;
+        // The choice: the same hold-out split (same seed), the same noisy
+        // labels, never truth. Candidates: the distilled students of every
+        // temperature and the student on the labels alone.
+        let mut scored = vec![(
+            Candidate::Distilled(candidates[0].alpha, candidates[0].temperature),
+            model.report.holdout_f1,
+        )];
+        let mut models = vec![model];
+        for c in &candidates[1..] {
+            let m = train_model(
+                &features,
+                &training,
+                &tree,
+                soft.as_deref(),
+                c,
+                prov.clone(),
+            )?;
+            scored.push((
+                Candidate::Distilled(c.alpha, c.temperature),
+                m.report.holdout_f1,
+            ));
+            models.push(m);
         }
+        let plain = train_model(&features, &training, &tree, None, &args.train, prov)?;
+        scored.push((Candidate::LabelsOnly, plain.report.holdout_f1));
+        models.push(plain);
+        let (best, scores) = choose(&scored);
+        for (c, sc) in scored.iter().zip(&scores) {
+            eprintln!(
+                "held-out F1 against the labels (mean over ranks), {}: {}",
+                c.0,
+                sc.map_or("-".to_string(), |v| format!("{v:.4}"))
+            );
+        }
+        eprintln!("keeping the {}", scored[best].0);
+        let note = serde_json::json!({
+            "candidates": scored.iter().zip(&scores).map(|(c, sc)| serde_json::json!({
+                "student": c.0.to_string(),
+                "alpha": c.0.alpha(),
+                "temperature": c.0.temperature(),
+                "holdout_f1": c.1,
+                "holdout_f1_mean": sc,
+            })).collect::<Vec<_>>(),
+            "kept": scored[best].0.to_string(),
+        });
+        model = models.swap_remove(best);
+        model.meta.provenance["student_fallback"] = note;
     }
     write_model(&args.out.join("model"), &model)?;
     let student = taxdistill_core::model::Student::from_meta_and_bytes(
@@ -223,21 +257,90 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Means of two per-rank score lists over the ranks both have.
-fn mean_shared(a: &[Option<f64>; 7], b: &[Option<f64>; 7]) -> Option<(f64, f64)> {
-    let both: Vec<(f64, f64)> = a
-        .iter()
-        .zip(b)
-        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
-        .collect();
-    if both.is_empty() {
-        return None;
+/// One `--try-temperatures` value: a temperature > 0 (an empty list allowed).
+fn parse_temperature(s: &str) -> std::result::Result<Option<f32>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
     }
-    let n = both.len() as f64;
-    Some((
-        both.iter().map(|p| p.0).sum::<f64>() / n,
-        both.iter().map(|p| p.1).sum::<f64>() / n,
-    ))
+    match s.trim().parse::<f32>() {
+        Ok(t) if t > 0.0 && t.is_finite() => Ok(Some(t)),
+        _ => Err(format!("'{s}' is not a temperature (a number > 0)")),
+    }
+}
+
+/// The training flags of every distilled candidate: --alpha/--temperature
+/// first, then each further temperature of --try-temperatures (duplicates
+/// dropped).
+fn kd_candidates(args: &Args) -> Vec<TrainArgs> {
+    let mut out = vec![args.train.clone()];
+    for t in args.try_temperatures.iter().flatten() {
+        if out.iter().all(|c| (c.temperature - t).abs() > 1e-6) {
+            out.push(TrainArgs {
+                temperature: *t,
+                ..args.train.clone()
+            });
+        }
+    }
+    out
+}
+
+/// A student `run` may keep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Candidate {
+    /// Distilled with (α, T).
+    Distilled(f32, f32),
+    /// Trained on the noisy labels alone.
+    LabelsOnly,
+}
+
+impl Candidate {
+    fn alpha(&self) -> Option<f32> {
+        match self {
+            Candidate::Distilled(a, _) => Some(*a),
+            Candidate::LabelsOnly => None,
+        }
+    }
+    fn temperature(&self) -> Option<f32> {
+        match self {
+            Candidate::Distilled(_, t) => Some(*t),
+            Candidate::LabelsOnly => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Candidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Candidate::Distilled(a, t) => write!(f, "distilled student (alpha {a}, T {t})"),
+            Candidate::LabelsOnly => write!(f, "student trained on the labels alone"),
+        }
+    }
+}
+
+/// The candidate to keep and each one's score: the mean per-rank held-out F1
+/// over the ranks every candidate reaches (`None` for all when they share
+/// none). The highest mean wins; ties go to the earlier candidate, so with
+/// equal scores the first distilled student is kept.
+fn choose(scored: &[(Candidate, [Option<f64>; 7])]) -> (usize, Vec<Option<f64>>) {
+    let shared: Vec<usize> = (0..7)
+        .filter(|&r| scored.iter().all(|(_, f)| f[r].is_some()))
+        .collect();
+    if shared.is_empty() {
+        return (0, vec![None; scored.len()]);
+    }
+    let scores: Vec<Option<f64>> = scored
+        .iter()
+        .map(|(_, f)| {
+            Some(shared.iter().map(|&r| f[r].unwrap_or(0.0)).sum::<f64>() / shared.len() as f64)
+        })
+        .collect();
+    let mut best = 0;
+    for (i, s) in scores.iter().enumerate() {
+        if s > &scores[best] {
+            best = i;
+        }
+    }
+    (best, scores)
 }
 
 /// GenomeOcean embeddings of the FASTA's contigs, aligned to `ids`:
@@ -269,12 +372,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fallback_compares_the_ranks_both_students_reach() {
+    fn the_choice_compares_the_ranks_every_student_reaches() {
         let a = [Some(1.0), Some(0.8), Some(0.6), None, None, None, None];
         let b = [Some(1.0), Some(0.9), None, None, None, None, None];
-        let (x, y) = mean_shared(&a, &b).unwrap();
-        assert!((x - 0.9).abs() < 1e-12 && (y - 0.95).abs() < 1e-12);
-        assert_eq!(mean_shared(&[None; 7], &b), None);
+        let c = [Some(1.0), Some(0.7), Some(0.99), None, None, None, None];
+        let d = Candidate::Distilled(0.3, 4.0);
+        let (best, s) = choose(&[(d, a), (Candidate::LabelsOnly, b)]);
+        assert_eq!(best, 1);
+        assert!((s[0].unwrap() - 0.9).abs() < 1e-12 && (s[1].unwrap() - 0.95).abs() < 1e-12);
+        // rank 3 is not shared, so c's 0.99 does not count
+        let (best, _) = choose(&[(d, a), (Candidate::Distilled(0.3, 1.0), c), (d, b)]);
+        assert_eq!(best, 2);
+        // ties keep the first
+        let (best, _) = choose(&[(d, a), (Candidate::LabelsOnly, a)]);
+        assert_eq!(best, 0);
+        let (best, s) = choose(&[(d, [None; 7]), (Candidate::LabelsOnly, b)]);
+        assert_eq!((best, s), (0, vec![None, None]));
+    }
+
+    #[test]
+    fn further_temperatures_become_candidates_without_duplicates() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            run: Args,
+        }
+        let base = ["x", "--contigs", "c.fna", "--labels", "l.tsv", "--out", "o"];
+        let parse = |extra: &[&str]| {
+            let v: Vec<&str> = base.iter().chain(extra).copied().collect();
+            kd_candidates(&Cli::try_parse_from(v).unwrap().run)
+                .iter()
+                .map(|c| (c.alpha, c.temperature))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(parse(&[]), vec![(0.3, 4.0), (0.3, 1.0)]);
+        assert_eq!(parse(&["--temperature", "1"]), vec![(0.3, 1.0)]);
+        assert_eq!(
+            parse(&["--alpha", "0.5", "--try-temperatures", "2,1,2"]),
+            vec![(0.5, 4.0), (0.5, 2.0), (0.5, 1.0)]
+        );
+        assert_eq!(parse(&["--try-temperatures", ""]), vec![(0.3, 4.0)]);
+        let v: Vec<&str> = base
+            .iter()
+            .chain(&["--try-temperatures", "0"])
+            .copied()
+            .collect();
+        assert!(Cli::try_parse_from(v).is_err());
     }
 
     #[test]
