@@ -421,15 +421,6 @@ pub fn decompressed<R: std::io::Read + Send + 'static>(
     source: R,
     source_name: &str,
 ) -> Result<Box<dyn std::io::Read + Send>> {
-    decompressed_and_whether(source, source_name).map(|(r, _)| r)
-}
-
-/// [`decompressed`], and whether the input was compressed (is decoded as it is read).
-#[cfg(feature = "compression")]
-pub(crate) fn decompressed_and_whether<R: std::io::Read + Send + 'static>(
-    source: R,
-    source_name: &str,
-) -> Result<(Box<dyn std::io::Read + Send>, bool)> {
     use std::io::BufRead;
     let mut r = std::io::BufReader::with_capacity(1 << 20, source);
     let failed = |e: std::io::Error| Error::BadRecord {
@@ -440,14 +431,13 @@ pub(crate) fn decompressed_and_whether<R: std::io::Read + Send + 'static>(
     let head = r.fill_buf().map_err(failed)?;
     let magic = [head.first().copied(), head.get(1).copied()];
     Ok(match magic {
-        [Some(0x1f), Some(0x8b)] => (Box::new(flate2::read::MultiGzDecoder::new(r)), true),
-        [Some(0x42), Some(0x5a)] => (Box::new(bzip2::read::BzDecoder::new(r)), true),
-        [Some(0xfd), Some(0x37)] => (Box::new(liblzma::read::XzDecoder::new(r)), true),
-        [Some(0x28), Some(0xb5)] => (
-            Box::new(zstd::stream::read::Decoder::with_buffer(r).map_err(failed)?),
-            true,
-        ),
-        _ => (Box::new(r), false),
+        [Some(0x1f), Some(0x8b)] => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        [Some(0x42), Some(0x5a)] => Box::new(bzip2::read::BzDecoder::new(r)),
+        [Some(0xfd), Some(0x37)] => Box::new(liblzma::read::XzDecoder::new(r)),
+        [Some(0x28), Some(0xb5)] => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(r).map_err(failed)?)
+        }
+        _ => Box::new(r),
     })
 }
 

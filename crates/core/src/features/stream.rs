@@ -227,20 +227,9 @@ pub fn tnf_of_fasta_in_blocks<R: Read + Send + 'static>(
 ) -> Result<FeatureBuilder> {
     // decoded on the block producer's thread, as it reads
     #[cfg(feature = "compression")]
-    let (mut text, decoding) = crate::fasta::decompressed_and_whether(source, source_name)?;
+    let mut text = crate::fasta::decompressed(source, source_name)?;
     #[cfg(not(feature = "compression"))]
-    let (mut text, decoding): (Box<dyn Read + Send>, bool) = (Box::new(source), false);
-    let cores = rayon::current_num_threads();
-    if decoding && cores > 1 {
-        // decoding is the bottleneck: it keeps a core of its own, the others
-        // count (faster than it decodes), instead of all of them taking turns
-        if let Ok(pool) = rayon::ThreadPoolBuilder::new()
-            .num_threads(cores - 1)
-            .build()
-        {
-            return pool.install(|| tnf_of_text(&mut *text, source_name, block_bytes));
-        }
-    }
+    let mut text: Box<dyn Read + Send> = Box::new(source);
     tnf_of_text(&mut *text, source_name, block_bytes)
 }
 
