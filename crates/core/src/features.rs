@@ -994,11 +994,6 @@ pub fn project(counts: &[u32; 256]) -> [f32; N_TNF] {
     #[cfg(not(target_arch = "aarch64"))]
     {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has the feature the function is compiled for.
-            return unsafe { project_fma_avx512(counts) };
-        }
-        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
         {
             // SAFETY: the CPU has the features the function is compiled for.
@@ -1010,8 +1005,9 @@ pub fn project(counts: &[u32; 256]) -> [f32; N_TNF] {
 
 /// [`project`] of many count vectors, into `out` in order; the same bits.
 /// With AVX-512, four contigs share each pass over the kernel (115 KB, more
-/// than L1 holds): four times fewer kernel loads, and 28 independent sums
-/// where one contig alone waits on the latency of 7.
+/// than L1 holds): four times fewer kernel loads, and 28 independent 16-lane
+/// sums. (One contig in 16-lane vectors was no faster than in 8-lane ones:
+/// it waits on the kernel's loads and the latency of its 7 sums.)
 pub fn project_many<'a>(
     counts: &[[u32; 256]],
     out: impl IntoIterator<Item = &'a mut [f32; N_TNF]>,
@@ -1040,6 +1036,14 @@ pub fn project_many<'a>(
     }
 }
 
+/// `1 / Σ counts` in f32 (1 for a sequence without 4-mers), as vamb has it.
+#[inline(always)]
+fn inverse_total(counts: &[u32; 256]) -> f32 {
+    let total: u64 = counts.iter().map(|&c| c as u64).sum();
+    let s = total as f32;
+    1.0f32 / if s == 0.0 { 1.0 } else { s }
+}
+
 /// The projection in the order numpy computes it, with `fma(f, k, acc)` as
 /// the multiply-add: `f[i] = c[i] · (1/s) − 1/256` in f32, then
 /// `acc[j] = fma(f[i], K[i][j], acc[j])` for i = 0..255 in order.
@@ -1051,12 +1055,7 @@ pub fn project_many<'a>(
 /// difference.
 #[inline(always)]
 fn project_with(counts: &[u32; 256], fma: impl Fn(f32, f32, f32) -> f32) -> [f32; N_TNF] {
-    let total: u64 = counts.iter().map(|&c| c as u64).sum();
-    let mut s = total as f32;
-    if s == 0.0 {
-        s = 1.0;
-    }
-    let inv = 1.0f32 / s;
+    let inv = inverse_total(counts);
     let mut acc = [0f32; N_TNF];
     for (i, &c) in counts.iter().enumerate() {
         let f = c as f32 * inv + (-1.0f32 / 256.0);
@@ -1084,12 +1083,7 @@ fn project_emulated(counts: &[u32; 256]) -> [f32; N_TNF] {
 #[target_feature(enable = "avx2,fma")]
 unsafe fn project_fma_avx2(counts: &[u32; 256]) -> [f32; N_TNF] {
     use std::arch::x86_64::*;
-    let total: u64 = counts.iter().map(|&c| c as u64).sum();
-    let mut s = total as f32;
-    if s == 0.0 {
-        s = 1.0;
-    }
-    let inv = 1.0f32 / s;
+    let inv = inverse_total(counts);
     let mut acc = [_mm256_setzero_ps(); N_TNF.div_ceil(8)];
     for (i, &c) in counts.iter().enumerate() {
         let f = _mm256_set1_ps(c as f32 * inv + (-1.0f32 / 256.0));
@@ -1107,44 +1101,13 @@ unsafe fn project_fma_avx2(counts: &[u32; 256]) -> [f32; N_TNF] {
     masked(&out)
 }
 
-/// [`project_fma_avx2`] with 16-lane vectors: 7 multiply-adds a row, not 13.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn project_fma_avx512(counts: &[u32; 256]) -> [f32; N_TNF] {
-    use std::arch::x86_64::*;
-    let total: u64 = counts.iter().map(|&c| c as u64).sum();
-    let mut s = total as f32;
-    if s == 0.0 {
-        s = 1.0;
-    }
-    let inv = 1.0f32 / s;
-    let mut acc = [_mm512_setzero_ps(); N_PADDED / 16];
-    for (i, &c) in counts.iter().enumerate() {
-        let f = _mm512_set1_ps(c as f32 * inv + (-1.0f32 / 256.0));
-        let row = KERNEL_PADDED.0[i].as_ptr();
-        for (v, a) in acc.iter_mut().enumerate() {
-            // SAFETY: row has N_PADDED = 16 × acc.len() floats, 64-byte aligned.
-            *a = _mm512_fmadd_ps(f, _mm512_load_ps(row.add(16 * v)), *a);
-        }
-    }
-    let mut out = [0f32; N_PADDED];
-    for (v, a) in acc.iter().enumerate() {
-        // SAFETY: out has 16 × acc.len() floats.
-        _mm512_storeu_ps(out.as_mut_ptr().add(16 * v), *a);
-    }
-    masked(&out)
-}
-
-/// [`project_fma_avx512`] of four contigs in one pass over the kernel.
+/// [`project_fma_avx2`] of four contigs in one pass over the kernel, in 16-lane
+/// vectors.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn project4_avx512(counts: [&[u32; 256]; 4]) -> [[f32; N_TNF]; 4] {
     use std::arch::x86_64::*;
-    let inv = counts.map(|c| {
-        let total: u64 = c.iter().map(|&c| c as u64).sum();
-        let s = total as f32;
-        1.0f32 / if s == 0.0 { 1.0 } else { s }
-    });
+    let inv = counts.map(inverse_total);
     const V: usize = N_PADDED / 16;
     let mut acc = [[_mm512_setzero_ps(); V]; 4];
     for (i, row) in KERNEL_PADDED.0.iter().enumerate() {
@@ -1563,10 +1526,6 @@ mod tests {
                 {
                     // SAFETY: the CPU has the features.
                     assert_eq!(unsafe { project_fma_avx2(&counts) }, want, "{}", c.id);
-                }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU has the feature.
-                    assert_eq!(unsafe { project_fma_avx512(&counts) }, want, "{}", c.id);
                 }
             }
         }
