@@ -13,6 +13,8 @@ use candle_nn::VarBuilder;
 
 /// A bias-free linear layer applied to `(…, in)` by flattening the leading dims
 /// into one matrix product (faster on CPU than a broadcast batched matmul).
+/// The weight is transposed once at load into a contiguous `(in, out)` matrix
+/// (a few percent faster on CPU than multiplying through a transposed view).
 struct Lin {
     w_t: Tensor,
     out: usize,
@@ -21,7 +23,10 @@ struct Lin {
 impl Lin {
     fn new(inp: usize, out: usize, vb: VarBuilder) -> candle_core::Result<Lin> {
         let w = vb.get((out, inp), "weight")?;
-        Ok(Lin { w_t: w.t()?, out })
+        Ok(Lin {
+            w_t: w.t()?.contiguous()?,
+            out,
+        })
     }
 
     /// Several projections of the same input as one matrix product: the
@@ -34,7 +39,10 @@ impl Lin {
             .collect::<candle_core::Result<Vec<_>>>()?;
         let w = Tensor::cat(&ws, 0)?;
         let out = outs.iter().map(|(o, _)| o).sum();
-        Ok(Lin { w_t: w.t()?, out })
+        Ok(Lin {
+            w_t: w.t()?.contiguous()?,
+            out,
+        })
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
