@@ -826,6 +826,7 @@ mod simd {
     }
 
     /// As [`code32`] for 64 bytes, with AVX-512BW.
+    #[cfg(feature = "parallel")]
     #[inline]
     #[target_feature(enable = "avx512bw")]
     unsafe fn code64(src: *const u8, dst: *mut u8) -> bool {
@@ -847,6 +848,7 @@ mod simd {
 
     /// [`try_piece`] with 64-byte vectors (AVX-512BW); the counting it
     /// triggers is compiled for AVX-512 too.
+    #[cfg(feature = "parallel")]
     #[inline]
     #[target_feature(enable = "avx512bw")]
     unsafe fn try_piece512(c: &mut RawCounter, piece: &[u8]) -> bool {
