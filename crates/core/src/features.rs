@@ -1180,15 +1180,6 @@ impl FeatureBuilder {
         Self::default()
     }
 
-    /// An empty builder with room for `n` contigs.
-    pub fn with_capacity(n: usize) -> Self {
-        Self {
-            ids: Vec::with_capacity(n),
-            lengths: Vec::with_capacity(n),
-            tnf: Vec::with_capacity(n),
-        }
-    }
-
     /// Adds a batch of contigs (TNF computed in parallel with the `parallel` feature).
     pub fn push_batch(&mut self, contigs: &[Contig]) {
         let seqs: Vec<&[u8]> = contigs.iter().map(|c| c.seq.as_slice()).collect();

@@ -395,30 +395,8 @@ pub fn tnf_of_slice(
     if data.len() < 2 || data[0] != b'>' {
         return sequential(data, source_name);
     }
-    let outs = blocks_in(data, true, source_name, 0, block_bytes, progress);
-    merge(outs, source_name, |e, _| Error::Io {
-        source_name: source_name.to_string(),
-        reason: e.to_string(),
-    })
-}
-
-/// The blocks of `data` (which starts with a record), parsed and counted on
-/// rayon's pool, numbered from `first_index`. Unless `ends_input`, `data`'s
-/// last byte is the `>` of a record that belongs to what follows.
-fn blocks_in(
-    data: &[u8],
-    ends_input: bool,
-    source_name: &str,
-    first_index: usize,
-    block_bytes: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Vec<std::result::Result<BlockOut, (usize, std::io::Error)>> {
     let block_bytes = block_bytes.max(2);
-    let region = if ends_input {
-        data.len()
-    } else {
-        data.len() - 1
-    };
+    let region = data.len();
     // Block i runs from the first record start at or after i · block_bytes to
     // the next block's start; each block finds both itself.
     let start_of = |i: usize| -> usize {
@@ -431,11 +409,11 @@ fn blocks_in(
     };
     // blocks after the first one that failed need not be read
     let first_error = std::sync::atomic::AtomicUsize::new(usize::MAX);
-    (0..region.div_ceil(block_bytes))
+    let outs = (0..region.div_ceil(block_bytes))
         .into_par_iter()
         .map(|i| {
             let mut out = BlockOut {
-                index: first_index + i,
+                index: i,
                 contigs: Vec::new(),
                 error: None,
             };
@@ -447,17 +425,21 @@ fn blocks_in(
                 // inside a record longer than a block: an earlier block reads it
                 return Ok(out);
             }
-            let last = ends_input && next == region;
+            let last = next == region;
             // unless last, the block ends with the '>' of the next record
             let end = if last { next } else { next + 1 };
-            out = read_block(out.index, &data[start..end], last, source_name);
+            out = read_block(i, &data[start..end], last, source_name);
             if out.error.is_some() {
                 first_error.fetch_min(i, Ordering::Relaxed);
             }
             progress((next - start) as u64);
             Ok(out)
         })
-        .collect()
+        .collect();
+    merge(outs, source_name, |e, _| Error::Io {
+        source_name: source_name.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// [`tnf_of_fasta`] on decompressed text, cut into blocks of about `block_bytes`.
