@@ -13,14 +13,37 @@ fn json(path: &Path) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-const METHODS: [&str; 6] = [
+const METHODS: [&str; 8] = [
     "raw_labels",
     "teacher",
     "student_noisy",
     "student_hard",
     "student_soft",
+    "student_soft_a0.3_t1",
+    "taxdistill_run",
     "student_soft_a0.6_t4",
 ];
+
+/// `taxdistill_run` is the candidate `run` would keep: one of its three
+/// students, chosen by the best mean held-out F1, with that student's scores,
+/// and costing all three.
+fn check_run_choice(run: &serde_json::Value) {
+    let ms = run["methods"].as_array().unwrap();
+    let find = |id: &str| ms.iter().find(|m| m["id"] == id).unwrap();
+    let r = find("taxdistill_run");
+    let cands = r["details"]["candidates"].as_array().unwrap();
+    let ids: Vec<&str> = cands.iter().map(|c| c["method"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["student_soft", "student_soft_a0.3_t1", "student_noisy"]);
+    let kept = r["details"]["kept"].as_str().unwrap();
+    let score = |c: &serde_json::Value| c["holdout_f1_mean"].as_f64().unwrap_or(f64::NAN);
+    let best = cands.iter().map(score).fold(f64::NEG_INFINITY, f64::max);
+    let k = cands.iter().find(|c| c["method"] == kept).unwrap();
+    assert_eq!(score(k), best, "kept {kept}, not the best of {cands:?}");
+    assert_eq!(r["eval"], find(kept)["eval"], "taxdistill_run = {kept}");
+    let cost: f64 = ids.iter().map(|id| find(id)["seconds"].as_f64().unwrap()).sum();
+    assert!(r["seconds"].as_f64().unwrap() <= cost + 1e-9);
+    assert!(r["seconds"].as_f64().unwrap() >= find(kept)["seconds"].as_f64().unwrap() - 1e-9);
+}
 
 /// Checks one run record's methods: all present and ok, metrics in [0, 1],
 /// counts adding up, and the annotated subset no larger than all contigs.
@@ -111,6 +134,7 @@ fn quick_preset_writes_a_complete_report_and_resume_reuses_its_runs() {
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["scenario"], "tiny");
     check_run(&runs[0], &METHODS);
+    check_run_choice(&runs[0]);
     let vamb = runs[0]["methods"]
         .as_array()
         .unwrap()
@@ -131,7 +155,7 @@ fn quick_preset_writes_a_complete_report_and_resume_reuses_its_runs() {
         .iter()
         .all(|x| x["f1"]["sd"].is_null() && x["f1"]["n"] == 1));
     let tests = s["tests"].as_array().unwrap();
-    assert_eq!(tests.len(), 15 * 7, "every pair of 6 methods at 7 ranks");
+    assert_eq!(tests.len(), 28 * 7, "every pair of 8 methods at 7 ranks");
     for t in tests {
         assert!(t["p_t"].is_null());
         let p = t["p_mcnemar"].as_f64().unwrap();
@@ -226,7 +250,8 @@ fn a_dataset_with_truth_is_benchmarked_over_two_seeds() {
     for run in runs {
         assert_eq!(run["scenario"], "dataset");
         assert!(run["data"]["novel_share"].is_null());
-        check_run(run, &METHODS[..5]);
+        check_run(run, &METHODS[..7]);
+        check_run_choice(run);
     }
     // two seeds: sd and the paired t-test are defined where F1 differs
     let m = r["summary"]["metrics"].as_array().unwrap();

@@ -47,7 +47,7 @@ pub struct Args {
     pub no_student_fallback: bool,
     /// Further distillation temperatures tried next to --temperature (same
     /// --alpha); empty (`--try-temperatures ''`) tries none.
-    #[arg(long, value_name = "T[,T…]", value_delimiter = ',', default_value = "1", value_parser = parse_temperature)]
+    #[arg(long, value_name = "T[,T…]", value_delimiter = ',', default_value = DEFAULT_TRY_TEMPERATURES, value_parser = parse_temperature)]
     pub try_temperatures: Vec<Option<f32>>,
     #[command(flatten)]
     pub train: TrainArgs,
@@ -55,6 +55,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
+
+/// The default of `--try-temperatures` (also what `bench`'s `taxdistill_run`
+/// method tries).
+pub const DEFAULT_TRY_TEMPERATURES: &str = "1";
 
 /// Per-rank comparison of predictions with the input labels.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +272,14 @@ fn parse_temperature(s: &str) -> std::result::Result<Option<f32>, String> {
     }
 }
 
+/// The temperatures of [`DEFAULT_TRY_TEMPERATURES`].
+pub fn default_try_temperatures() -> Vec<f32> {
+    DEFAULT_TRY_TEMPERATURES
+        .split(',')
+        .filter_map(|t| parse_temperature(t).ok().flatten())
+        .collect()
+}
+
 /// The training flags of every distilled candidate: --alpha/--temperature
 /// first, then each further temperature of --try-temperatures (duplicates
 /// dropped).
@@ -286,7 +298,7 @@ fn kd_candidates(args: &Args) -> Vec<TrainArgs> {
 
 /// A student `run` may keep.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Candidate {
+pub enum Candidate {
     /// Distilled with (α, T).
     Distilled(f32, f32),
     /// Trained on the noisy labels alone.
@@ -321,7 +333,7 @@ impl std::fmt::Display for Candidate {
 /// over the ranks every candidate reaches (`None` for all when they share
 /// none). The highest mean wins; ties go to the earlier candidate, so with
 /// equal scores the first distilled student is kept.
-fn choose(scored: &[(Candidate, [Option<f64>; 7])]) -> (usize, Vec<Option<f64>>) {
+pub fn choose(scored: &[(Candidate, [Option<f64>; 7])]) -> (usize, Vec<Option<f64>>) {
     let shared: Vec<usize> = (0..7)
         .filter(|&r| scored.iter().all(|(_, f)| f[r].is_some()))
         .collect();

@@ -27,6 +27,7 @@ pub struct Truthset<'a> {
 
 /// One method's output: a lineage per contig and, when the method has
 /// them, one score per rank of that lineage.
+#[derive(Clone)]
 pub struct Predictions {
     pub lineages: Vec<Lineage>,
     pub scores: Option<Vec<Vec<f32>>>,

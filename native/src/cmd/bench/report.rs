@@ -18,7 +18,9 @@ use std::path::Path;
 use taxdistill_core::taxonomy::Rank;
 
 /// Pairs whose tests the report shows (all pairs are in `tests.tsv`).
-pub const KEY_PAIRS: [(&str, &str); 7] = [
+pub const KEY_PAIRS: [(&str, &str); 9] = [
+    ("taxdistill_run", "raw_labels"),
+    ("taxdistill_run", "student_noisy"),
     ("student_soft", "raw_labels"),
     ("student_soft", "student_noisy"),
     ("student_soft", "student_hard"),

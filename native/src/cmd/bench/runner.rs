@@ -146,6 +146,7 @@ pub fn method_label(id: &str) -> String {
         "student_soft" => "student, soft labels".into(),
         "student_soft_genomeocean" => "student, GenomeOcean soft labels".into(),
         "vamb_taxometer" => "vamb taxometer".into(),
+        "taxdistill_run" => "taxdistill run (kept by held-out labels)".into(),
         s => match s.strip_prefix("student_soft_a") {
             Some(rest) => match rest.split_once("_t") {
                 Some((a, t)) => format!("student, soft α {a} T {t}"),
@@ -271,6 +272,7 @@ impl Ctx<'_> {
             "alpha": soft.map(|_| args.alpha),
             "temperature": soft.map(|_| args.temperature),
             "thresholds": model.meta.thresholds,
+            "holdout_f1": model.report.holdout_f1,
             "epochs_run": model.report.epochs_run,
             "best_epoch": model.report.best_epoch,
             "n_leaves": tree.n_leaves(),
@@ -281,6 +283,55 @@ impl Ctx<'_> {
             details,
         ))
     }
+}
+
+/// `taxdistill run`'s pick among students already trained here: `ids` are
+/// the distilled students of `temps` (same α) and, last, the student on the
+/// labels alone; the one `run` would keep by its held-out F1 (labels, never
+/// truth). Its cost is all the candidates' steps.
+fn run_choice(
+    results: &[(String, Result<Outcome>)],
+    ids: &[String],
+    alpha: f32,
+    temps: &[f32],
+) -> Result<Outcome> {
+    let mut scored = Vec::with_capacity(ids.len());
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for (k, id) in ids.iter().enumerate() {
+        let o = match results.iter().find(|(i, _)| i == id) {
+            Some((_, Ok(o))) => o,
+            Some((_, Err(e))) => bail!("candidate {id}: {e:#}"),
+            None => bail!("candidate {id} was not trained"),
+        };
+        let f1: [Option<f64>; 7] = serde_json::from_value(o.details["holdout_f1"].clone())
+            .with_context(|| format!("candidate {id}: no held-out F1"))?;
+        let c = match temps.get(k) {
+            Some(&t) => pipeline::Candidate::Distilled(alpha, t),
+            None => pipeline::Candidate::LabelsOnly,
+        };
+        scored.push((c, f1));
+        outcomes.push(o);
+    }
+    let (best, scores) = pipeline::choose(&scored);
+    let mut steps: Vec<String> = Vec::new();
+    for o in &outcomes {
+        for s in &o.steps {
+            if !steps.contains(s) {
+                steps.push(s.clone());
+            }
+        }
+    }
+    Ok(Outcome {
+        preds: outcomes[best].preds.clone(),
+        steps,
+        details: serde_json::json!({
+            "kept": ids[best],
+            "candidates": ids.iter().zip(&scores).map(|(id, sc)| serde_json::json!({
+                "method": id,
+                "holdout_f1_mean": sc,
+            })).collect::<Vec<_>>(),
+        }),
+    })
 }
 
 fn find_step<'a>(steps: &'a [StepRecord], name: &str) -> Option<&'a StepRecord> {
@@ -544,6 +595,20 @@ pub fn run_one(
                         .map(|&(a, t)| (grid_id(a, t), Some((a, t)))),
                 );
             }
+            // the further distilled students `taxdistill run` trains by default
+            let alpha = settings.train.alpha;
+            let mut run_ids = vec!["student_soft".to_string()];
+            let mut temps = vec![settings.train.temperature];
+            for t in pipeline::default_try_temperatures() {
+                if temps.iter().all(|u| (u - t).abs() > 1e-6) {
+                    temps.push(t);
+                    let id = grid_id(alpha, t);
+                    if points.iter().all(|(p, _)| *p != id) {
+                        points.push((id.clone(), Some((alpha, t))));
+                    }
+                    run_ids.push(id);
+                }
+            }
             for (id, at) in points {
                 let r = match &sparse {
                     Ok(sp) => ctx.student(&id, &training, Some(&tree), Some(sp), at).map(
@@ -560,9 +625,12 @@ pub fn run_one(
                 };
                 results.push((id, r));
             }
+            run_ids.push("student_noisy".into());
+            let r = run_choice(&results, &run_ids, alpha, &temps);
+            results.push(("taxdistill_run".into(), r));
         }
         Err(e) => {
-            for id in ["student_hard", "student_soft"] {
+            for id in ["student_hard", "student_soft", "taxdistill_run"] {
                 results.push((id.into(), Err(anyhow::anyhow!("teacher: {e}"))));
             }
         }
