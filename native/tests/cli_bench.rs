@@ -32,15 +32,24 @@ fn check_run_choice(run: &serde_json::Value) {
     let find = |id: &str| ms.iter().find(|m| m["id"] == id).unwrap();
     let r = find("taxdistill_run");
     let cands = r["details"]["candidates"].as_array().unwrap();
-    let ids: Vec<&str> = cands.iter().map(|c| c["method"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["student_soft", "student_soft_a0.3_t1", "student_noisy"]);
+    let ids: Vec<&str> = cands
+        .iter()
+        .map(|c| c["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["student_soft", "student_soft_a0.3_t1", "student_noisy"]
+    );
     let kept = r["details"]["kept"].as_str().unwrap();
     let score = |c: &serde_json::Value| c["holdout_f1_mean"].as_f64().unwrap_or(f64::NAN);
     let best = cands.iter().map(score).fold(f64::NEG_INFINITY, f64::max);
     let k = cands.iter().find(|c| c["method"] == kept).unwrap();
     assert_eq!(score(k), best, "kept {kept}, not the best of {cands:?}");
     assert_eq!(r["eval"], find(kept)["eval"], "taxdistill_run = {kept}");
-    let cost: f64 = ids.iter().map(|id| find(id)["seconds"].as_f64().unwrap()).sum();
+    let cost: f64 = ids
+        .iter()
+        .map(|id| find(id)["seconds"].as_f64().unwrap())
+        .sum();
     assert!(r["seconds"].as_f64().unwrap() <= cost + 1e-9);
     assert!(r["seconds"].as_f64().unwrap() >= find(kept)["seconds"].as_f64().unwrap() - 1e-9);
 }

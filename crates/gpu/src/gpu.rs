@@ -462,7 +462,7 @@ impl GpuStudent {
         what: Readback,
     ) -> Result<Vec<u8>> {
         let f = self.n_features;
-        if normalized.len() % f != 0 || normalized.len() / f > self.batch_rows {
+        if !normalized.len().is_multiple_of(f) || normalized.len() / f > self.batch_rows {
             return Err(Error::Core(taxdistill_core::Error::Invalid(format!(
                 "GPU batch of {} values is not at most {} rows of {} features",
                 normalized.len(),

@@ -352,7 +352,7 @@ impl Engine {
     /// Checks width and finiteness; returns the number of rows.
     fn check(&self, raw: &[f32]) -> Result<usize> {
         let f = self.student.meta.n_features();
-        if f == 0 || raw.len() % f != 0 {
+        if f == 0 || !raw.len().is_multiple_of(f) {
             return Err(taxdistill_core::Error::Mismatch(format!(
                 "feature matrix has {} values, not a multiple of the model's {} features",
                 raw.len(),

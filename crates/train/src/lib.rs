@@ -298,7 +298,7 @@ pub fn train(
             "the label tree has {l} leaf; at least two distinct labelled taxa are needed"
         )));
     }
-    if f == 0 || input.features.len() % f != 0 {
+    if f == 0 || !input.features.len().is_multiple_of(f) {
         return Err(Error::Mismatch(format!(
             "{} feature values do not fill rows of {f} features",
             input.features.len()

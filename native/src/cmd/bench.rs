@@ -21,7 +21,10 @@ mod svg;
 use crate::cmd::distill::TrainArgs;
 use crate::util;
 use anyhow::{bail, Context, Result};
-use runner::{find_vamb, grid_id, method_label, say, DatasetFiles, RunRecord, Settings, Source};
+use runner::{
+    find_vamb, grid_id, method_label, run_temperatures, say, DatasetFiles, RunRecord, Settings,
+    Source,
+};
 use scenarios::{load_plan, parse_grid, Plan, Scenario};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -185,7 +188,13 @@ fn dataset_files(a: &Args, dir: &Path) -> Result<DatasetFiles> {
 }
 
 /// Method ids a run of `sc` will produce.
-fn planned_methods(grid: bool, points: &[(f32, f32)], vamb: bool, go: bool) -> Vec<String> {
+fn planned_methods(
+    grid: bool,
+    points: &[(f32, f32)],
+    train: &TrainArgs,
+    vamb: bool,
+    go: bool,
+) -> Vec<String> {
     let mut m: Vec<String> = [
         "raw_labels",
         "teacher",
@@ -199,6 +208,13 @@ fn planned_methods(grid: bool, points: &[(f32, f32)], vamb: bool, go: bool) -> V
     if grid {
         m.extend(points.iter().map(|&(a, t)| grid_id(a, t)));
     }
+    for &t in &run_temperatures(train.temperature)[1..] {
+        let id = grid_id(train.alpha, t);
+        if !m.contains(&id) {
+            m.push(id);
+        }
+    }
+    m.push("taxdistill_run".into());
     if go {
         m.push("teacher_genomeocean".into());
         m.push("student_soft_genomeocean".into());
@@ -307,6 +323,7 @@ pub fn run(args: Args) -> Result<()> {
         let methods = planned_methods(
             sc.grid || grid_all,
             &grid_points,
+            &train,
             sc.vamb,
             args.genomeocean.is_some(),
         );
@@ -400,14 +417,15 @@ pub fn run(args: Args) -> Result<()> {
             say(
                 &pb,
                 format!(
-                "{} seed {seed}: {:.0} s; species F1 raw {} teacher {} noisy {} hard {} soft {}",
+                "{} seed {seed}: {:.0} s; species F1 raw {} teacher {} noisy {} hard {} soft {} run {}",
                 sc.name,
                 ts.elapsed().as_secs_f64(),
                 f1("raw_labels"),
                 f1("teacher"),
                 f1("student_noisy"),
                 f1("student_hard"),
-                f1("student_soft")
+                f1("student_soft"),
+                f1("taxdistill_run")
             ),
             );
             runs.push(record);

@@ -138,6 +138,7 @@ pub fn run(args: Args) -> Result<()> {
     let opts = LoadOptions {
         window_tokens: args.window_tokens,
         force_cpu: args.cpu,
+        ..Default::default()
     };
     let model = GenomeOcean::load(&args.model, &opts)
         .with_context(|| format!("loading model {}", args.model.display()))?;

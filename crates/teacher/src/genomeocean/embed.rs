@@ -22,6 +22,9 @@ pub struct LoadOptions {
     pub window_tokens: Option<usize>,
     /// Run on the CPU (f32) even in a CUDA build.
     pub force_cpu: bool,
+    /// Compute dtype instead of the device's default (bf16 on CUDA, f32 on
+    /// the CPU); the tests run the GPU's bf16 arithmetic on the CPU with it.
+    pub dtype: Option<DType>,
 }
 
 /// The embedding of one contig.
@@ -179,7 +182,8 @@ impl GenomeOcean {
         for (name, bytes) in weights {
             load_weights(bytes, name, &mut tensors)?;
         }
-        let (device, dtype) = pick_device(opts.force_cpu)?;
+        let (device, default_dtype) = pick_device(opts.force_cpu)?;
+        let dtype = opts.dtype.unwrap_or(default_dtype);
         let prefixed = tensors.contains_key("model.embed_tokens.weight");
         let vb = VarBuilder::from_tensors(tensors, dtype, &device);
         let vb = if prefixed { vb.pp("model") } else { vb };
@@ -412,6 +416,58 @@ mod tests {
         assert!(worst <= 1e-4, "max abs diff {worst}");
     }
 
+    /// The CUDA build computes in bf16: the same code in bf16 on the CPU
+    /// (weights, activations, attention and norms in bf16, sums in f32) stays
+    /// within bf16 rounding of transformers' f32 embeddings.
+    #[test]
+    fn the_bf16_arithmetic_of_the_gpu_path_stays_within_bf16_rounding() {
+        let (_, cases) = reference();
+        let m = GenomeOcean::load(
+            &fixture(),
+            &LoadOptions {
+                force_cpu: true,
+                dtype: Some(DType::BF16),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let seqs: Vec<&[u8]> = cases.iter().map(|c| c.seq.as_bytes()).collect();
+        let got = m.embed(&seqs, 5).unwrap();
+        let (mut worst, mut worst_cos) = (0f32, 1f64);
+        for (c, g) in cases.iter().zip(&got) {
+            assert_eq!(g.tokens, c.tokens);
+            if c.tokens == 0 {
+                continue;
+            }
+            let dot: f64 = g
+                .row
+                .iter()
+                .zip(&c.embedding)
+                .map(|(a, b)| f64::from(a * b))
+                .sum();
+            let na: f64 = g.row.iter().map(|a| f64::from(a * a)).sum::<f64>().sqrt();
+            let nb: f64 = c
+                .embedding
+                .iter()
+                .map(|b| f64::from(b * b))
+                .sum::<f64>()
+                .sqrt();
+            worst_cos = worst_cos.min(dot / (na * nb));
+            for (a, b) in g.row.iter().zip(&c.embedding) {
+                worst = worst.max((a - b).abs());
+            }
+        }
+        eprintln!("bf16 vs transformers f32: max abs diff {worst:e}, min cosine {worst_cos:.6}");
+        assert!(
+            worst > 1e-3,
+            "bf16 must not be computed in f32 (max abs diff {worst})"
+        );
+        assert!(
+            worst <= 0.05 && worst_cos >= 0.999,
+            "max abs diff {worst}, cosine {worst_cos}"
+        );
+    }
+
     #[test]
     fn batching_with_padding_equals_one_window_at_a_time() {
         let (_, cases) = reference();
@@ -441,6 +497,7 @@ mod tests {
         let opts = LoadOptions {
             window_tokens: Some(20),
             force_cpu: true,
+            ..Default::default()
         };
         let m = GenomeOcean::load(&fixture(), &opts).unwrap();
         let ws = m.tokenizer.windows(&b"ACGTTGCA".repeat(100)).unwrap();
@@ -453,6 +510,7 @@ mod tests {
                 &LoadOptions {
                     window_tokens: Some(bad),
                     force_cpu: true,
+                    ..Default::default()
                 },
             );
             assert!(matches!(e, Err(Error::Invalid(_))), "W={bad}");
