@@ -21,10 +21,7 @@ mod svg;
 use crate::cmd::distill::TrainArgs;
 use crate::util;
 use anyhow::{bail, Context, Result};
-use runner::{
-    find_vamb, grid_id, method_label, run_temperatures, say, DatasetFiles, RunRecord, Settings,
-    Source,
-};
+use runner::{find_vamb, grid_id, method_label, say, DatasetFiles, RunRecord, Settings, Source};
 use scenarios::{load_plan, parse_grid, Plan, Scenario};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -208,7 +205,7 @@ fn planned_methods(
     if grid {
         m.extend(points.iter().map(|&(a, t)| grid_id(a, t)));
     }
-    for &t in &run_temperatures(train.temperature)[1..] {
+    for &t in &crate::cmd::run::default_candidate_temperatures(train.temperature)[1..] {
         let id = grid_id(train.alpha, t);
         if !m.contains(&id) {
             m.push(id);

@@ -272,28 +272,43 @@ fn parse_temperature(s: &str) -> std::result::Result<Option<f32>, String> {
     }
 }
 
-/// The temperatures of [`DEFAULT_TRY_TEMPERATURES`].
-pub fn default_try_temperatures() -> Vec<f32> {
-    DEFAULT_TRY_TEMPERATURES
-        .split(',')
-        .filter_map(|t| parse_temperature(t).ok().flatten())
-        .collect()
+/// The distillation temperatures of `run`'s candidates: `first`, then each
+/// of `further` not already in the list.
+pub fn candidate_temperatures(first: f32, further: impl IntoIterator<Item = f32>) -> Vec<f32> {
+    let mut out = vec![first];
+    for t in further {
+        if out.iter().all(|u| (u - t).abs() > 1e-6) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// [`candidate_temperatures`] with the default `--try-temperatures`
+/// ([`DEFAULT_TRY_TEMPERATURES`]).
+pub fn default_candidate_temperatures(first: f32) -> Vec<f32> {
+    candidate_temperatures(
+        first,
+        DEFAULT_TRY_TEMPERATURES
+            .split(',')
+            .filter_map(|t| parse_temperature(t).ok().flatten()),
+    )
 }
 
 /// The training flags of every distilled candidate: --alpha/--temperature
 /// first, then each further temperature of --try-temperatures (duplicates
 /// dropped).
 fn kd_candidates(args: &Args) -> Vec<TrainArgs> {
-    let mut out = vec![args.train.clone()];
-    for t in args.try_temperatures.iter().flatten() {
-        if out.iter().all(|c| (c.temperature - t).abs() > 1e-6) {
-            out.push(TrainArgs {
-                temperature: *t,
-                ..args.train.clone()
-            });
-        }
-    }
-    out
+    candidate_temperatures(
+        args.train.temperature,
+        args.try_temperatures.iter().flatten().copied(),
+    )
+    .into_iter()
+    .map(|temperature| TrainArgs {
+        temperature,
+        ..args.train.clone()
+    })
+    .collect()
 }
 
 /// A student `run` may keep.

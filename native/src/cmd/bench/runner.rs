@@ -162,18 +162,6 @@ pub fn grid_id(alpha: f32, t: f32) -> String {
     format!("student_soft_a{alpha}_t{t}")
 }
 
-/// The temperatures of `taxdistill run`'s distilled students: `temperature`
-/// (`student_soft`), then each further default `--try-temperatures` value.
-pub fn run_temperatures(temperature: f32) -> Vec<f32> {
-    let mut temps = vec![temperature];
-    for t in pipeline::default_try_temperatures() {
-        if temps.iter().all(|u| (u - t).abs() > 1e-6) {
-            temps.push(t);
-        }
-    }
-    temps
-}
-
 /// The files a run reads.
 struct Files {
     contigs: PathBuf,
@@ -609,7 +597,7 @@ pub fn run_one(
             }
             // the further distilled students `taxdistill run` trains by default
             let alpha = settings.train.alpha;
-            let temps = run_temperatures(settings.train.temperature);
+            let temps = pipeline::default_candidate_temperatures(settings.train.temperature);
             let mut run_ids = vec!["student_soft".to_string()];
             for &t in &temps[1..] {
                 let id = grid_id(alpha, t);
