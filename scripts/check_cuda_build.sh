@@ -43,5 +43,5 @@ EOF
 chmod +x "$stand_in/bin/nvcc"
 PATH="$stand_in/bin:$PATH" CUDA_HOME="$stand_in" CUDA_COMPUTE_CAP=90 \
   CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/cuda-check" \
-  cargo clippy -p taxdistill -p taxdistill-teacher --features taxdistill/cuda,taxdistill-teacher/cuda -- -D warnings
+  cargo clippy -p taxdistill -p taxdistill-teacher --all-targets --features taxdistill/cuda,taxdistill-teacher/cuda -- -D warnings
 echo "the --features cuda build type-checks and lints clean"

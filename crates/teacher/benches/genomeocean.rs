@@ -4,7 +4,15 @@
 //! `cargo bench -p taxdistill-teacher --bench genomeocean`; environment:
 //! `BENCH_BATCH` (2), `BENCH_TOKENS` (512), `BENCH_REPEATS` (3),
 //! `BENCH_CONFIG` (a config.json; default: GenomeOcean-500M's shapes).
-//! Prints one JSON line: the median over the repeats after one warm-up.
+//! Prints one JSON line: the median over the repeats after one warm-up, the
+//! achieved TFLOP/s of the matmuls (2 × non-embedding parameters + 4 × layers
+//! × tokens × hidden per token, the usual forward count with full attention)
+//! and, when a peak is known, the MFU.
+//!
+//! On a GPU: `BENCH_DEVICE=cuda cargo bench -p taxdistill-teacher --features cuda
+//! --bench genomeocean` runs CUDA device 0 in bf16, as `embed` does; the MFU
+//! is against `BENCH_PEAK_TFLOPS` (default 989.4, an H100/H200 SXM's dense
+//! bf16 peak; on the CPU only when the variable is set).
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -36,7 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         env("BENCH_TOKENS", 512),
         env("BENCH_REPEATS", 3),
     );
-    let dev = Device::Cpu;
+    let (dev, dtype) = match std::env::var("BENCH_DEVICE").as_deref() {
+        Ok("cuda") => cuda_device()?,
+        Ok("cpu") | Err(_) => (Device::Cpu, DType::F32),
+        Ok(other) => return Err(format!("BENCH_DEVICE={other}: expected cpu or cuda").into()),
+    };
     let (h, hd, i) = (cfg.hidden_size, cfg.head_dim(), cfg.intermediate_size);
     let mut shapes: Vec<(String, Vec<usize>)> = vec![
         ("embed_tokens.weight".into(), vec![cfg.vocab_size, h]),
@@ -69,13 +81,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ts = HashMap::new();
     for (name, shape) in shapes {
         let t = if name.ends_with("norm.weight") {
-            Tensor::ones(shape, DType::F32, &dev)?
+            Tensor::ones(shape, DType::F32, &Device::Cpu)?
         } else {
-            Tensor::randn(0f32, 0.02, shape, &dev)?
+            Tensor::randn(0f32, 0.02, shape, &Device::Cpu)?
         };
         ts.insert(name, t);
     }
-    let enc = Encoder::new(&cfg, VarBuilder::from_tensors(ts, DType::F32, &dev))?;
+    let enc = Encoder::new(&cfg, VarBuilder::from_tensors(ts, dtype, &dev))?;
     let ids: Vec<u32> = (0..b * t)
         .map(|k| 5 + (k as u32 * 2_654_435_761u32) % (cfg.vocab_size as u32 - 5))
         .collect();
@@ -91,11 +103,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     secs.sort_by(f64::total_cmp);
     let med = secs[secs.len() / 2];
+    // matmul FLOPs of one forward: embeddings (input and LM head) are no matmul here
+    let non_embedding = cfg.n_params() as f64 - 2.0 * (cfg.vocab_size * h) as f64;
+    let per_token = 2.0 * non_embedding + 4.0 * (cfg.num_hidden_layers * t * h) as f64;
+    let tflops = per_token * (b * t) as f64 / med / 1e12;
+    let peak: Option<f64> = match std::env::var("BENCH_PEAK_TFLOPS") {
+        Ok(v) => Some(
+            v.parse()
+                .map_err(|_| format!("BENCH_PEAK_TFLOPS={v}: not a number"))?,
+        ),
+        Err(_) => dev.is_cuda().then_some(989.4),
+    };
+    let mfu = peak.map_or("null".to_string(), |p| format!("{:.4}", tflops / p));
     println!(
-        "{{\"impl\":\"candle\",\"params\":{},\"batch\":{b},\"tokens\":{t},\"threads\":{},\"median_s\":{med:.3},\"tokens_per_s\":{:.1},\"runs_s\":{secs:?}}}",
+        "{{\"impl\":\"candle\",\"device\":\"{}\",\"dtype\":\"{dtype:?}\",\"params\":{},\"batch\":{b},\"tokens\":{t},\"threads\":{},\"median_s\":{med:.3},\"tokens_per_s\":{:.1},\"tflops\":{tflops:.3},\"mfu\":{mfu},\"runs_s\":{secs:?}}}",
+        if dev.is_cuda() { "cuda:0" } else { "cpu" },
         cfg.n_params(),
         rayon::current_num_threads(),
         (b * t) as f64 / med
     );
     Ok(())
+}
+
+#[cfg(feature = "cuda")]
+fn cuda_device() -> Result<(Device, DType), Box<dyn std::error::Error>> {
+    Ok((Device::new_cuda(0)?, DType::BF16))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda_device() -> Result<(Device, DType), Box<dyn std::error::Error>> {
+    Err("BENCH_DEVICE=cuda needs a build with --features cuda".into())
 }
