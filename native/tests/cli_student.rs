@@ -261,3 +261,105 @@ fn run_with_a_teacher_keeps_the_student_that_scores_better_on_held_out_labels() 
     assert!(prov["student_fallback"].is_null(), "{prov}");
     assert!(!stderr.contains("held-out F1"), "{stderr}");
 }
+
+/// Species F1 of `pred` against the simulator's truth (`eval --json`).
+fn species_f1(sim: &Path, pred: &Path) -> f64 {
+    let out = bin()
+        .args(["-q", "eval", "--json", "--truth"])
+        .arg(sim.join("truth.tsv"))
+        .arg("--pred")
+        .arg(pred)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "eval failed");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["ranks"][6]["f1"].as_f64().unwrap()
+}
+
+#[test]
+fn run_on_kraken2_output_leaves_genomes_the_reference_lacks_unassigned() {
+    // Kraken2-like labels: contigs of genomes absent from the reference mostly
+    // unclassified, the rest labelled with a relative from a few k-mers
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    ok(
+        bin()
+            .args([
+                "-q",
+                "simulate",
+                "--genomes",
+                "16",
+                "--contigs",
+                "500",
+                "--samples",
+                "3",
+                "--profile",
+                "kraken2",
+                "--novel-genera",
+                "0.3",
+                "--seed",
+                "5",
+                "--out",
+            ])
+            .arg(&sim)
+            .output()
+            .unwrap(),
+        "simulate",
+    );
+    let out = tmp.path().join("out");
+    let stderr = ok(
+        bin()
+            .args([
+                "-q",
+                "run",
+                "--epochs",
+                "6",
+                "--min-steps",
+                "0",
+                "--min-length",
+                "1000",
+            ])
+            .args([
+                "--try-temperatures",
+                "",
+                "--no-student-fallback",
+                "--contigs",
+            ])
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--abundance")
+            .arg(sim.join("abundance.tsv"))
+            .arg("--labels")
+            .arg(sim.join("raw/kraken2.out"))
+            .arg("--taxonomy")
+            .arg(sim.join("raw/taxdump"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+        "run",
+    );
+    assert!(stderr.contains("clade-held-out precision"), "{stderr}");
+    let summary = std::fs::read_to_string(out.join("summary.tsv")).unwrap();
+    assert!(
+        summary.starts_with(
+            "rank\tconfirmed\tchanged\tremoved\tdeepened\tnewly_labelled\tleft_novel\n"
+        ),
+        "{summary}"
+    );
+    let species: Vec<usize> = summary
+        .lines()
+        .last()
+        .unwrap()
+        .split('\t')
+        .skip(1)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(
+        species[5] > 0,
+        "no contig left unassigned as novel: {summary}"
+    );
+    // never worse than the labels at species
+    let raw = species_f1(&sim, &sim.join("labels.tsv"));
+    let ours = species_f1(&sim, &out.join("predictions.tsv"));
+    assert!(ours >= raw, "species F1 {ours:.4} < raw {raw:.4}\n{stderr}");
+}

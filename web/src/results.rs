@@ -238,8 +238,10 @@ impl TableBuilder {
 pub enum Change {
     /// Both reach the rank and agree.
     Confirmed,
-    /// The label did not reach the rank; the student does.
+    /// The label stopped above the rank (the contig was classified); the student reaches it.
     Deepened,
+    /// The classifier left the contig unclassified; the student labels it at the rank.
+    NewlyLabelled,
     /// Both reach the rank and disagree.
     Changed,
     /// The student does not reach the rank.
@@ -250,6 +252,7 @@ pub enum Change {
 pub fn change_at<T: PartialEq>(noisy: &[T], pred: &[T], r: usize) -> Change {
     match (noisy.get(r), pred.get(r)) {
         (_, None) => Change::Unclassified,
+        (None, Some(_)) if noisy.is_empty() => Change::NewlyLabelled,
         (None, Some(_)) => Change::Deepened,
         (Some(a), Some(b)) if a == b => Change::Confirmed,
         _ => Change::Changed,
@@ -261,6 +264,8 @@ pub fn change_at<T: PartialEq>(noisy: &[T], pred: &[T], r: usize) -> Change {
 pub struct RankCounts {
     pub confirmed: u64,
     pub deepened: u64,
+    #[serde(default)]
+    pub newly_labelled: u64,
     pub changed: u64,
     pub unclassified: u64,
 }
@@ -275,6 +280,7 @@ pub fn rank_counts(t: &Table) -> [RankCounts; NR] {
             match change_at(noisy, pred, r) {
                 Change::Confirmed => c.confirmed += 1,
                 Change::Deepened => c.deepened += 1,
+                Change::NewlyLabelled => c.newly_labelled += 1,
                 Change::Changed => c.changed += 1,
                 Change::Unclassified => c.unclassified += 1,
             }
@@ -440,7 +446,7 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Size of the worker's wasm memory at the end (it never shrinks: the peak).
     pub wasm_memory_bytes: f64,
-    /// Per rank: confirmed / deepened / changed / unclassified.
+    /// Per rank: confirmed / deepened / newly labelled / changed / unclassified.
     pub rank_counts: [RankCounts; NR],
     /// Per rank: [`HIST_BINS`] score bins.
     pub histograms: Vec<Vec<u64>>,
@@ -619,12 +625,14 @@ mod tests {
             ("a", 10, "B;P1", Some("B;P1;C1"), &[1.0, 0.9, 0.8]),
             ("b", 10, "B;P2", Some("B;P1"), &[1.0, 0.7]),
             ("c", 10, "", None, &[]),
+            ("d", 10, "", Some("B;P1"), &[1.0, 0.9]),
         ]);
         let c = rank_counts(&t);
         assert_eq!(
             c[0],
             RankCounts {
                 confirmed: 2,
+                newly_labelled: 1,
                 ..Default::default()
             }
         );
@@ -633,6 +641,7 @@ mod tests {
             RankCounts {
                 confirmed: 1,
                 changed: 1,
+                newly_labelled: 1,
                 ..Default::default()
             }
         );
@@ -640,7 +649,7 @@ mod tests {
             c[2],
             RankCounts {
                 deepened: 1,
-                unclassified: 1,
+                unclassified: 2,
                 ..Default::default()
             }
         );

@@ -98,6 +98,12 @@ pub struct Labels {
     pub entries: Vec<(String, Lineage)>,
     /// Non-fatal problems met while reading (quirks, unknown taxids), one line each.
     pub warnings: Vec<String>,
+    /// How much of each labelled contig the classifier found in its
+    /// reference, in [0, 1], where the format says so (contig id → share):
+    /// Kraken2, the share of the contig's k-mers (ambiguous ones aside) with
+    /// any hit. A contig of a genome the reference lacks gets a label from a
+    /// handful of k-mers; one of a known genome from most of them.
+    pub support: HashMap<String, f32>,
 }
 
 impl Labels {
@@ -125,6 +131,11 @@ impl Labels {
             .filter(|(id, _)| !wanted.contains(id.as_str()))
             .count();
         (out, extra)
+    }
+
+    /// [`Labels::support`] in the order of `ids` (`None`: not given).
+    pub fn support_aligned_to(&self, ids: &[String]) -> Vec<Option<f32>> {
+        ids.iter().map(|id| self.support.get(id).copied()).collect()
     }
 
     /// Number of contigs with a non-empty lineage.
@@ -313,6 +324,7 @@ pub(crate) struct Reader<'a> {
     unknown_taxids: HashSet<u64>,
     unknown_taxid_lines: usize,
     extra_warnings: Vec<String>,
+    support: HashMap<String, f32>,
 }
 
 impl<'a> Reader<'a> {
@@ -325,6 +337,7 @@ impl<'a> Reader<'a> {
             seen: HashMap::new(),
             unknown_taxids: HashSet::new(),
             unknown_taxid_lines: 0,
+            support: HashMap::new(),
             extra_warnings: Vec::new(),
         }
     }
@@ -354,6 +367,11 @@ impl<'a> Reader<'a> {
         self.seen.insert(id.to_string(), line);
         self.entries.push((id.to_string(), lineage));
         Ok(())
+    }
+
+    /// Records the classifier's reference support of the last pushed contig.
+    pub fn set_support(&mut self, id: &str, support: f32) {
+        self.support.insert(id.to_string(), support.clamp(0.0, 1.0));
     }
 
     /// The taxdump, or [`Error::TaxdumpRequired`].
@@ -418,6 +436,7 @@ impl<'a> Reader<'a> {
             source: self.source.to_string(),
             entries: self.entries,
             warnings,
+            support: self.support,
         }
     }
 }

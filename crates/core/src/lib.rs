@@ -16,6 +16,7 @@ pub mod fmath;
 pub mod labels;
 pub mod metrics;
 pub mod model;
+pub mod openset;
 pub mod softlabels;
 pub mod taxdump;
 pub mod taxonomy;

@@ -1,7 +1,47 @@
 //! Simulator settings: community shape, composition, contigs, abundances and
-//! label noise, with the two label profiles (`kraken2`, `mmseqs2`).
+//! label noise, with the two label models (`realistic`, `independent`) and
+//! the two label profiles (`kraken2`, `mmseqs2`).
 
 use crate::errors::{Error, Result};
+use crate::realistic::{self, RealisticProfile};
+
+/// How noisy labels are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LabelModel {
+    /// Like real classifiers (default): per-genome draws (nearest known
+    /// relatives, consistent errors), missing-not-at-random labels (novel
+    /// genomes unclassified for Kraken2), length-dependent rates; the
+    /// constants are the profile's [`RealisticProfile`]
+    /// ([`realistic::KRAKEN2`], [`realistic::MMSEQS2`]). [`LabelNoise`] is
+    /// not used.
+    #[default]
+    Realistic,
+    /// The original model: one independent uniform draw per contig with the
+    /// [`LabelNoise`] rates (byte-identical to the simulator before the
+    /// realistic model existed).
+    Independent,
+}
+
+impl LabelModel {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelModel::Realistic => "realistic",
+            LabelModel::Independent => "independent",
+        }
+    }
+}
+
+impl std::str::FromStr for LabelModel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<LabelModel> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "realistic" => Ok(LabelModel::Realistic),
+            "independent" => Ok(LabelModel::Independent),
+            _ => Err(Error::UnknownLabelModel(s.to_string())),
+        }
+    }
+}
 
 /// Label-noise rates. `unclassified`, `wrong` and `shallow` are shares of all
 /// contigs (exclusive, so they must sum to at most 1); `nearest` is the
@@ -29,7 +69,15 @@ pub enum Profile {
 }
 
 impl Profile {
-    /// The noise rates of this preset.
+    /// The constants of the realistic label model for this classifier.
+    pub fn realistic(self) -> RealisticProfile {
+        match self {
+            Profile::Kraken2 => realistic::KRAKEN2,
+            Profile::Mmseqs2 => realistic::MMSEQS2,
+        }
+    }
+
+    /// The noise rates of this preset (independent label model).
     pub fn noise(self) -> LabelNoise {
         match self {
             Profile::Kraken2 => LabelNoise {
@@ -68,7 +116,8 @@ impl std::str::FromStr for Profile {
 }
 
 /// Everything the simulator needs. `SimConfig::default()` is the CLI default
-/// (60 genomes, 3,000 contigs, 3 samples, `mmseqs2` label profile).
+/// (60 genomes, 3,000 contigs, 3 samples, realistic label model, `mmseqs2`
+/// label profile).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
     /// Seed of every random draw (ChaCha8): same seed, same bytes.
@@ -124,9 +173,12 @@ pub struct SimConfig {
     pub novel_genera: f64,
     /// Share of families absent from the reference (order still present).
     pub novel_families: f64,
-    /// The profile the noise rates came from (recorded in README.txt).
+    /// How labels are drawn: realistic (default) or independent.
+    pub label_model: LabelModel,
+    /// The classifier imitated: the realistic model's constants, and the
+    /// preset the independent model's noise rates came from (recorded in README.txt).
     pub profile: Profile,
-    /// Label-noise rates.
+    /// Label-noise rates of the independent model.
     pub noise: LabelNoise,
 }
 
@@ -158,6 +210,7 @@ impl Default for SimConfig {
             novel_species: 0.15,
             novel_genera: 0.1,
             novel_families: 0.05,
+            label_model: LabelModel::Realistic,
             profile: Profile::Mmseqs2,
             noise: Profile::Mmseqs2.noise(),
         }
@@ -197,7 +250,8 @@ fn nonneg(name: &'static str, v: f64) -> Result<()> {
 }
 
 impl SimConfig {
-    /// A default configuration with the given label profile's noise rates.
+    /// A default configuration (realistic label model) for the given label
+    /// profile, with the profile's noise rates for the independent model.
     pub fn with_profile(profile: Profile) -> SimConfig {
         SimConfig {
             profile,
@@ -315,10 +369,16 @@ impl SimConfig {
         kv("novel_genera", self.novel_genera.to_string());
         kv("novel_families", self.novel_families.to_string());
         kv("profile", self.profile.name().to_string());
-        kv("unclassified_rate", self.noise.unclassified.to_string());
-        kv("wrong_rate", self.noise.wrong.to_string());
-        kv("shallow_rate", self.noise.shallow.to_string());
-        kv("nearest_rate", self.noise.nearest.to_string());
+        kv("label_model", self.label_model.name().to_string());
+        match self.label_model {
+            LabelModel::Independent => {
+                kv("unclassified_rate", self.noise.unclassified.to_string());
+                kv("wrong_rate", self.noise.wrong.to_string());
+                kv("shallow_rate", self.noise.shallow.to_string());
+                kv("nearest_rate", self.noise.nearest.to_string());
+            }
+            LabelModel::Realistic => s.push_str(&self.profile.realistic().describe()),
+        }
         s
     }
 }
@@ -355,6 +415,30 @@ mod tests {
         cfg.noise.unclassified = 0.6;
         cfg.noise.wrong = 0.6;
         assert!(matches!(cfg.validate(), Err(Error::BadConfig { .. })));
+    }
+
+    #[test]
+    fn label_models_parse_by_name() {
+        assert_eq!("Realistic".parse::<LabelModel>(), Ok(LabelModel::Realistic));
+        assert_eq!(
+            "independent".parse::<LabelModel>(),
+            Ok(LabelModel::Independent)
+        );
+        assert!("uniform".parse::<LabelModel>().is_err());
+        assert_eq!(SimConfig::default().label_model, LabelModel::Realistic);
+    }
+
+    #[test]
+    fn realistic_outcomes_are_probabilities() {
+        for p in [Profile::Kraken2, Profile::Mmseqs2] {
+            let r = p.realistic();
+            for d in 0..=7 {
+                let o = r.outcomes(d);
+                let sum = o.unclassified + o.wrong + o.relative + o.shallow;
+                assert!(sum <= 1.0 + 1e-12 && o.at_depth() >= 0.0, "{p:?} {d}");
+            }
+            assert_eq!(r.known.relative, 0.0);
+        }
     }
 
     #[test]

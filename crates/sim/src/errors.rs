@@ -15,6 +15,9 @@ pub enum Error {
     /// An unknown label profile name.
     #[error("unknown label profile '{0}' (expected kraken2 or mmseqs2)")]
     UnknownProfile(String),
+    /// An unknown label model name.
+    #[error("unknown label model '{0}' (expected realistic or independent)")]
+    UnknownLabelModel(String),
     /// Writing an output failed.
     #[error("writing {what}: {reason}")]
     Write { what: &'static str, reason: String },

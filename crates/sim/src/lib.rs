@@ -4,7 +4,9 @@
 //! species whose composition evolved along it ([`composition`]), contigs with
 //! log-normal lengths, per-sample mean depths as read mapping produces them
 //! ([`abundance`]), and noisy labels that imitate a similarity search against
-//! an incomplete reference ([`noise`]). Contig sequences are not stored: each
+//! an incomplete reference: by default like real classifiers, with
+//! per-genome, missing-not-at-random errors ([`realistic`]), or with one
+//! independent draw per contig ([`noise`], [`LabelModel::Independent`]). Contig sequences are not stored: each
 //! is regenerated from its own seed by [`Community::sequence`], so 100k
 //! contigs cost a few MB. The `write_*` functions ([`write`]) render every
 //! output file into any `Write`; nothing here touches the file system.
@@ -18,13 +20,15 @@ pub mod config;
 pub mod errors;
 mod names;
 pub mod noise;
+pub mod realistic;
 pub mod tree;
 pub mod write;
 
-pub use config::{LabelNoise, Profile, SimConfig};
+pub use config::{LabelModel, LabelNoise, Profile, SimConfig};
 pub use errors::{Error, Result};
 pub use names::{CELLULAR_ORGANISMS_TAXID, ROOT_TAXID};
 pub use noise::LabelKind;
+pub use realistic::{Outcomes, RealisticProfile};
 pub use tree::{Lineage, Rank, Taxon, Taxonomy};
 pub use write::{
     write_abundance, write_fasta, write_fasta_range, write_fasta_with, write_kraken2, write_labels,
@@ -48,7 +52,32 @@ pub struct Genome {
     pub present: Vec<bool>,
     /// Ranks of its lineage the reference knows (7 = species known).
     pub reference_depth: usize,
+    /// Realistic label model: the nearest known relatives (species taxa)
+    /// whose labels the genome's contigs get, majority first; empty for a
+    /// known genome and under the independent model.
+    pub relatives: Vec<usize>,
 }
+
+impl Genome {
+    /// How far the reference is: `known` (species in it), `novel_species`,
+    /// `novel_genus`, `novel_family` (family or more absent).
+    pub fn novelty(&self) -> &'static str {
+        novelty_name(self.reference_depth)
+    }
+}
+
+/// [`Genome::novelty`] of a reference depth.
+pub fn novelty_name(reference_depth: usize) -> &'static str {
+    match reference_depth {
+        7.. => "known",
+        6 => "novel_species",
+        5 => "novel_genus",
+        _ => "novel_family",
+    }
+}
+
+/// Novelty classes in README order.
+pub const NOVELTY: [&str; 4] = ["known", "novel_species", "novel_genus", "novel_family"];
 
 /// One contig: where it comes from, its depths and its noisy label.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +220,20 @@ pub fn simulate(cfg: &SimConfig) -> Result<Community> {
     let depths =
         abundance::contig_depths(cfg, &mut rng_ab, &genome_of, &lengths, &abundance, &present);
 
+    // realistic model: what is drawn once per genome (own stream, so the
+    // independent model's draws are untouched)
+    let realistic = cfg.profile.realistic();
+    let genome_draws: Vec<realistic::GenomeDraw> = match cfg.label_model {
+        LabelModel::Independent => Vec::new(),
+        LabelModel::Realistic => {
+            let mut rng_genome = stream(cfg.seed, 6);
+            species
+                .iter()
+                .map(|&s| realistic::draw_genome(&taxonomy, &realistic, s, &mut rng_genome))
+                .collect()
+        }
+    };
+
     let genomes: Vec<Genome> = species
         .iter()
         .enumerate()
@@ -199,6 +242,9 @@ pub fn simulate(cfg: &SimConfig) -> Result<Community> {
             abundance: abundance[g].clone(),
             present: present[g].clone(),
             reference_depth: taxonomy.reference_depth(s),
+            relatives: genome_draws
+                .get(g)
+                .map_or_else(Vec::new, |d| d.relatives.clone()),
         })
         .collect();
 
@@ -212,8 +258,19 @@ pub fn simulate(cfg: &SimConfig) -> Result<Community> {
         .zip(depths)
         .enumerate()
     {
-        let (label_taxon, label_kind) =
-            noise::draw_label(&taxonomy, cfg, species[*g], &mut rng_label);
+        let (label_taxon, label_kind) = match cfg.label_model {
+            LabelModel::Independent => {
+                noise::draw_label(&taxonomy, cfg, species[*g], &mut rng_label)
+            }
+            LabelModel::Realistic => realistic::draw_label(
+                &taxonomy,
+                &realistic,
+                species[*g],
+                &genome_draws[*g],
+                *len,
+                &mut rng_label,
+            ),
+        };
         let kraken_merged_id = label_taxon.and_then(|t| {
             let tid = taxonomy.taxa[t].taxid;
             let old = taxonomy.merged.iter().find(|m| m.1 == tid).map(|m| m.0);
@@ -277,6 +334,23 @@ impl Community {
         LabelKind::ALL
             .iter()
             .map(|&k| (k, self.contigs.iter().filter(|c| c.label_kind == k).count()))
+            .collect()
+    }
+
+    /// Number of contigs of each label kind (rows, [`LabelKind::ALL`] order)
+    /// per novelty class of their genome (columns, [`NOVELTY`] order).
+    pub fn label_counts_by_novelty(&self) -> Vec<(LabelKind, [usize; 4])> {
+        LabelKind::ALL
+            .iter()
+            .map(|&k| {
+                let mut row = [0usize; 4];
+                for c in self.contigs.iter().filter(|c| c.label_kind == k) {
+                    let n = self.genomes[c.genome].novelty();
+                    let col = NOVELTY.iter().position(|&x| x == n).unwrap_or(3);
+                    row[col] += 1;
+                }
+                (k, row)
+            })
             .collect()
     }
 

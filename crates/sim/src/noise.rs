@@ -1,6 +1,10 @@
 //! Noisy labels imitating a similarity search against an incomplete reference.
 //!
-//! One uniform draw per contig puts it in exactly one class, so each rate is
+//! Two label models ([`crate::LabelModel`]): the realistic one (default,
+//! [`crate::realistic`]) draws per genome and per contig length; the
+//! independent one (this module's [`draw_label`]) is described here.
+//!
+//! Independent model: one uniform draw per contig puts it in exactly one class, so each rate is
 //! the expected share of all contigs:
 //! `u < unclassified` → no label; `< + wrong` → a wrong known taxon, differing
 //! first at a rank drawn with weight on genus/species; `< + shallow` → the
@@ -109,7 +113,7 @@ pub(crate) fn draw_label<R: Rng>(
 
 /// A known taxon that differs from `path` first at a drawn rank (moving up
 /// when that rank has no known alternative), descended to a known leaf.
-fn wrong_taxon<R: Rng>(tax: &Taxonomy, path: &[usize], rng: &mut R) -> Option<usize> {
+pub(crate) fn wrong_taxon<R: Rng>(tax: &Taxonomy, path: &[usize], rng: &mut R) -> Option<usize> {
     let mut r = draw_rank(rng);
     loop {
         let parent = if r == 0 { None } else { Some(path[r - 1]) };

@@ -13,7 +13,7 @@
 use crate::errors::{write_err, Result};
 use crate::names::{CELLULAR_ORGANISMS_TAXID, ROOT_TAXID};
 use crate::tree::Lineage;
-use crate::Community;
+use crate::{Community, LabelKind, LabelModel, NOVELTY};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::io::Write;
@@ -132,6 +132,24 @@ pub fn write_labels<W: Write>(c: &Community, w: W) -> Result<()> {
     )
 }
 
+/// Realistic model: (assigned fragments / fragments, agreeing / assigned)
+/// ranges of a label of this kind.
+fn mmseqs2_shares(kind: LabelKind) -> ((f64, f64), (f64, f64)) {
+    match kind {
+        LabelKind::Correct => ((0.7, 1.0), (0.85, 1.0)),
+        LabelKind::Novel | LabelKind::Shallow => ((0.5, 1.0), (0.5, 0.9)),
+        LabelKind::Nearest => ((0.4, 0.9), (0.5, 0.85)),
+        LabelKind::Wrong | LabelKind::Unclassified => ((0.3, 0.8), (0.4, 0.8)),
+    }
+}
+
+/// A uniform count between `lo·n` and `hi·n` (rounded inwards).
+fn share_of(rng: &mut ChaCha8Rng, n: usize, (lo, hi): (f64, f64)) -> usize {
+    let a = (lo * n as f64).ceil() as usize;
+    let b = ((hi * n as f64).floor() as usize).max(a).min(n.max(a));
+    rng.random_range(a..=b)
+}
+
 /// Writes the labels as MMseqs2 `easy-taxonomy` `_lca.tsv` with
 /// `--tax-lineage 1`: `query, taxid, rank, name, fragments, assigned
 /// fragments, agreeing fragments, support, lineage`, where the lineage is
@@ -143,15 +161,24 @@ pub fn write_labels<W: Write>(c: &Community, w: W) -> Result<()> {
 pub fn write_mmseqs2<W: Write>(c: &Community, mut w: W) -> Result<()> {
     let e = write_err("MMseqs2 LCA");
     let tax = &c.taxonomy;
+    let realistic = c.config.label_model == LabelModel::Realistic;
     for rec in &c.contigs {
+        let novel = c.genomes[rec.genome].reference_depth < 7;
         // fragments = predicted ORFs, about one per kbp; derived from the
         // contig's seed so the file does not shift other draws
         let mut rng = ChaCha8Rng::seed_from_u64(rec.seed ^ 0x6d6d_7365_7173);
         let n_frag = (rec.len / 1000).max(1) + rng.random_range(0..=rec.len / 3000);
         match rec.label_taxon {
             None => {
-                let assigned = if rng.random_bool(0.3) {
-                    rng.random_range(0..=n_frag / 2)
+                // realistic: a novel genome's unclassified contig rarely has
+                // any assigned fragment (nothing close in the reference)
+                let (p_any, max_share) = match (realistic, novel) {
+                    (false, _) => (0.3, 2),
+                    (true, false) => (0.3, 2),
+                    (true, true) => (0.1, 4),
+                };
+                let assigned = if rng.random_bool(p_any) {
+                    rng.random_range(0..=n_frag / max_share)
                 } else {
                     0
                 };
@@ -164,8 +191,17 @@ pub fn write_mmseqs2<W: Write>(c: &Community, mut w: W) -> Result<()> {
             }
             Some(t) => {
                 let taxon = &tax.taxa[t];
-                let assigned = rng.random_range(n_frag.div_ceil(2)..=n_frag).max(1);
-                let agree = rng.random_range(assigned.div_ceil(2)..=assigned).max(1);
+                let (assigned, agree) = if realistic {
+                    // fewer fragments hit and fewer agree for a relative's or
+                    // a wrong label than for the right one
+                    let (a, b) = mmseqs2_shares(rec.label_kind);
+                    let assigned = share_of(&mut rng, n_frag, a).max(1);
+                    (assigned, share_of(&mut rng, assigned, b).max(1))
+                } else {
+                    let assigned = rng.random_range(n_frag.div_ceil(2)..=n_frag).max(1);
+                    let agree = rng.random_range(assigned.div_ceil(2)..=assigned).max(1);
+                    (assigned, agree)
+                };
                 let support = agree as f64 / assigned as f64;
                 let mut lineage = String::from("-_cellular organisms");
                 for &p in &tax.path(t) {
@@ -201,6 +237,7 @@ pub fn write_kraken2<W: Write>(c: &Community, mut w: W) -> Result<()> {
     const K: usize = 35;
     let e = write_err("Kraken2 output");
     let tax = &c.taxonomy;
+    let realistic = c.config.label_model == LabelModel::Realistic;
     let all_taxids: Vec<u32> = tax
         .taxa
         .iter()
@@ -227,6 +264,31 @@ pub fn write_kraken2<W: Write>(c: &Community, mut w: W) -> Result<()> {
             .label_taxon
             .and_then(|t| tax.taxa[t].parent)
             .map_or(ROOT_TAXID, |p| tax.taxa[p].taxid);
+        // k-mer mixture: cumulative shares of the label's taxid, no hit, the
+        // label's parent, then any taxon; for unclassified contigs the share
+        // of no hit and of a few k-mers near the truth (`hint_taxid`)
+        let genome = &c.genomes[rec.genome];
+        let (mix, unc_zero, unc_hint, hint_taxid) = if realistic {
+            let novel = genome.reference_depth < 7;
+            let mix = match rec.label_kind {
+                LabelKind::Correct => [0.65, 0.85, 0.97],
+                LabelKind::Nearest => [0.3, 0.8, 0.95],
+                LabelKind::Novel | LabelKind::Shallow => [0.35, 0.85, 0.95],
+                LabelKind::Wrong | LabelKind::Unclassified => [0.3, 0.75, 0.85],
+            };
+            let path = tax.path(genome.species);
+            let hint = genome.relatives.first().copied().or_else(|| {
+                genome
+                    .reference_depth
+                    .checked_sub(1)
+                    .map(|d| path[d.min(path.len() - 1)])
+            });
+            let hint_taxid = hint.map_or(0, |t| tax.taxa[t].taxid);
+            let (z, h) = if novel { (0.97, 0.99) } else { (0.85, 0.97) };
+            (mix, z, h, hint_taxid)
+        } else {
+            ([0.6, 0.85, 0.95], 0.9, 0.9, 0)
+        };
         let mut runs: Vec<(String, usize)> = Vec::new();
         let mut pos = 0;
         while pos < n_kmers {
@@ -238,16 +300,18 @@ pub fn write_kraken2<W: Write>(c: &Community, mut w: W) -> Result<()> {
                 let len = rng.random_range(1..=80usize).min(max);
                 let x: f64 = rng.random();
                 let label = if taxid == 0 {
-                    if x < 0.9 || all_taxids.is_empty() {
+                    if x < unc_zero || all_taxids.is_empty() {
                         0
+                    } else if x < unc_hint {
+                        hint_taxid
                     } else {
                         all_taxids[rng.random_range(0..all_taxids.len())]
                     }
-                } else if x < 0.6 {
+                } else if x < mix[0] {
                     taxid
-                } else if x < 0.85 {
+                } else if x < mix[1] {
                     0
-                } else if x < 0.95 {
+                } else if x < mix[2] {
                     parent_taxid
                 } else if all_taxids.is_empty() {
                     0
@@ -357,6 +421,42 @@ pub fn write_readme<W: Write>(c: &Community, mut w: W) -> Result<()> {
             100.0 * count as f64 / n
         )
         .map_err(&e)?;
+    }
+    // the same kinds per novelty class of the contig's genome
+    let by = c.label_counts_by_novelty();
+    let mut genomes = [0usize; 4];
+    for g in &c.genomes {
+        genomes[NOVELTY.iter().position(|&x| x == g.novelty()).unwrap_or(3)] += 1;
+    }
+    let mut totals = [0usize; 4];
+    for (_, row) in &by {
+        for (t, x) in totals.iter_mut().zip(row) {
+            *t += x;
+        }
+    }
+    writeln!(
+        w,
+        "\n[labels by genome novelty]\n(contigs; % of the column; genomes: {})",
+        NOVELTY
+            .iter()
+            .zip(genomes)
+            .map(|(n, g)| format!("{n} {g}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+    .map_err(&e)?;
+    write!(w, "{:<13}", "kind").map_err(&e)?;
+    for name in NOVELTY {
+        write!(w, " {name:>21}").map_err(&e)?;
+    }
+    writeln!(w).map_err(&e)?;
+    for (k, row) in &by {
+        write!(w, "{:<13}", k.name()).map_err(&e)?;
+        for (x, t) in row.iter().zip(totals) {
+            let cell = format!("{x} ({:.1}%)", 100.0 * *x as f64 / t.max(1) as f64);
+            write!(w, " {cell:>21}").map_err(&e)?;
+        }
+        writeln!(w).map_err(&e)?;
     }
     w.flush().map_err(&e)
 }

@@ -5,7 +5,7 @@
 use taxdistill_core::labels::read_labels;
 use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
-use taxdistill_sim::{simulate, Profile, SimConfig};
+use taxdistill_sim::{simulate, LabelModel, Profile, SimConfig};
 
 fn render(f: impl FnOnce(&mut Vec<u8>) -> taxdistill_sim::Result<()>) -> Vec<u8> {
     let mut v = Vec::new();
@@ -15,11 +15,17 @@ fn render(f: impl FnOnce(&mut Vec<u8>) -> taxdistill_sim::Result<()>) -> Vec<u8>
 
 #[test]
 fn core_readers_give_the_same_lineages_from_every_raw_file() {
-    for (seed, profile) in [(21, Profile::Mmseqs2), (22, Profile::Kraken2)] {
+    for (seed, profile, label_model) in [
+        (21, Profile::Mmseqs2, LabelModel::Realistic),
+        (22, Profile::Kraken2, LabelModel::Realistic),
+        (23, Profile::Mmseqs2, LabelModel::Independent),
+        (24, Profile::Kraken2, LabelModel::Independent),
+    ] {
         let c = simulate(&SimConfig {
             seed,
             genomes: 30,
             contigs: 600,
+            label_model,
             ..SimConfig::with_profile(profile)
         })
         .unwrap();

@@ -1,9 +1,9 @@
 //! Properties of simulated communities: determinism, composition signal,
-//! label-noise rates, abundances and the file formats (checked against the
-//! format specifications with small independent parsers).
+//! label-noise rates (both label models), abundances and the file formats
+//! (checked against the format specifications with small independent parsers).
 
 use std::collections::HashMap;
-use taxdistill_sim::{simulate, write_abundance, LabelKind, Profile, SimConfig};
+use taxdistill_sim::{simulate, write_abundance, LabelKind, LabelModel, Profile, SimConfig};
 
 fn small(seed: u64) -> SimConfig {
     SimConfig {
@@ -42,13 +42,38 @@ fn all_bytes(c: &taxdistill_sim::Community) -> Vec<Vec<u8>> {
 
 #[test]
 fn same_seed_gives_the_same_bytes_and_another_seed_does_not() {
-    let a = all_bytes(&simulate(&small(7)).unwrap());
-    let b = all_bytes(&simulate(&small(7)).unwrap());
-    assert_eq!(a, b);
-    let c = all_bytes(&simulate(&small(8)).unwrap());
-    for (x, y) in a.iter().zip(&c).take(6) {
-        assert_ne!(x, y);
+    for model in [LabelModel::Realistic, LabelModel::Independent] {
+        for profile in [Profile::Kraken2, Profile::Mmseqs2] {
+            let cfg = |seed| SimConfig {
+                label_model: model,
+                profile,
+                ..small(seed)
+            };
+            let a = all_bytes(&simulate(&cfg(7)).unwrap());
+            let b = all_bytes(&simulate(&cfg(7)).unwrap());
+            assert_eq!(a, b, "{model:?} {profile:?}");
+            let c = all_bytes(&simulate(&cfg(8)).unwrap());
+            for (x, y) in a.iter().zip(&c).take(6) {
+                assert_ne!(x, y);
+            }
+        }
     }
+}
+
+#[test]
+fn the_label_model_changes_only_labels_and_raw_label_files() {
+    let a = simulate(&small(7)).unwrap();
+    let b = simulate(&SimConfig {
+        label_model: LabelModel::Independent,
+        ..small(7)
+    })
+    .unwrap();
+    let (x, y) = (all_bytes(&a), all_bytes(&b));
+    // FASTA, abundance, truth and the taxdump do not depend on the label model
+    for i in [0, 1, 2, 7, 8, 9] {
+        assert_eq!(x[i], y[i], "output {i}");
+    }
+    assert_ne!(x[3], y[3], "labels.tsv");
 }
 
 /// The student's tetranucleotide features (vamb's 103-dimensional projection).
@@ -162,6 +187,7 @@ fn label_noise_rates_match_the_flags() {
             seed: 5,
             genomes: 200,
             contigs: 20_000,
+            label_model: LabelModel::Independent,
             ..SimConfig::with_profile(profile)
         };
         let c = simulate(&cfg).unwrap();
@@ -222,6 +248,7 @@ fn nearest_relative_labels_appear_only_when_asked_for() {
         seed: 9,
         genomes: 100,
         contigs: 3000,
+        label_model: LabelModel::Independent,
         ..SimConfig::default()
     };
     cfg.noise.nearest = 0.0;
@@ -408,14 +435,28 @@ impl Dump {
 
 #[test]
 fn raw_kraken2_and_mmseqs2_files_give_the_labels_through_the_taxdump() {
-    let c = simulate(&small(12)).unwrap();
-    let dump = dump_of(&c);
+    for model in [LabelModel::Realistic, LabelModel::Independent] {
+        for profile in [Profile::Kraken2, Profile::Mmseqs2] {
+            raw_files_give_the_labels(
+                &simulate(&SimConfig {
+                    label_model: model,
+                    profile,
+                    ..small(12)
+                })
+                .unwrap(),
+            );
+        }
+    }
+}
+
+fn raw_files_give_the_labels(c: &taxdistill_sim::Community) {
+    let dump = dump_of(c);
     assert_eq!(dump.nodes[&1], (1, "no rank".to_string()));
     assert!(!dump.merged.is_empty());
     let labels: Vec<Vec<String>> = (0..c.contigs.len()).map(|i| c.label(i)).collect();
 
     let mut v = Vec::new();
-    taxdistill_sim::write_kraken2(&c, &mut v).unwrap();
+    taxdistill_sim::write_kraken2(c, &mut v).unwrap();
     let text = String::from_utf8(v).unwrap();
     let mut used_merged = false;
     for (line, (r, label)) in text.lines().zip(c.contigs.iter().zip(&labels)) {
@@ -441,7 +482,7 @@ fn raw_kraken2_and_mmseqs2_files_give_the_labels_through_the_taxdump() {
     assert!(used_merged, "some Kraken2 lines use merged taxids");
 
     let mut v = Vec::new();
-    taxdistill_sim::write_mmseqs2(&c, &mut v).unwrap();
+    taxdistill_sim::write_mmseqs2(c, &mut v).unwrap();
     let text = String::from_utf8(v).unwrap();
     for (line, (r, label)) in text.lines().zip(c.contigs.iter().zip(&labels)) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -508,4 +549,337 @@ fn a_bad_config_is_an_error_not_a_panic() {
             ..
         })
     ));
+}
+
+// ---------------------------------------------------------------------------
+// The realistic label model
+
+fn realistic(profile: Profile, seed: u64) -> taxdistill_sim::Community {
+    simulate(&SimConfig {
+        seed,
+        genomes: 300,
+        contigs: 30_000,
+        samples: 1,
+        ..SimConfig::with_profile(profile)
+    })
+    .unwrap()
+}
+
+/// Shares of each label kind among the contigs of genomes passing `keep`.
+fn kind_shares(
+    c: &taxdistill_sim::Community,
+    keep: impl Fn(&taxdistill_sim::Genome, &taxdistill_sim::ContigRecord) -> bool,
+) -> HashMap<LabelKind, f64> {
+    let mut n = 0usize;
+    let mut m: HashMap<LabelKind, usize> = HashMap::new();
+    for r in &c.contigs {
+        if keep(&c.genomes[r.genome], r) {
+            n += 1;
+            *m.entry(r.label_kind).or_default() += 1;
+        }
+    }
+    assert!(n > 200, "too few contigs ({n})");
+    LabelKind::ALL
+        .iter()
+        .map(|&k| (k, *m.get(&k).unwrap_or(&0) as f64 / n as f64))
+        .collect()
+}
+
+#[test]
+fn realistic_label_kinds_mean_what_they_say() {
+    for profile in [Profile::Kraken2, Profile::Mmseqs2] {
+        let c = realistic(profile, 31);
+        assert_eq!(c.config.label_model, LabelModel::Realistic);
+        for (i, r) in c.contigs.iter().enumerate() {
+            let g = &c.genomes[r.genome];
+            let (label, truth) = (c.label(i), c.truth(i));
+            match r.label_kind {
+                LabelKind::Correct => {
+                    assert_eq!(g.reference_depth, 7);
+                    assert_eq!(&label, truth);
+                }
+                LabelKind::Novel => {
+                    assert!(g.reference_depth < 7);
+                    assert_eq!(label[..], truth[..g.reference_depth]);
+                }
+                LabelKind::Shallow => {
+                    assert!(label.len() < g.reference_depth);
+                    assert_eq!(label[..], truth[..label.len()]);
+                }
+                LabelKind::Nearest => {
+                    // the genome's own relative: a known species
+                    assert!(g.reference_depth < 7);
+                    let t = r.label_taxon.unwrap();
+                    assert!(g.relatives.contains(&t));
+                    assert!(c.taxonomy.taxa[t].in_reference);
+                    assert_eq!(label.len(), 7);
+                    assert_ne!(label[6], truth[6]);
+                }
+                LabelKind::Wrong => assert!(label.iter().zip(truth).any(|(a, b)| a != b)),
+                LabelKind::Unclassified => assert!(label.is_empty()),
+            }
+        }
+        // relatives: novel genomes have one or two, known genomes none
+        for g in &c.genomes {
+            if g.reference_depth == 7 {
+                assert!(g.relatives.is_empty());
+            } else {
+                assert!((1..=2).contains(&g.relatives.len()));
+                // a closest known species: it shares the deepest known
+                // ancestor of the genome whenever that ancestor holds one
+                let path = c.taxonomy.path(g.species);
+                let rel = c.taxonomy.path(g.relatives[0]);
+                let shared = path.iter().zip(&rel).take_while(|(a, b)| a == b).count();
+                assert!(shared <= g.reference_depth);
+            }
+        }
+    }
+}
+
+#[test]
+fn realistic_kraken2_leaves_novel_genomes_mostly_unclassified_and_known_ones_precise() {
+    let c = realistic(Profile::Kraken2, 32);
+    let known = kind_shares(&c, |g, _| g.reference_depth == 7);
+    let novel_genus = kind_shares(&c, |g, _| g.reference_depth <= 5);
+    let novel_species = kind_shares(&c, |g, _| g.reference_depth == 6);
+    let u = LabelKind::Unclassified;
+    assert!(known[&u] < 0.05, "known unclassified {}", known[&u]);
+    assert!(known[&LabelKind::Correct] > 0.93, "{known:?}");
+    assert!(known[&LabelKind::Wrong] < 0.02, "{known:?}");
+    assert!(
+        novel_genus[&u] > 0.8,
+        "novel genus unclassified {novel_genus:?}"
+    );
+    // the further from the reference, the more unclassified
+    assert!(novel_species[&u] < novel_genus[&u], "{novel_species:?}");
+    // what is labelled of a novel genome is mostly its relative's species
+    let labelled = 1.0 - novel_genus[&u];
+    assert!(
+        novel_genus[&LabelKind::Nearest] > 0.5 * labelled,
+        "{novel_genus:?}"
+    );
+    // species precision of labelled known-genome contigs
+    let (mut right, mut all) = (0, 0);
+    for (i, r) in c.contigs.iter().enumerate() {
+        if c.genomes[r.genome].reference_depth == 7 && c.label(i).len() == 7 {
+            all += 1;
+            right += usize::from(r.label_taxon == Some(c.genomes[r.genome].species));
+        }
+    }
+    let precision = right as f64 / all as f64;
+    assert!(precision > 0.97, "species precision {precision}");
+}
+
+#[test]
+fn realistic_mmseqs2_labels_novel_genomes_with_a_relative_or_a_shallower_rank() {
+    let c = realistic(Profile::Mmseqs2, 33);
+    let known = kind_shares(&c, |g, _| g.reference_depth == 7);
+    let novel = kind_shares(&c, |g, _| g.reference_depth < 7);
+    assert!(
+        (0.7..0.86).contains(&known[&LabelKind::Correct]),
+        "{known:?}"
+    );
+    assert!(
+        (0.12..0.3).contains(&known[&LabelKind::Shallow]),
+        "{known:?}"
+    );
+    assert!(known[&LabelKind::Unclassified] < 0.03, "{known:?}");
+    assert!(
+        (0.5..0.8).contains(&novel[&LabelKind::Nearest]),
+        "{novel:?}"
+    );
+    let higher = novel[&LabelKind::Novel] + novel[&LabelKind::Shallow];
+    assert!((0.2..0.45).contains(&higher), "{novel:?}");
+    assert!(novel[&LabelKind::Unclassified] < 0.1, "{novel:?}");
+}
+
+#[test]
+fn realistic_errors_are_consistent_within_a_genome() {
+    for profile in [Profile::Kraken2, Profile::Mmseqs2] {
+        let c = realistic(profile, 34);
+        // species labels of each novel genome's contigs
+        let mut per: HashMap<usize, HashMap<usize, usize>> = HashMap::new();
+        for (i, r) in c.contigs.iter().enumerate() {
+            let g = &c.genomes[r.genome];
+            if g.reference_depth < 7 && c.label(i).len() == 7 {
+                *per.entry(r.genome)
+                    .or_default()
+                    .entry(r.label_taxon.unwrap())
+                    .or_default() += 1;
+            }
+        }
+        let (mut top, mut all, mut majority_genomes, mut genomes) = (0, 0, 0, 0);
+        for (g, m) in &per {
+            let (&best, &n) = m.iter().max_by_key(|(t, n)| (**n, **t)).unwrap();
+            let sum: usize = m.values().sum();
+            top += n;
+            all += sum;
+            if sum >= 10 {
+                genomes += 1;
+                if n * 2 > sum {
+                    majority_genomes += 1;
+                    assert!(c.genomes[*g].relatives.contains(&best));
+                }
+            }
+        }
+        let share = top as f64 / all as f64;
+        assert!(share > 0.75, "{profile:?}: top-label share {share}");
+        assert!(genomes >= 10, "{profile:?}: {genomes} genomes");
+        assert!(
+            majority_genomes as f64 >= 0.9 * genomes as f64,
+            "{profile:?}: {majority_genomes} of {genomes} genomes have a majority label"
+        );
+    }
+}
+
+#[test]
+fn realistic_short_contigs_are_more_often_unclassified_or_shallow() {
+    let share = |c: &taxdistill_sim::Community, kind: LabelKind, short: bool| {
+        let v: Vec<bool> = c
+            .contigs
+            .iter()
+            .filter(|r| c.genomes[r.genome].reference_depth == 7)
+            .filter(|r| if short { r.len < 2000 } else { r.len > 8000 })
+            .map(|r| r.label_kind == kind)
+            .collect();
+        v.iter().filter(|&&x| x).count() as f64 / v.len() as f64
+    };
+    let k2 = realistic(Profile::Kraken2, 35);
+    let (s, l) = (
+        share(&k2, LabelKind::Unclassified, true),
+        share(&k2, LabelKind::Unclassified, false),
+    );
+    assert!(s > 1.5 * l, "kraken2 unclassified short {s} long {l}");
+    let mm = realistic(Profile::Mmseqs2, 35);
+    let (s, l) = (
+        share(&mm, LabelKind::Shallow, true),
+        share(&mm, LabelKind::Shallow, false),
+    );
+    assert!(s > 1.3 * l, "mmseqs2 shallow short {s} long {l}");
+}
+
+#[test]
+fn realistic_raw_files_carry_the_signal_of_real_tools() {
+    // Kraken2: unclassified contigs of novel genomes hit (almost) nothing
+    let c = simulate(&SimConfig {
+        seed: 36,
+        genomes: 100,
+        contigs: 2000,
+        ..SimConfig::with_profile(Profile::Kraken2)
+    })
+    .unwrap();
+    let mut v = Vec::new();
+    taxdistill_sim::write_kraken2(&c, &mut v).unwrap();
+    let text = String::from_utf8(v).unwrap();
+    let (mut zero, mut hit, mut zero_c, mut hit_c) = (0usize, 0usize, 0usize, 0usize);
+    for (line, r) in text.lines().zip(&c.contigs) {
+        let kmers = line.split('\t').nth(4).unwrap();
+        for p in kmers.split(' ') {
+            let (t, n) = p.rsplit_once(':').unwrap();
+            let n: usize = n.parse().unwrap();
+            let novel_unclassified =
+                c.genomes[r.genome].reference_depth < 7 && r.label_kind == LabelKind::Unclassified;
+            match (t, novel_unclassified, r.label_kind == LabelKind::Correct) {
+                ("A", _, _) => {}
+                ("0", true, _) => zero += n,
+                (_, true, _) => hit += n,
+                ("0", _, true) => zero_c += n,
+                (_, _, true) => hit_c += n,
+                _ => {}
+            }
+        }
+    }
+    let z = zero as f64 / (zero + hit) as f64;
+    assert!(z > 0.9, "no-hit k-mers of unclassified novel contigs {z}");
+    let zc = zero_c as f64 / (zero_c + hit_c) as f64;
+    assert!(zc < 0.5, "no-hit k-mers of correct contigs {zc}");
+
+    // MMseqs2: relative labels have lower support than correct ones
+    let c = simulate(&SimConfig {
+        seed: 36,
+        genomes: 100,
+        contigs: 2000,
+        ..SimConfig::with_profile(Profile::Mmseqs2)
+    })
+    .unwrap();
+    let mut v = Vec::new();
+    taxdistill_sim::write_mmseqs2(&c, &mut v).unwrap();
+    let text = String::from_utf8(v).unwrap();
+    let mut sums: HashMap<LabelKind, (f64, f64, usize)> = HashMap::new();
+    for (line, r) in text.lines().zip(&c.contigs) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let frag: f64 = f[4].parse().unwrap();
+        let assigned: f64 = f[5].parse().unwrap();
+        let support: f64 = f[7].parse().unwrap();
+        let e = sums.entry(r.label_kind).or_default();
+        e.0 += support;
+        e.1 += assigned / frag;
+        e.2 += 1;
+    }
+    let mean = |k: LabelKind| {
+        let e = sums[&k];
+        (e.0 / e.2 as f64, e.1 / e.2 as f64)
+    };
+    let (sc, ac) = mean(LabelKind::Correct);
+    let (sn, an) = mean(LabelKind::Nearest);
+    assert!(sn + 0.1 < sc, "support: nearest {sn} correct {sc}");
+    assert!(an + 0.1 < ac, "assigned share: nearest {an} correct {ac}");
+}
+
+#[test]
+fn readme_tallies_labels_per_genome_novelty_for_both_models() {
+    for model in [LabelModel::Realistic, LabelModel::Independent] {
+        let c = simulate(&SimConfig {
+            label_model: model,
+            ..small(14)
+        })
+        .unwrap();
+        let mut v = Vec::new();
+        taxdistill_sim::write_readme(&c, &mut v).unwrap();
+        let text = String::from_utf8(v).unwrap();
+        assert!(text.contains(&format!("label_model = {}\n", model.name())));
+        let section = text.split("[labels by genome novelty]").nth(1).unwrap();
+        let mut total = 0;
+        for k in LabelKind::ALL {
+            let line = section
+                .lines()
+                .find(|l| l.starts_with(&format!("{} ", k.name())))
+                .unwrap();
+            let cells: Vec<usize> = line
+                .split_whitespace()
+                .skip(1)
+                .step_by(2)
+                .map(|x| x.parse().unwrap())
+                .collect();
+            assert_eq!(cells.len(), 4, "{line}");
+            total += cells.iter().sum::<usize>();
+        }
+        assert_eq!(total, c.contigs.len());
+    }
+}
+
+#[test]
+fn the_library_has_no_file_system_threads_or_environment() {
+    // wasm-safety: the simulator library must stay pure (the CLI writes files)
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for bad in [
+                "std::fs",
+                "std::thread",
+                "std::env",
+                "std::process",
+                "std::time",
+                "rayon",
+                "File::",
+            ] {
+                assert!(!text.contains(bad), "{} uses {bad}", path.display());
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 9);
 }

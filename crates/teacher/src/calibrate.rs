@@ -25,6 +25,23 @@ pub struct TeacherOutput {
     pub probs: Vec<f32>,
     /// How the teacher was tuned and how well it predicts held-out labels.
     pub report: TeacherReport,
+    /// The graph teacher's evidence for the open-set rule
+    /// ([`taxdistill_core::openset`]); `None` for teachers without a graph.
+    pub open_set: Option<OpenSetEvidence>,
+}
+
+/// What the open-set rule needs from the teacher.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenSetEvidence {
+    /// Every contig's neighbours in the chosen graph (own label never among them).
+    pub neighbours: taxdistill_core::openset::NeighbourTable,
+    /// Per rank (domain … species): precision against the labels of a head
+    /// that never saw the contig's genus (clade-held-out folds), among the
+    /// held-out contigs whose label reaches the rank; `None` where none does.
+    pub clade_heldout_precision: [Option<f64>; 7],
+    /// Per rank: whether predictions may be made there for contigs whose
+    /// neighbourhood is unassigned (clade-held-out precision ≥ 1/2).
+    pub generalises: [bool; 7],
 }
 
 /// Held-out score at one rank.

@@ -40,7 +40,7 @@
 //! per-contig model there.
 
 use crate::calibrate::{calibrate, rank_scores};
-pub use crate::calibrate::{RankScore, TeacherOutput, TeacherReport};
+pub use crate::calibrate::{OpenSetEvidence, RankScore, TeacherOutput, TeacherReport};
 use crate::heads::{crossfit_heads, fit_half, label_targets, HeadConfig};
 use crate::{Error, Result};
 use candle_core::{Device, Tensor};
@@ -50,6 +50,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::time::Instant;
 use taxdistill_core::features::{FeatureMatrix, N_TNF};
+use taxdistill_core::openset::NeighbourTable;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
 
 /// Hyper-parameter grids of the graph teacher (each value chosen on held-out labels).
@@ -69,6 +70,9 @@ pub struct GraphTeacherConfig {
     pub selection_queries: usize,
     /// Train the per-contig cross-fitted head and mix it in.
     pub use_heads: bool,
+    /// Return the open-set rule's evidence (the neighbour table and the
+    /// clade-held-out precision per rank, which costs one more set of heads).
+    pub open_set: bool,
     pub heads: HeadConfig,
     pub seed: u64,
 }
@@ -84,6 +88,7 @@ impl Default for GraphTeacherConfig {
             weight_step: 0.25,
             selection_queries: 3000,
             use_heads: true,
+            open_set: true,
             heads: HeadConfig::default(),
             seed: 0,
         }
@@ -378,6 +383,81 @@ impl Scratch {
     }
 }
 
+/// The kernel width of one neighbour list: its median squared distance.
+fn kernel_width(nbrs: &[(u32, f32)]) -> f32 {
+    let mut ds: Vec<f32> = nbrs.iter().map(|x| x.1).collect();
+    ds.sort_by(f32::total_cmp);
+    ds.get(ds.len() / 2).copied().unwrap_or(1.0).max(1e-6)
+}
+
+/// Depth of the genus in the label tree (root 0, domain 1 … species 7).
+const GENUS_DEPTH: usize = 6;
+
+/// The first `k` neighbours of every row with their vote weights
+/// exp(−d / median d), as [`add_votes`] weighs them.
+fn neighbour_table(nbrs: &[Vec<(u32, f32)>], k: usize) -> NeighbourTable {
+    let mut t = NeighbourTable {
+        k,
+        index: vec![0; nbrs.len() * k],
+        weight: vec![0.0; nbrs.len() * k],
+    };
+    for (i, row) in nbrs.iter().enumerate() {
+        let row = &row[..k.min(row.len())];
+        let h = kernel_width(row);
+        for (c, &(j, d)) in row.iter().enumerate() {
+            t.index[i * k + c] = j;
+            t.weight[i * k + c] = (-d / h).exp();
+        }
+    }
+    t
+}
+
+/// Per rank, the share of held-out contigs whose most probable taxon at the
+/// rank (top label) is their label's, among `rows` whose label reaches it.
+fn clade_heldout_precision(
+    tree: &LabelTree,
+    probs: &[f32],
+    targets: &[Option<usize>],
+    rows: &[usize],
+) -> [Option<f64>; 7] {
+    let l = tree.n_leaves();
+    let (ok, n) = rows
+        .par_iter()
+        .map(|&i| {
+            let np = tree.node_probs(&probs[i * l..(i + 1) * l]);
+            let mut best = [(f32::NEG_INFINITY, 0usize); 7];
+            for (v, node) in tree.nodes.iter().enumerate().skip(1) {
+                let d = node.depth - 1;
+                if d < 7 && np[v] > best[d].0 {
+                    best[d] = (np[v], v);
+                }
+            }
+            let (mut ok, mut n) = ([0usize; 7], [0usize; 7]);
+            let mut v = targets[i];
+            while let Some(u) = v.filter(|&u| u != 0) {
+                let d = tree.nodes[u].depth - 1;
+                if d < 7 {
+                    n[d] += 1;
+                    ok[d] += (best[d].1 == u) as usize;
+                }
+                v = tree.nodes[u].parent;
+            }
+            (ok, n)
+        })
+        .reduce(
+            || ([0; 7], [0; 7]),
+            |a, b| {
+                let mut c = a;
+                for d in 0..7 {
+                    c.0[d] += b.0[d];
+                    c.1[d] += b.1[d];
+                }
+                c
+            },
+        );
+    std::array::from_fn(|d| (n[d] > 0).then(|| ok[d] as f64 / n[d] as f64))
+}
+
 /// Adds the kernel-weighted votes of `nbrs` to `s.vote` (the label's node and
 /// all its ancestors): w_j = exp(−d_j / median d).
 fn add_votes(tree: &LabelTree, targets: &[Option<usize>], nbrs: &[(u32, f32)], s: &mut Scratch) {
@@ -385,9 +465,7 @@ fn add_votes(tree: &LabelTree, targets: &[Option<usize>], nbrs: &[(u32, f32)], s
         s.vote[u] = 0.0;
     }
     s.touched.clear();
-    let mut ds: Vec<f32> = nbrs.iter().map(|x| x.1).collect();
-    ds.sort_by(f32::total_cmp);
-    let h = ds.get(ds.len() / 2).copied().unwrap_or(1.0).max(1e-6);
+    let h = kernel_width(nbrs);
     for &(j, d) in nbrs {
         if let Some(v) = targets[j as usize] {
             let w = (-d / h).exp();
@@ -712,19 +790,20 @@ pub fn graph_teacher(
 
     // per-contig head (cross-fitted), on the same features (+ extra)
     let t = Instant::now();
-    let head = if cfg.use_heads {
-        let (x, d) = match extra {
-            Some((e, de)) => {
-                let c = features.n_cols();
-                let mut x = Vec::with_capacity(n * (c + de));
-                for i in 0..n {
-                    x.extend_from_slice(features.row(i));
-                    x.extend_from_slice(&e[i * de..(i + 1) * de]);
-                }
-                (x, c + de)
+    let head_input = || match extra {
+        Some((e, de)) => {
+            let c = features.n_cols();
+            let mut x = Vec::with_capacity(n * (c + de));
+            for i in 0..n {
+                x.extend_from_slice(features.row(i));
+                x.extend_from_slice(&e[i * de..(i + 1) * de]);
             }
-            None => (features.data.clone(), features.n_cols()),
-        };
+            (x, c + de)
+        }
+        None => (features.data.clone(), features.n_cols()),
+    };
+    let head = if cfg.use_heads {
+        let (x, d) = head_input();
         let hc = HeadConfig {
             seed: cfg.seed,
             ..cfg.heads.clone()
@@ -825,6 +904,32 @@ pub fn graph_teacher(
     let head_only = head.as_ref().map(|h| rank_scores(tree, &h.probs, &score).0);
     timings.insert("propagate".to_string(), ms(t));
 
+    // the open-set rule's evidence: the graph, and how far up the tree a
+    // model's predictions carry over to a genus it never saw
+    let t = Instant::now();
+    let open_set = if cfg.open_set {
+        let (x, d) = head_input();
+        let hc = HeadConfig {
+            seed: cfg.seed ^ 0x0c1a_de5e,
+            group_depth: Some(GENUS_DEPTH),
+            ..cfg.heads.clone()
+        };
+        let precision = match crossfit_heads(&x, d, labels, tree, train_mask, &hc) {
+            Ok(h) => clade_heldout_precision(tree, &h.probs, &targets, &usable),
+            // a single genus in the labels: nothing to hold out, nothing generalises
+            Err(Error::Invalid(_)) => [None; 7],
+            Err(e) => return Err(e),
+        };
+        Some(OpenSetEvidence {
+            neighbours: neighbour_table(&nbrs, k),
+            generalises: precision.map(|p| p.is_some_and(|p| p >= 0.5)),
+            clade_heldout_precision: precision,
+        })
+    } else {
+        None
+    };
+    timings.insert("open_set".to_string(), ms(t));
+
     let mut report = TeacherReport {
         teacher: "graph".into(),
         n_contigs: n,
@@ -840,6 +945,7 @@ pub fn graph_teacher(
             "graph_grid": grid,
             "heldout_graph_only": graph_only,
             "heldout_head_only": head_only,
+            "clade_heldout_precision": open_set.as_ref().map(|o| o.clade_heldout_precision),
             "head_report": head.as_ref().map(|h| serde_json::json!({
                 "temperature": h.report.temperature, "ece_after": h.report.ece_after, "timings": h.report.timings })),
         }),
@@ -848,7 +954,11 @@ pub fn graph_teacher(
     let probs = calibrate(tree, &probs, &fit, &score, &mut report);
     timings.insert("total".to_string(), ms(t_all));
     report.timings = timings;
-    Ok(TeacherOutput { probs, report })
+    Ok(TeacherOutput {
+        probs,
+        report,
+        open_set,
+    })
 }
 
 #[cfg(test)]
@@ -1147,6 +1257,10 @@ mod tests {
             contigs: 600,
             samples: 3,
             seed: 7,
+            // independent per-contig noise: what the soft labels can correct
+            // on their own (the realistic model's novel genomes are the open-set
+            // rule's job, tested in core and the CLI tests)
+            label_model: taxdistill_sim::LabelModel::Independent,
             ..Default::default()
         };
         let (f, labels, truth) = sim_case(&cfg);
@@ -1301,6 +1415,8 @@ mod tests {
                         profile,
                         noise: profile.noise(),
                         novel_genera: 0.2,
+                        // the ablation table in docs/teacher.md was measured on these
+                        label_model: taxdistill_sim::LabelModel::Independent,
                         ..Default::default()
                     };
                     let (f, labels, truth) = sim_case(&cfg);

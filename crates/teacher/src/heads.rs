@@ -39,6 +39,11 @@ pub struct HeadConfig {
     pub lr: f64,
     pub weight_decay: f64,
     pub seed: u64,
+    /// Clade-held-out folds: all labelled contigs under the same label-tree
+    /// node at this depth (1 = domain … 7 = species; their own node where the
+    /// label is shallower) share a fold, so a head never saw the clade of a
+    /// contig it predicts. `None`: contigs are shuffled into folds one by one.
+    pub group_depth: Option<usize>,
 }
 
 impl Default for HeadConfig {
@@ -52,6 +57,7 @@ impl Default for HeadConfig {
             lr: 3e-3,
             weight_decay: 1e-4,
             seed: 0,
+            group_depth: None,
         }
     }
 }
@@ -288,13 +294,44 @@ pub fn crossfit_heads(
             usable.len()
         )));
     }
-    let k = cfg.folds.clamp(2, usable.len());
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     usable.shuffle(&mut rng);
     let mut fold = vec![usize::MAX; n];
-    for (p, &i) in usable.iter().enumerate() {
-        fold[i] = p % k;
-    }
+    let k = match cfg.group_depth {
+        None => {
+            let k = cfg.folds.clamp(2, usable.len());
+            for (p, &i) in usable.iter().enumerate() {
+                fold[i] = p % k;
+            }
+            k
+        }
+        Some(depth) => {
+            // clades in order of first appearance in the shuffled rows
+            let clade = |i: usize| {
+                let mut v = targets[i].unwrap_or(0);
+                while tree.nodes[v].depth > depth {
+                    v = tree.nodes[v].parent.unwrap_or(0);
+                }
+                v
+            };
+            let mut ids = std::collections::HashMap::new();
+            for &i in &usable {
+                let next = ids.len();
+                ids.entry(clade(i)).or_insert(next);
+            }
+            if ids.len() < 2 {
+                return Err(Error::Invalid(format!(
+                    "heads: the labels name {} clade(s) at depth {depth}; clade-held-out folds need at least 2",
+                    ids.len()
+                )));
+            }
+            let k = cfg.folds.clamp(2, ids.len());
+            for &i in &usable {
+                fold[i] = ids[&clade(i)] % k;
+            }
+            k
+        }
+    };
     let others: Vec<usize> = (0..n).filter(|&i| fold[i] == usize::MAX).collect();
     let xs = standardise(x, d);
     let dev = Device::Cpu;
@@ -348,7 +385,11 @@ pub fn crossfit_heads(
     report
         .timings
         .insert("heads_total".into(), t0.elapsed().as_secs_f64());
-    Ok(TeacherOutput { probs, report })
+    Ok(TeacherOutput {
+        probs,
+        report,
+        open_set: None,
+    })
 }
 
 #[cfg(test)]

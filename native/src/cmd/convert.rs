@@ -106,6 +106,7 @@ pub(crate) fn load_labels(
                 source: name,
                 entries,
                 warnings: plain.warnings,
+                support: plain.support,
             }
         }
         _ => labels::read_labels(&buf[..], &name, format, taxdump)?,

@@ -67,20 +67,31 @@ impl InputArgs {
         min_length: usize,
         no_abundance: bool,
     ) -> Result<(FeatureMatrix, Vec<Lineage>)> {
+        let (features, lineages, _) = self.load_with_support(min_length, no_abundance)?;
+        Ok((features, lineages))
+    }
+
+    /// [`InputArgs::load`], with each label's reference support (see
+    /// [`load_labels_with_support`]).
+    pub fn load_with_support(
+        &self,
+        min_length: usize,
+        no_abundance: bool,
+    ) -> Result<(FeatureMatrix, Vec<Lineage>, Vec<Option<f32>>)> {
         let abundance = if no_abundance {
             None
         } else {
             self.abundance.as_deref()
         };
         let features = load_features(&self.contigs, abundance, min_length)?;
-        let lineages = load_labels(
+        let (lineages, support) = load_labels_with_support(
             &self.labels,
             self.format.as_deref(),
             self.taxonomy.as_deref(),
             &features.ids,
             &self.contigs,
         )?;
-        Ok((features, lineages))
+        Ok((features, lineages, support))
     }
 }
 
@@ -210,6 +221,18 @@ pub fn load_labels(
     ids: &[String],
     fasta: &Path,
 ) -> Result<Vec<Lineage>> {
+    Ok(load_labels_with_support(path, format, taxonomy, ids, fasta)?.0)
+}
+
+/// [`load_labels`], with the classifier's reference support of each label
+/// where the format carries one ([`taxdistill_core::labels::Labels::support`]).
+pub fn load_labels_with_support(
+    path: &Path,
+    format: Option<&str>,
+    taxonomy: Option<&Path>,
+    ids: &[String],
+    fasta: &Path,
+) -> Result<(Vec<Lineage>, Vec<Option<f32>>)> {
     let format = format.map(|f| f.parse::<LabelFormat>()).transpose()?;
     let taxdump = taxonomy.map(util::load_taxdump).transpose()?;
     let labels = taxdistill_core::labels::read_labels(
@@ -235,7 +258,8 @@ pub fn load_labels(
             fasta.display()
         );
     }
-    Ok(lineages)
+    let support = labels.support_aligned_to(ids);
+    Ok((lineages, support))
 }
 
 /// The labels the teacher and the student learn from, aligned to the feature

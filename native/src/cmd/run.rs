@@ -13,6 +13,7 @@ use crate::util;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use taxdistill_core::model::Prediction;
+use taxdistill_core::openset;
 use taxdistill_core::taxonomy::{Lineage, Rank};
 
 /// Which teacher `run` uses.
@@ -51,6 +52,17 @@ pub struct Args {
     pub try_temperatures: Vec<Option<f32>>,
     #[command(flatten)]
     pub train: TrainArgs,
+    /// Write the student's predictions as they are, without the open-set
+    /// rule (which keeps input labels unless the held-out neighbourhood
+    /// contradicts them, and leaves contigs that look novel unassigned).
+    #[arg(long)]
+    pub no_open_set: bool,
+    /// Labels that the classifier's raw output shows rest on less than this
+    /// share of the contig (Kraken2: k-mers with a hit) come from a relative,
+    /// not the species: they are trusted above the genus only (as training
+    /// labels, as votes and as input labels); 0 trusts every label whole.
+    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    pub min_support: f32,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -60,58 +72,38 @@ pub struct Args {
 /// method tries).
 pub const DEFAULT_TRY_TEMPERATURES: &str = "1";
 
-/// Per-rank comparison of predictions with the input labels.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RankChange {
-    /// Label and prediction name the same taxon.
-    pub confirmed: usize,
-    /// Both name a taxon, different ones.
-    pub changed: usize,
-    /// The label names a taxon, the prediction stops above the rank.
-    pub removed: usize,
-    /// The label stops above the rank, the prediction names a taxon.
-    pub gained: usize,
-}
-
-/// Compares predictions with labels rank by rank; also counts the contigs
-/// whose prediction extends their label deeper (`deepened`).
-pub fn summarize(labels: &[Lineage], preds: &[Option<Prediction>]) -> ([RankChange; 7], usize) {
-    let mut out = [RankChange::default(); 7];
-    let mut deepened = 0;
-    let empty = Lineage::unclassified();
-    for (l, p) in labels.iter().zip(preds) {
-        let p = p.as_ref().map_or(&empty, |p| &p.lineage);
-        for r in Rank::ALL {
-            let c = &mut out[r.index()];
-            match (l.at(r), p.at(r)) {
-                (Some(a), Some(b)) if a == b => c.confirmed += 1,
-                (Some(_), Some(_)) => c.changed += 1,
-                (Some(_), None) => c.removed += 1,
-                (None, Some(_)) => c.gained += 1,
-                (None, None) => {}
-            }
-        }
-        if p.depth() > l.depth() && p.truncated(l.depth()) == *l {
-            deepened += 1;
-        }
-    }
-    (out, deepened)
-}
-
 pub fn run(args: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
     if args.model.is_some() && args.teacher == RunTeacher::None {
         bail!("--model (GenomeOcean) needs a teacher; drop --teacher none");
     }
     let min_length = args.train.min_length;
-    let (features, lineages) = args.input.load(min_length, args.train.no_abundance)?;
+    let (features, lineages, support) = args
+        .input
+        .load_with_support(min_length, args.train.no_abundance)?;
+    // Labels the classifier made from a small part of the contig (a few
+    // k-mers: typical of genomes its reference lacks) are trusted above the
+    // genus only: as training labels, as votes and as the input of the rule.
+    let voters: Vec<Lineage> = lineages
+        .iter()
+        .zip(&support)
+        .map(|(l, s)| openset::trusted_label(l, *s, args.min_support))
+        .collect();
+    let weak = voters.iter().zip(&lineages).filter(|(v, l)| v != l).count();
+    if weak > 0 {
+        eprintln!(
+            "{weak} label(s) rest on less than {:.0} % of their contig's k-mers: trusted above the genus only",
+            args.min_support * 100.0
+        );
+    }
     // the teacher and the student learn from `training`; the summary compares
     // the predictions with the labels as given
-    let training = args.train.training_labels(&lineages, &features.lengths);
+    let training = args.train.training_labels(&voters, &features.lengths);
     let tree = label_tree(&training, &features.lengths, min_length, &args.input.labels)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create directory", args.out.display()))?;
 
+    let mut open_set = None;
     let soft = match args.teacher {
         RunTeacher::None => None,
         RunTeacher::Graph => {
@@ -126,7 +118,7 @@ pub fn run(args: Args) -> Result<()> {
             };
             let pb = util::spinner("teacher");
             let tt = std::time::Instant::now();
-            let (soft, _report) = soft_labels_for(
+            let (soft, _report, evidence) = soft_labels_for(
                 &features,
                 &training,
                 &tree,
@@ -136,6 +128,7 @@ pub fn run(args: Args) -> Result<()> {
             )?;
             pb.finish_and_clear();
             tracing::info!("teacher: {:.1} s", tt.elapsed().as_secs_f64());
+            open_set = evidence;
             let bytes = soft.to_bytes(Some(32.min(soft.n_leaves())))?;
             util::write_atomic(&args.out.join("soft_labels.safetensors"), |w| {
                 Ok(w.write_all(&bytes)?)
@@ -210,7 +203,46 @@ pub fn run(args: Args) -> Result<()> {
         model.meta.clone(),
         &model.safetensors,
     )?;
-    let preds = annotate(&student, &features, min_length, &student.meta.thresholds)?;
+    let student_preds = annotate(&student, &features, min_length, &student.meta.thresholds)?;
+    let corrected = match open_set.as_ref().filter(|_| !args.no_open_set) {
+        Some(ev) => {
+            let rule =
+                |r: usize| ev.clade_heldout_precision[r].map_or("-".into(), |p| format!("{p:.3}"));
+            eprintln!(
+                "open set: clade-held-out precision per rank {} (predictions in unassigned neighbourhoods allowed down to {})",
+                (0..7).map(rule).collect::<Vec<_>>().join(" "),
+                Rank::ALL
+                    .iter()
+                    .take_while(|r| ev.generalises[r.index()])
+                    .last()
+                    .map_or("no rank", |r| r.name())
+            );
+            openset::correct_all(
+                &voters,
+                &voters,
+                &student_preds,
+                &ev.neighbours,
+                &ev.generalises,
+            )
+        }
+        None => student_preds
+            .iter()
+            .map(|p| openset::Corrected {
+                prediction: p.clone().unwrap_or_else(Prediction::unclassified),
+                source: if p.is_some() {
+                    openset::Source::Student
+                } else {
+                    openset::Source::None
+                },
+                novel_from: None,
+            })
+            .collect(),
+    };
+    let preds: Vec<Option<Prediction>> = corrected
+        .iter()
+        .zip(&student_preds)
+        .map(|(c, s)| s.is_some().then(|| c.prediction.clone()))
+        .collect();
     let sample = args
         .input
         .contigs
@@ -226,19 +258,22 @@ pub fn run(args: Args) -> Result<()> {
         args.input.taxonomy.as_deref(),
         &sample,
     )?;
-    let (changes, deepened) = summarize(&lineages, &preds);
-    let mut table = String::from("rank\tconfirmed\tchanged\tremoved\tgained\n");
-    for r in Rank::ALL {
-        let c = changes[r.index()];
-        table.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\n",
-            r.name(),
-            c.confirmed,
-            c.changed,
-            c.removed,
-            c.gained
-        ));
-    }
+    // the summary describes what was written: contigs the student did not
+    // annotate are listed as unclassified
+    let written: Vec<openset::Corrected> = corrected
+        .into_iter()
+        .zip(&preds)
+        .map(|(c, p)| match p {
+            Some(_) => c,
+            None => openset::Corrected {
+                prediction: Prediction::unclassified(),
+                source: openset::Source::None,
+                novel_from: None,
+            },
+        })
+        .collect();
+    let summary = openset::Summary::of(&lineages, &written);
+    let table = summary.to_tsv();
     util::write_atomic(&args.out.join("summary.tsv"), |w| {
         Ok(w.write_all(table.as_bytes())?)
     })?;
@@ -249,11 +284,14 @@ pub fn run(args: Args) -> Result<()> {
         .filter(|p| p.lineage.depth() > 0)
         .count();
     eprintln!(
-        "{} contigs: {} labelled in the input, {} annotated by the student ({} deepened their label); {:.1} s",
+        "{} contigs: {} labelled in the input, {} labelled in the output; {} deepened, {} newly labelled (unclassified in the input), {} changed, {} left unassigned at some rank as novel; {:.1} s",
         features.n_rows(),
         n_labelled,
         n_annot,
-        deepened,
+        summary.deepened,
+        summary.newly_labelled,
+        summary.changed,
+        summary.left_novel,
         t0.elapsed().as_secs_f64()
     );
     eprint!("{}", table.replace('\t', "  "));
@@ -446,47 +484,5 @@ mod tests {
             .copied()
             .collect();
         assert!(Cli::try_parse_from(v).is_err());
-    }
-
-    #[test]
-    fn summary_counts_confirmed_changed_removed_gained_and_deepened() {
-        let l = |s: &str| Lineage::parse(s).unwrap();
-        let labels = vec![l("A;B"), l("A;C;D"), l("")];
-        let p = |s: &str| {
-            Some(Prediction {
-                lineage: l(s),
-                scores: vec![0.9; l(s).depth()],
-            })
-        };
-        let preds = vec![p("A;B;X"), p("A;E"), p("A")];
-        let (c, deep) = summarize(&labels, &preds);
-        assert_eq!(
-            c[0],
-            RankChange {
-                confirmed: 2,
-                changed: 0,
-                removed: 0,
-                gained: 1
-            }
-        );
-        assert_eq!(
-            c[1],
-            RankChange {
-                confirmed: 1,
-                changed: 1,
-                removed: 0,
-                gained: 0
-            }
-        );
-        assert_eq!(
-            c[2],
-            RankChange {
-                confirmed: 0,
-                changed: 0,
-                removed: 1,
-                gained: 1
-            }
-        );
-        assert_eq!(deep, 2);
     }
 }

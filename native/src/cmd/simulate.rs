@@ -9,13 +9,14 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
-use taxdistill_sim::{Profile, SimConfig};
+use taxdistill_sim::{LabelModel, Profile, SimConfig};
 
 /// Arguments of `taxdistill simulate`.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   taxdistill simulate --out demo
   taxdistill simulate --out k2 --profile kraken2 --novel-genera 0.3 --samples 1
+  taxdistill simulate --out old --label-model independent --wrong-rate 0.1
   taxdistill simulate --out big --genomes 500 --contigs 100000 --seed 7")]
 pub struct Args {
     /// Output directory.
@@ -33,19 +34,22 @@ pub struct Args {
     /// Random seed: same seed, same bytes.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Label-noise preset: kraken2 (precise, many unclassified/shallow) or mmseqs2 (noisier).
+    /// Classifier imitated: kraken2 (precise; novel genomes mostly unclassified) or mmseqs2 (noisier; novel genomes on a relative's species).
     #[arg(long, default_value = "mmseqs2")]
     pub profile: String,
-    /// Share of contigs with a random wrong label (overrides the profile).
+    /// Label model: realistic (per-genome, missing-not-at-random errors, length-dependent; the profile's constants) or independent (one independent draw per contig with the rate flags; the simulator's original model).
+    #[arg(long, default_value = "realistic")]
+    pub label_model: String,
+    /// Share of contigs with a random wrong label (independent model; overrides the profile).
     #[arg(long)]
     pub wrong_rate: Option<f64>,
-    /// Share of unclassified contigs (overrides the profile).
+    /// Share of unclassified contigs (independent model; overrides the profile).
     #[arg(long)]
     pub unclassified_rate: Option<f64>,
-    /// Share of contigs whose label is truncated to a higher rank (overrides the profile).
+    /// Share of contigs whose label is truncated to a higher rank (independent model; overrides the profile).
     #[arg(long)]
     pub shallow_rate: Option<f64>,
-    /// Probability that a novel taxon's contig gets its nearest known relative's label (overrides the profile).
+    /// Probability that a novel taxon's contig gets its nearest known relative's label (independent model; overrides the profile).
     #[arg(long)]
     pub nearest_rate: Option<f64>,
     /// Share of species absent from the reference.
@@ -93,6 +97,26 @@ impl Args {
     /// The simulator settings these flags describe.
     pub fn config(&self) -> Result<SimConfig> {
         let profile: Profile = self.profile.parse()?;
+        let label_model: LabelModel = self.label_model.parse()?;
+        if label_model == LabelModel::Realistic {
+            let set: Vec<&str> = [
+                ("--wrong-rate", self.wrong_rate),
+                ("--unclassified-rate", self.unclassified_rate),
+                ("--shallow-rate", self.shallow_rate),
+                ("--nearest-rate", self.nearest_rate),
+            ]
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(n, _)| *n)
+            .collect();
+            if !set.is_empty() {
+                anyhow::bail!(
+                    "{} only appl{} to --label-model independent (the realistic model takes its rates from --profile)",
+                    set.join(", "),
+                    if set.len() == 1 { "ies" } else { "y" }
+                );
+            }
+        }
         let mut noise = profile.noise();
         if let Some(x) = self.wrong_rate {
             noise.wrong = x;
@@ -143,6 +167,7 @@ impl Args {
             novel_species: self.novel_species,
             novel_genera: self.novel_genera,
             novel_families: self.novel_families,
+            label_model,
             profile,
             noise,
             ..SimConfig::default()

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use taxdistill_core::features::FeatureMatrix;
 use taxdistill_core::softlabels::SoftLabels;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
-use taxdistill_teacher::graph::{graph_teacher, GraphTeacherConfig, TeacherReport};
+use taxdistill_teacher::graph::{
+    graph_teacher, GraphTeacherConfig, OpenSetEvidence, TeacherReport,
+};
 use taxdistill_teacher::heads::{crossfit_heads, HeadConfig};
 use taxdistill_teacher::shard::Shard;
 
@@ -112,7 +114,7 @@ pub fn soft_labels_for(
     extra: Option<(&[f32], usize)>,
     has_extra: Option<&[bool]>,
     opts: &TeachOptions,
-) -> Result<(SoftLabels, TeacherReport)> {
+) -> Result<(SoftLabels, TeacherReport, Option<OpenSetEvidence>)> {
     let n = features.n_rows();
     let train_mask: Vec<bool> = (0..n)
         .map(|i| features.lengths[i] >= opts.min_length && has_extra.is_none_or(|h| h[i]))
@@ -146,6 +148,7 @@ pub fn soft_labels_for(
         }
     };
     let report = out.report;
+    let open_set = out.open_set;
     let soft = SoftLabels {
         contigs: features.ids.clone(),
         leaves: tree.leaves.iter().map(|&v| tree.lineage(v)).collect(),
@@ -158,7 +161,7 @@ pub fn soft_labels_for(
             "ece_after": report.ece_after,
         }),
     };
-    Ok((soft, report))
+    Ok((soft, report, open_set))
 }
 
 /// Embeddings aligned to `ids`: (n × d values, d, whether each contig has a row).
@@ -249,7 +252,7 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
     };
     let pb = util::spinner("teaching");
-    let (mut soft, report) = soft_labels_for(
+    let (mut soft, report, _) = soft_labels_for(
         &features,
         &lineages,
         &tree,

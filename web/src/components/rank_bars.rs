@@ -1,4 +1,4 @@
-//! Per-rank bars: confirmed / deepened / changed / unclassified.
+//! Per-rank bars: confirmed / deepened / newly labelled / changed / unclassified.
 
 use super::charts::ChartFrame;
 use crate::client::Shown;
@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 const W: f64 = 520.0;
 const H: f64 = 260.0;
-const KINDS: [(&str, &str); 4] = [
+const KINDS: [(&str, &str); 5] = [
     ("confirmed", "#5b8bb8"),
     ("deepened", "#6bb38a"),
+    ("newly labelled", "#b5d99c"),
     ("changed", "#e08a5a"),
     ("unclassified", "#c9c9c9"),
 ];
@@ -28,7 +29,13 @@ pub fn RankBars(
         .iter()
         .enumerate()
         .map(|(r, c)| {
-            let vals = [c.confirmed, c.deepened, c.changed, c.unclassified];
+            let vals = [
+                c.confirmed,
+                c.deepened,
+                c.newly_labelled,
+                c.changed,
+                c.unclassified,
+            ];
             let total = vals.iter().sum::<u64>().max(1) as f64;
             let y = 10.0 + r as f64 * (bar_h + 6.0);
             let mut x = left;
@@ -61,7 +68,7 @@ pub fn RankBars(
         .iter()
         .enumerate()
         .map(|(i, (k, fill))| {
-            let x = left + i as f64 * 110.0;
+            let x = left + i as f64 * 90.0;
             view! {
                 <rect x=x y=H - 22.0 width="12" height="12" fill=*fill />
                 <text x=x + 16.0 y=H - 12.0 font-size="11">{*k}</text>
@@ -69,7 +76,7 @@ pub fn RankBars(
         })
         .collect_view();
     view! {
-        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, annotated contigs whose label the student confirmed, deepened, changed, or left unclassified.">
+        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, annotated contigs whose label the student confirmed, deepened (the classifier stopped above the rank), newly labelled (the classifier left the contig unclassified), changed, or left unclassified.">
             <svg id="rankbars" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {rows}
                 {legend}

@@ -58,9 +58,39 @@ pub(super) fn read_kraken2(r: &mut Reader<'_>, lines: &[(usize, String)]) -> Res
                 ))
             }
         };
+        let classified = lineage.depth() > 0;
         r.push(*no, f[1].trim(), lineage)?;
+        if classified {
+            if let Some(share) = kmer_hit_share(f[4]) {
+                r.set_support(f[1].trim(), share);
+            }
+        }
     }
     Ok(())
+}
+
+/// Share of the k-mers of a Kraken2 LCA list (`taxid:n …`, `|:|` between
+/// mates) that hit the reference: `0:n` is no hit, `A:n` (k-mers touching an
+/// ambiguous base) is left out. `None` for a list without such k-mers or one
+/// that does not parse (a format variant: no support is better than a wrong one).
+fn kmer_hit_share(list: &str) -> Option<f32> {
+    let (mut hit, mut all) = (0u64, 0u64);
+    for item in list.split_whitespace() {
+        if item == "|:|" {
+            continue;
+        }
+        let (t, n) = item.rsplit_once(':')?;
+        let n: u64 = n.parse().ok()?;
+        match t {
+            "A" => {}
+            "0" => all += n,
+            _ => {
+                hit += n;
+                all += n;
+            }
+        }
+    }
+    (all > 0).then(|| hit as f32 / all as f32)
 }
 
 /// Centrifuge output: header `readID\tseqID\ttaxID\tscore\t2ndBestScore\t
@@ -134,4 +164,17 @@ pub(super) fn read_centrifuge(r: &mut Reader<'_>, lines: &[(usize, String)]) -> 
         r.push(no, &id, lineage)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kmer_hit_share;
+
+    #[test]
+    fn the_kmer_hit_share_counts_hits_against_all_unambiguous_kmers() {
+        assert_eq!(kmer_hit_share("562:30 0:10 A:5 561:20"), Some(50.0 / 60.0));
+        assert_eq!(kmer_hit_share("0:3 |:| 0:1"), Some(0.0));
+        assert_eq!(kmer_hit_share("A:12"), None);
+        assert_eq!(kmer_hit_share("garbage"), None);
+    }
 }

@@ -334,6 +334,47 @@ fn run_choice(
     })
 }
 
+/// `run`'s open-set rule over a chosen student's predictions (as `run`
+/// writes them: contigs the student did not annotate stay unannotated).
+fn with_open_set(
+    mut o: Outcome,
+    labels: &[Lineage],
+    evidence: Option<&taxdistill_teacher::graph::OpenSetEvidence>,
+) -> Outcome {
+    let Some(ev) = evidence else { return o };
+    let preds: Vec<Option<Prediction>> = o
+        .preds
+        .lineages
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let scores = o.preds.scores.as_ref().map(|s| s[i].clone());
+            (l.depth() > 0 || scores.as_ref().is_some_and(|s| !s.is_empty())).then(|| Prediction {
+                lineage: l.clone(),
+                scores: scores.unwrap_or_else(|| vec![1.0; l.depth()]),
+            })
+        })
+        .collect();
+    let corrected = taxdistill_core::openset::correct_all(
+        labels,
+        labels,
+        &preds,
+        &ev.neighbours,
+        &ev.generalises,
+    );
+    let out: Vec<Option<Prediction>> = corrected
+        .into_iter()
+        .zip(&preds)
+        .map(|(c, p)| p.as_ref().map(|_| c.prediction))
+        .collect();
+    o.preds = to_predictions(&out, true);
+    o.details["open_set"] = serde_json::json!({
+        "clade_heldout_precision": ev.clade_heldout_precision,
+        "generalises": ev.generalises,
+    });
+    o
+}
+
 fn find_step<'a>(steps: &'a [StepRecord], name: &str) -> Option<&'a StepRecord> {
     steps.iter().find(|s| s.name == name)
 }
@@ -529,14 +570,14 @@ pub fn run_one(
         soft_labels_for(&features, &training, &tree, None, None, &opts)
     });
     let teacher = match teacher {
-        Ok(((soft, report), st)) => {
+        Ok(((soft, report, open_set), st)) => {
             ctx.steps.push(st);
-            Ok((soft, report))
+            Ok((soft, report, open_set))
         }
         Err(e) => Err(format!("{e:#}")),
     };
     match &teacher {
-        Ok((soft, report)) => {
+        Ok((soft, report, _)) => {
             let argmax = teacher_argmax(soft, &tree);
             results.push((
                 "teacher".into(),
@@ -569,7 +610,7 @@ pub fn run_one(
 
     // student on the teacher's hard labels, and distilled with its soft labels
     match &teacher {
-        Ok((soft, _)) => {
+        Ok((soft, _, open_set)) => {
             let hard: Vec<Lineage> = teacher_argmax(soft, &tree)
                 .into_iter()
                 .map(|p| p.map(|p| p.lineage).unwrap_or_default())
@@ -623,7 +664,8 @@ pub fn run_one(
                 results.push((id, r));
             }
             run_ids.push("student_noisy".into());
-            let r = run_choice(&results, &run_ids, alpha, &temps);
+            let r = run_choice(&results, &run_ids, alpha, &temps)
+                .map(|o| with_open_set(o, &lineages, open_set.as_ref()));
             results.push(("taxdistill_run".into(), r));
         }
         Err(e) => {
@@ -642,7 +684,7 @@ pub fn run_one(
                 pipeline::embed(dir, &files.contigs, &features.ids, 8)
             })?;
             ctx.steps.push(st);
-            let ((soft, _), st) = step("teacher:genomeocean", || {
+            let ((soft, _, _), st) = step("teacher:genomeocean", || {
                 soft_labels_for(
                     &features,
                     &training,

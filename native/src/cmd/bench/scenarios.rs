@@ -302,6 +302,12 @@ pub fn sim_args(sc: &Scenario, seed: u64, out: &Path, source: &str) -> Result<si
     }
     let mut argv = vec!["simulate".to_string()];
     argv.extend(to_flags(&sc.sim).with_context(|| format!("{source}: scenario '{}'", sc.name))?);
+    // bench scenarios keep the simulator's original (independent) label
+    // model unless they ask for another (`label_model = "realistic"`), so
+    // old plans and the built-in presets give the same communities
+    if !sc.sim.contains_key("label_model") {
+        argv.extend(["--label-model".into(), "independent".into()]);
+    }
     argv.extend([
         "--seed".into(),
         seed.to_string(),
@@ -423,8 +429,38 @@ profile = "kraken2"
         let cfg = args.config().unwrap();
         assert_eq!((cfg.contigs, cfg.genomes, cfg.seed), (300, 10, 4));
         assert_eq!(cfg.branching, [2.0, 2.0, 2.0, 2.0, 2.0, 3.0]);
+        assert_eq!(cfg.label_model, taxdistill_sim::LabelModel::Independent);
         assert_eq!(train_args(&a, "a").unwrap().epochs, 3);
         assert_eq!(a.grid, default_grid());
+    }
+
+    #[test]
+    fn scenarios_use_the_independent_label_model_unless_they_ask() {
+        let toml = "[[scenario]]\nname = \"a\"\n[[scenario]]\nname = \"b\"\n[scenario.sim]\nlabel_model = \"realistic\"\nprofile = \"kraken2\"\n";
+        let p = parse_plan(toml, "p.toml").unwrap();
+        let model = |i: usize| {
+            sim_args(&p.scenario[i], 1, Path::new("/tmp/x"), "p")
+                .unwrap()
+                .config()
+                .unwrap()
+                .label_model
+        };
+        assert_eq!(model(0), taxdistill_sim::LabelModel::Independent);
+        assert_eq!(model(1), taxdistill_sim::LabelModel::Realistic);
+        for (name, _) in PRESETS {
+            let plan = load_plan(name).unwrap();
+            for sc in &plan.scenario {
+                let cfg = sim_args(sc, 1, Path::new("/tmp/x"), name)
+                    .unwrap()
+                    .config()
+                    .unwrap();
+                assert_eq!(cfg.label_model, taxdistill_sim::LabelModel::Independent);
+            }
+        }
+        // rate flags belong to the independent model
+        let bad = "[[scenario]]\nname = \"a\"\n[scenario.sim]\nlabel_model = \"realistic\"\nwrong_rate = 0.1\n";
+        let e = format!("{:#}", parse_plan(bad, "p.toml").unwrap_err());
+        assert!(e.contains("--wrong-rate"), "{e}");
     }
 
     #[test]
