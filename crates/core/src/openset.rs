@@ -7,27 +7,27 @@
 //! do so for most contigs of such a genome, not at random. So an unlabelled
 //! neighbourhood is evidence: "nothing in the reference is near here".
 //!
-//! A contig the classifier left wholly unclassified is also treated as
-//! unassigned at every rank (rule 1 applies whatever `u_r`) when its genome
-//! is more likely absent from the reference than present, judged by how many
-//! of its neighbours the classifier was silent on ([`Silence`]).
-//!
 //! Inputs per contig: its neighbours in the teacher's graph (row indices and
 //! kernel weights; never the contig itself, so its own label is held out) and
 //! the input labels of all contigs. At rank r the neighbourhood's weight splits
 //! into votes for taxa and an *unassigned* share `u_r` (neighbours whose label
 //! stops above r or is missing). The walk goes down from the domain:
 //!
-//! 1. If the label names nothing at r, `u_r > 1/2` (most of the neighbourhood
-//!    is unassigned at r: the contig looks novel at r) and the student's rank-r
-//!    predictions do not carry over to clades absent from the labels
-//!    (`generalises[r]` is false, estimated by the teacher on clade-held-out
-//!    folds), the walk stops: the contig is left unassigned from r down.
+//! 1. If the label names nothing at r, the neighbourhood is unassigned at r
+//!    the way the neighbourhoods of genomes missing from the reference are
+//!    (a two-component mixture of the unassigned counts, fitted per rank on
+//!    all contigs: [`Silence`]; with labels missing at random it finds one
+//!    rate and nothing looks novel), and the student's rank-r predictions do
+//!    not carry over to clades absent from the labels (`generalises[r]` is
+//!    false, estimated by the teacher on clade-held-out folds), the walk
+//!    stops: the contig is left unassigned from r down.
 //! 2. Otherwise the input label's taxon and the student's taxon at r (each
 //!    only while it agrees with the path taken so far): equal → taken; one of
-//!    them → taken; different → the student's only when its taxon has more
-//!    neighbourhood vote than the label's (the neighbours side with the
-//!    student), else the label's. Neither → stop.
+//!    them → taken, except a label the student does not reach when another
+//!    taxon has more neighbourhood vote than it (then stop); different → the
+//!    student's only when its taxon has more neighbourhood vote than the
+//!    label's (the neighbours side with the student), else the label's.
+//!    Neither → stop.
 //!
 //! So an input label is never removed or changed without evidence from the
 //! held-out neighbourhood (labels the classifier itself barely supported are
@@ -72,9 +72,10 @@ pub struct Votes<'a> {
     labels: &'a [Lineage],
     nbrs: Vec<(usize, f32)>,
     total: f32,
-    /// The contig is unclassified and its genome is more likely absent from
-    /// the reference than present ([`Silence`]).
-    pub novel_genome: bool,
+    /// Per rank: the neighbourhood is unassigned at the rank the way the
+    /// neighbourhoods of genomes missing from the reference are, more likely
+    /// than the way those of genomes in it are ([`Silence`]).
+    pub novel: [bool; 7],
 }
 
 impl<'a> Votes<'a> {
@@ -86,7 +87,7 @@ impl<'a> Votes<'a> {
             labels,
             nbrs,
             total,
-            novel_genome: false,
+            novel: [false; 7],
         }
     }
 
@@ -103,6 +104,23 @@ impl<'a> Votes<'a> {
             .map(|x| x.1)
             .sum();
         v / self.total
+    }
+
+    /// The largest share any taxon other than `taxon` gets at `rank`.
+    pub fn best_other(&self, rank: Rank, taxon: &str) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let mut shares: Vec<(&str, f32)> = Vec::new();
+        for (j, w) in &self.nbrs {
+            if let Some(t) = self.labels[*j].at(rank).filter(|t| *t != taxon) {
+                match shares.iter_mut().find(|(u, _)| *u == t) {
+                    Some(e) => e.1 += w,
+                    None => shares.push((t, *w)),
+                }
+            }
+        }
+        shares.iter().map(|e| e.1).fold(0.0, f32::max) / self.total
     }
 
     /// Share of the neighbourhood weight whose label has no taxon at `rank`
@@ -202,10 +220,7 @@ pub fn correct(
         if l.is_none() && p.is_none() {
             break;
         }
-        if l.is_none()
-            && (votes.novel_genome || votes.unassigned(r) > 0.5)
-            && !generalises[r.index()]
-        {
+        if l.is_none() && votes.novel[r.index()] && !generalises[r.index()] {
             novel_from = Some(r);
             break;
         }
@@ -213,6 +228,9 @@ pub fn correct(
             (Some(a), Some(b)) if a == b => true,
             (Some(a), Some(b)) => votes.share(r, b) > votes.share(r, a),
             (None, Some(_)) => true,
+            // the student stops above the label: the label stays unless the
+            // neighbours side with another taxon
+            (Some(a), None) if votes.best_other(r, a) > votes.share(r, a) => break,
             _ => false,
         };
         if take_pred {
@@ -251,7 +269,10 @@ pub fn correct_all(
     table: &NeighbourTable,
     generalises: &[bool; 7],
 ) -> Vec<Corrected> {
-    let silence = Silence::fit(table, voters);
+    let fits: Vec<Option<Silence>> = Rank::ALL
+        .iter()
+        .map(|&r| Silence::fit(table, voters, r))
+        .collect();
     labels
         .iter()
         .zip(preds)
@@ -264,29 +285,36 @@ pub fn correct_all(
                     labels: voters,
                     nbrs: Vec::new(),
                     total: 0.0,
-                    novel_genome: false,
+                    novel: [true; 7],
                 }
             };
-            votes.novel_genome = l.depth() == 0
-                && silence
-                    .as_ref()
-                    .is_some_and(|s| i < table.n_rows() && s.p_known(table, voters, i) < 0.5);
+            if i < table.n_rows() {
+                for r in Rank::ALL {
+                    votes.novel[r.index()] = match &fits[r.index()] {
+                        Some(f) => f.p_known(table, voters, i, r) < 0.5,
+                        // one rate: missing at random, no sign of novelty;
+                        // an empty neighbourhood supports nothing
+                        None => votes.total <= 0.0,
+                    };
+                }
+            }
             correct(l, p.as_ref(), &votes, generalises)
         })
         .collect()
 }
 
-/// How often the classifier is silent (leaves a contig wholly unclassified)
-/// on genomes its reference has and on genomes it lacks.
+/// How often the classifier leaves a contig unassigned at one rank (no
+/// taxon there: unclassified, or stopped above the rank), on genomes its
+/// reference has and on genomes it lacks.
 ///
 /// Real classifiers are silent on most contigs of a missing genome and on
-/// few of a present one, so the number of wholly unclassified contigs among
-/// a contig's k neighbours follows a two-component binomial mixture: rate
-/// `a` (genome in the reference) with weight `pi`, rate `b > a` (absent).
-/// It is fitted by EM on the neighbour counts of every contig of the table
-/// and kept only when the Bayesian information criterion prefers it to one
-/// binomial (labels missing at random, as in the simulator's independent
-/// model, give one component and change nothing).
+/// few of a present one, so the number of unassigned contigs among a
+/// contig's k neighbours follows a two-component binomial mixture: rate `a`
+/// (genome in the reference) with weight `pi`, rate `b > a` (absent). It is
+/// fitted by EM on the neighbour counts of every contig of the table, per
+/// rank, and kept only when the Bayesian information criterion prefers it to
+/// one binomial (labels missing at random, as in the simulator's
+/// independent model, give one rate: no contig looks novel).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Silence {
     pub pi: f64,
@@ -294,19 +322,27 @@ pub struct Silence {
     pub b: f64,
 }
 
+/// (unassigned neighbours, neighbours) of contig `i` at `rank`.
+fn unassigned_count(
+    table: &NeighbourTable,
+    labels: &[Lineage],
+    i: usize,
+    rank: Rank,
+) -> (f64, f64) {
+    let (mut x, mut k) = (0.0, 0.0);
+    for (j, _) in table.row(i).filter(|(j, _)| *j < labels.len()) {
+        k += 1.0;
+        x += labels[j].at(rank).is_none() as u8 as f64;
+    }
+    (x, k)
+}
+
 impl Silence {
-    /// Fits the mixture; `None` when one rate explains the counts as well
-    /// (by BIC) or there is nothing to fit.
-    pub fn fit(table: &NeighbourTable, labels: &[Lineage]) -> Option<Silence> {
+    /// Fits the mixture at `rank`; `None` when one rate explains the counts
+    /// as well (by BIC) or there is nothing to fit.
+    pub fn fit(table: &NeighbourTable, labels: &[Lineage], rank: Rank) -> Option<Silence> {
         let obs: Vec<(f64, f64)> = (0..table.n_rows())
-            .map(|i| {
-                let (mut x, mut k) = (0.0, 0.0);
-                for (j, _) in table.row(i).filter(|(j, _)| *j < labels.len()) {
-                    k += 1.0;
-                    x += (labels[j].depth() == 0) as u8 as f64;
-                }
-                (x, k)
-            })
+            .map(|i| unassigned_count(table, labels, i, rank))
             .filter(|o| o.1 > 0.0)
             .collect();
         let n = obs.len() as f64;
@@ -355,13 +391,10 @@ impl Silence {
     }
 
     /// Posterior probability that contig `i`'s genome is in the reference,
-    /// given its neighbours' silences and its own (it is unclassified).
-    pub fn p_known(&self, table: &NeighbourTable, labels: &[Lineage], i: usize) -> f64 {
-        let (mut x, mut k) = (1.0, 1.0);
-        for (j, _) in table.row(i).filter(|(j, _)| *j < labels.len()) {
-            k += 1.0;
-            x += (labels[j].depth() == 0) as u8 as f64;
-        }
+    /// given its neighbours' silences at `rank` and its own (it is unassigned there).
+    pub fn p_known(&self, table: &NeighbourTable, labels: &[Lineage], i: usize, rank: Rank) -> f64 {
+        let (x, k) = unassigned_count(table, labels, i, rank);
+        let (x, k) = (x + 1.0, k + 1.0);
         let la = self.pi.ln() + x * self.a.ln() + (k - x) * (1.0 - self.a).ln();
         let lb = (1.0 - self.pi).ln() + x * self.b.ln() + (k - x) * (1.0 - self.b).ln();
         1.0 / (1.0 + (lb - la).exp())
@@ -529,7 +562,8 @@ mod tests {
     #[test]
     fn an_unlabelled_neighbourhood_stops_a_prediction_where_the_student_does_not_generalise() {
         let (t, labels) = setup(&["", "", "", "B;P;C;O;F;G;S"]);
-        let v = Votes::new(&t, 0, &labels);
+        let mut v = Votes::new(&t, 0, &labels);
+        v.novel = [true; 7];
         let c = correct(
             &Lineage::unclassified(),
             Some(&p("B;P;C;O;F;G;S")),
@@ -582,10 +616,10 @@ mod tests {
             200,
             |b, m| if b < 10 { m == 0 && b % 2 == 0 } else { m < 7 },
         );
-        let s = Silence::fit(&t, &labels).expect("two rates");
+        let s = Silence::fit(&t, &labels, Rank::Domain).expect("two rates");
         assert!(s.a < 0.1 && s.b > 0.5, "{s:?}");
-        assert!(s.p_known(&t, &labels, 0) > 0.5); // a silent contig of a known genome
-        assert!(s.p_known(&t, &labels, 100) < 0.5); // a silent contig of an absent one
+        assert!(s.p_known(&t, &labels, 0, Rank::Domain) > 0.5); // a silent contig of a known genome
+        assert!(s.p_known(&t, &labels, 100, Rank::Domain) < 0.5); // a silent contig of an absent one
         let preds: Vec<Option<Prediction>> = (0..200).map(|_| Some(p("B;P;C;O;F;G;S"))).collect();
         let out = correct_all(&labels, &labels, &preds, &t, &HIGH);
         assert_eq!(out[0].prediction.lineage, l("B;P;C;O;F;G;S"));
@@ -596,7 +630,12 @@ mod tests {
     fn silence_at_random_is_one_rate_and_changes_nothing() {
         // every block has 2 or 3 silent contigs: labels missing at random
         let (t, labels) = blocks(400, |b, m| m < 2 + b % 2);
-        assert_eq!(Silence::fit(&t, &labels), None);
+        assert_eq!(Silence::fit(&t, &labels, Rank::Species), None);
+        let preds: Vec<Option<Prediction>> = (0..400).map(|_| Some(p("B;P;C;O;F;G;S"))).collect();
+        let out = correct_all(&labels, &labels, &preds, &t, &HIGH);
+        assert!(out
+            .iter()
+            .all(|c| c.prediction.lineage == l("B;P;C;O;F;G;S")));
     }
 
     #[test]
@@ -635,9 +674,12 @@ mod tests {
         let c = correct(&l("B;P;C;O;F;G;S"), Some(&p("B;P;C;O;F;G;T")), &v, &ALL);
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
         assert_eq!(c.prediction.scores.len(), 7);
-        // a student that stops above the label does not remove it
+        // a student that stops above the label does not remove it...
         let c = correct(&l("B;P;C;O;F;G;S"), Some(&p("B;P;C")), &v, &ALL);
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
+        // ...unless the neighbours side with another taxon
+        let c = correct(&l("B;P;C;O;F;G;T"), Some(&p("B;P;C")), &v, &ALL);
+        assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G"));
     }
 
     #[test]
