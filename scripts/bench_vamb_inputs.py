@@ -1,8 +1,8 @@
 """Inputs for `vamb taxometer` from the simulator's files.
 
-usage: bench_vamb_inputs.py CONTIGS.fna[.gz] LABELS.taxometer.tsv ABUNDANCE.tsv OUT_TAXONOMY OUT_ABUNDANCE
+usage: bench_vamb_inputs.py CONTIGS.fna[.gz] LABELS.taxometer.tsv ABUNDANCE.tsv OUT_TAXONOMY OUT_ABUNDANCE [MINLEN]
 
-vamb wants every contig >= 2000 bp of the FASTA in the taxonomy file (empty
+vamb wants every contig >= MINLEN (default 2000) bp of the FASTA in the taxonomy file (empty
 lineage = unlabelled, header `contigs\tpredictions`) and an abundance TSV whose
 header is `contigname\t<sample>...` with rows in any order.
 """
@@ -10,7 +10,7 @@ import gzip
 import sys
 
 fasta, labels, abundance, out_tax, out_ab = sys.argv[1:6]
-MIN = 2000
+MIN = int(sys.argv[6]) if len(sys.argv) > 6 else 2000
 opener = gzip.open if open(fasta, "rb").read(2) == b"\x1f\x8b" else open
 lengths = {}
 name = None

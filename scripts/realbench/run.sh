@@ -64,8 +64,8 @@ for s in $SPLITS; do
                 --format "$lab" --taxonomy "$d/taxdump" --min-length "$MINLEN" --seed "$SEED" --out "$o/out")
             pred="$o/out/predictions.tsv" ;;
           vamb)
-            "$PY" "$here/vamb_inputs.py" "$d/contigs.fna.gz" "$d/labels_$lab.tsv" "$ab" "$MINLEN" \
-              "$o/vamb_taxonomy.tsv" "$o/vamb_abundance.tsv"
+            "$PY" "$here/../bench_vamb_inputs.py" "$d/contigs.fna.gz" "$d/labels_$lab.tsv" "$ab" \
+              "$o/vamb_taxonomy.tsv" "$o/vamb_abundance.tsv" "$MINLEN"
             rm -rf "$o/out"
             t=$(timed "$o/vamb" "$VAMB_VENV/bin/vamb" taxometer --outdir "$o/out" --fasta "$d/contigs.fna.gz" \
                 --abundance_tsv "$o/vamb_abundance.tsv" --taxonomy "$o/vamb_taxonomy.tsv" -m "$MINLEN" \
