@@ -258,20 +258,19 @@ pub fn correct(
     }
 }
 
-/// [`correct`] for every contig: `labels` (input labels), `voters` (the
-/// labels neighbours vote with), `preds` (the student's), `table` (the
+/// [`correct`] for every contig: `labels` (the input labels, which the
+/// neighbours also vote with), `preds` (the student's), `table` (the
 /// neighbours), all aligned by row. Rows beyond the table get no
 /// neighbourhood (everything looks unassigned).
 pub fn correct_all(
     labels: &[Lineage],
-    voters: &[Lineage],
     preds: &[Option<Prediction>],
     table: &NeighbourTable,
     generalises: &[bool; 7],
 ) -> Vec<Corrected> {
     let fits: Vec<Option<Silence>> = Rank::ALL
         .iter()
-        .map(|&r| Silence::fit(table, voters, r))
+        .map(|&r| Silence::fit(table, labels, r))
         .collect();
     labels
         .iter()
@@ -279,10 +278,10 @@ pub fn correct_all(
         .enumerate()
         .map(|(i, (l, p))| {
             let mut votes = if i < table.n_rows() {
-                Votes::new(table, i, voters)
+                Votes::new(table, i, labels)
             } else {
                 Votes {
-                    labels: voters,
+                    labels,
                     nbrs: Vec::new(),
                     total: 0.0,
                     novel: [true; 7],
@@ -291,7 +290,7 @@ pub fn correct_all(
             if i < table.n_rows() {
                 for r in Rank::ALL {
                     votes.novel[r.index()] = match &fits[r.index()] {
-                        Some(f) => f.p_known(table, voters, i, r) < 0.5,
+                        Some(f) => f.p_known(table, labels, i, r) < 0.5,
                         // one rate: missing at random, no sign of novelty;
                         // an empty neighbourhood supports nothing
                         None => votes.total <= 0.0,
@@ -621,7 +620,7 @@ mod tests {
         assert!(s.p_known(&t, &labels, 0, Rank::Domain) > 0.5); // a silent contig of a known genome
         assert!(s.p_known(&t, &labels, 100, Rank::Domain) < 0.5); // a silent contig of an absent one
         let preds: Vec<Option<Prediction>> = (0..200).map(|_| Some(p("B;P;C;O;F;G;S"))).collect();
-        let out = correct_all(&labels, &labels, &preds, &t, &HIGH);
+        let out = correct_all(&labels, &preds, &t, &HIGH);
         assert_eq!(out[0].prediction.lineage, l("B;P;C;O;F;G;S"));
         assert_eq!(out[100].prediction.lineage, l("B;P;C"));
     }
@@ -632,7 +631,7 @@ mod tests {
         let (t, labels) = blocks(400, |b, m| m < 2 + b % 2);
         assert_eq!(Silence::fit(&t, &labels, Rank::Species), None);
         let preds: Vec<Option<Prediction>> = (0..400).map(|_| Some(p("B;P;C;O;F;G;S"))).collect();
-        let out = correct_all(&labels, &labels, &preds, &t, &HIGH);
+        let out = correct_all(&labels, &preds, &t, &HIGH);
         assert!(out
             .iter()
             .all(|c| c.prediction.lineage == l("B;P;C;O;F;G;S")));

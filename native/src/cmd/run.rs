@@ -217,13 +217,7 @@ pub fn run(args: Args) -> Result<()> {
                     .last()
                     .map_or("no rank", |r| r.name())
             );
-            openset::correct_all(
-                &voters,
-                &voters,
-                &student_preds,
-                &ev.neighbours,
-                &ev.generalises,
-            )
+            openset::correct_all(&voters, &student_preds, &ev.neighbours, &ev.generalises)
         }
         None => student_preds
             .iter()

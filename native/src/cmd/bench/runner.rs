@@ -355,13 +355,8 @@ fn with_open_set(
             })
         })
         .collect();
-    let corrected = taxdistill_core::openset::correct_all(
-        labels,
-        labels,
-        &preds,
-        &ev.neighbours,
-        &ev.generalises,
-    );
+    let corrected =
+        taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, &ev.generalises);
     let out: Vec<Option<Prediction>> = corrected
         .into_iter()
         .zip(&preds)
