@@ -42,12 +42,28 @@ fn rows(path: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[test]
-fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
-    let tmp = tempfile::tempdir().unwrap();
-    let sim = community(tmp.path());
-    let out = tmp.path().join("out");
-    let stderr = ok(
+/// Contig lengths of a (compressed) FASTA, by id.
+fn lengths(fasta: &Path) -> std::collections::HashMap<String, usize> {
+    let f = std::fs::File::open(fasta).unwrap();
+    taxdistill_core::fasta::ContigReader::new(f, "contigs")
+        .unwrap()
+        .map(|c| {
+            let c = c.unwrap();
+            (c.id, c.seq.len())
+        })
+        .collect()
+}
+
+/// The input labels of a Taxometer TSV, by id.
+fn labels(tsv: &Path) -> std::collections::HashMap<String, String> {
+    rows(tsv)
+        .into_iter()
+        .map(|r| (r[0].clone(), r.get(1).cloned().unwrap_or_default()))
+        .collect()
+}
+
+fn run_none(sim: &Path, out: &Path, extra: &[&str]) -> String {
+    ok(
         bin()
             .args([
                 "-q",
@@ -58,19 +74,60 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
                 "4",
                 "--min-steps",
                 "0",
-                "--contigs",
             ])
+            .args(extra)
+            .arg("--contigs")
             .arg(sim.join("contigs.fna.gz"))
             .arg("--abundance")
             .arg(sim.join("abundance.tsv"))
             .arg("--labels")
             .arg(sim.join("labels.tsv"))
             .arg("--out")
-            .arg(&out)
+            .arg(out)
             .output()
             .unwrap(),
         "run",
+    )
+}
+
+fn annotate(sim: &Path, model: &Path, out: &Path, extra: &[&str]) {
+    ok(
+        bin()
+            .args(["-q", "annotate", "--model"])
+            .arg(model)
+            .arg("--contigs")
+            .arg(sim.join("contigs.fna.gz"))
+            .arg("--abundance")
+            .arg(sim.join("abundance.tsv"))
+            .arg("--out")
+            .arg(out.join("predictions.tsv"))
+            .arg("--cami")
+            .arg(out.join("predictions.cami"))
+            .arg("--report")
+            .arg(out.join("report.kraken.txt"))
+            .args(extra)
+            .output()
+            .unwrap(),
+        "annotate",
     );
+}
+
+fn same_files(a: &Path, b: &Path) {
+    for f in ["predictions.tsv", "predictions.cami", "report.kraken.txt"] {
+        assert_eq!(
+            std::fs::read_to_string(a.join(f)).unwrap(),
+            std::fs::read_to_string(b.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = community(tmp.path());
+    let out = tmp.path().join("out");
+    let stderr = run_none(&sim, &out, &[]);
     assert!(stderr.contains("confirmed"), "{stderr}");
     for f in [
         "predictions.tsv",
@@ -82,26 +139,88 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
     ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
+    let header = std::fs::read_to_string(out.join("predictions.tsv")).unwrap();
+    assert!(header.starts_with("contigs\tpredictions\tscores\tsource\n"));
     let pred = rows(&out.join("predictions.tsv"));
     assert_eq!(pred.len(), 400);
     assert!(pred.iter().filter(|r| !r[1].is_empty()).count() > 100);
-    // annotate with the stored model gives the same predictions
-    let again = tmp.path().join("again.tsv");
-    ok(
-        bin()
-            .args(["-q", "annotate", "--model"])
-            .arg(out.join("model"))
-            .arg("--contigs")
-            .arg(sim.join("contigs.fna.gz"))
-            .arg("--abundance")
-            .arg(sim.join("abundance.tsv"))
-            .arg("--out")
-            .arg(&again)
-            .output()
-            .unwrap(),
-        "annotate",
+
+    // every contig below --min-length keeps its input label, marked `input`,
+    // in every writer
+    let len = lengths(&sim.join("contigs.fna.gz"));
+    let input = labels(&sim.join("labels.tsv"));
+    let short: Vec<&Vec<String>> = pred.iter().filter(|r| len[&r[0]] < 2000).collect();
+    assert!(short.len() > 10, "the community has short contigs");
+    let cami = std::fs::read_to_string(out.join("predictions.cami")).unwrap();
+    let cami_rows: std::collections::HashMap<&str, &str> = cami
+        .lines()
+        .filter(|l| !l.starts_with('@') && !l.starts_with('#') && !l.is_empty())
+        .map(|l| (l.split('\t').next().unwrap(), l))
+        .collect();
+    let n_kept = short.iter().filter(|r| !input[&r[0]].is_empty()).count();
+    assert!(
+        cami.contains(&format!("# {n_kept} contig(s) shorter than 2000 bp are not annotated by the student: they keep their input label")),
+        "{}",
+        &cami[..400]
     );
-    assert_eq!(rows(&again), pred);
+    for r in &short {
+        let want = &input[&r[0]];
+        assert_eq!(&r[1], want, "{}", r[0]);
+        assert_eq!(r[3], if want.is_empty() { "none" } else { "input" });
+        let species = want.rsplit(';').next().unwrap();
+        assert!(cami_rows[r[0].as_str()].ends_with(species), "{}", r[0]);
+    }
+    for r in pred.iter().filter(|r| len[&r[0]] >= 2000) {
+        assert_eq!(r[3], "student");
+    }
+    // the report counts every contig that has a lineage, kept ones included
+    let report = std::fs::read_to_string(out.join("report.kraken.txt")).unwrap();
+    let root: u64 = report
+        .lines()
+        .find(|l| l.ends_with("\troot"))
+        .map(|l| l.split('\t').nth(1).unwrap().parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        root as usize,
+        pred.iter().filter(|r| !r[1].is_empty()).count()
+    );
+    let summary = std::fs::read_to_string(out.join("summary.tsv")).unwrap();
+    let domain: Vec<&str> = summary.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(
+        domain.last().unwrap().parse::<usize>().unwrap(),
+        n_kept,
+        "{summary}"
+    );
+
+    // annotate with the stored model and the labels writes the same files
+    let again = tmp.path().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let labels_path = sim.join("labels.tsv");
+    annotate(
+        &sim,
+        &out.join("model"),
+        &again,
+        &["--labels", labels_path.to_str().unwrap()],
+    );
+    same_files(&out, &again);
+    // --no-passthrough writes what the student alone annotates, as annotate
+    // without labels does (the outputs of earlier versions, byte for byte)
+    let bare = tmp.path().join("bare");
+    run_none(&sim, &bare, &["--no-passthrough"]);
+    let student = tmp.path().join("student");
+    std::fs::create_dir_all(&student).unwrap();
+    annotate(&sim, &bare.join("model"), &student, &[]);
+    same_files(&bare, &student);
+    let bare_rows = rows(&bare.join("predictions.tsv"));
+    for (a, b) in bare_rows.iter().zip(&pred) {
+        assert_eq!(a.len(), 3);
+        if len[&a[0]] < 2000 {
+            assert!(a[1].is_empty() && a[2].is_empty());
+        } else {
+            assert_eq!(a[..], b[..3]);
+        }
+    }
+    let again = tmp.path().join("again.tsv");
     // without abundances the model refuses clearly
     let e = fail(
         bin()
@@ -342,7 +461,7 @@ fn run_on_kraken2_output_leaves_genomes_the_reference_lacks_unassigned() {
     let summary = std::fs::read_to_string(out.join("summary.tsv")).unwrap();
     assert!(
         summary.starts_with(
-            "rank\tconfirmed\tchanged\tremoved\tdeepened\tnewly_labelled\tleft_novel\n"
+            "rank\tconfirmed\tchanged\tremoved\tdeepened\tnewly_labelled\tleft_novel\tkept_input\n"
         ),
         "{summary}"
     );

@@ -126,7 +126,7 @@ for (const q of ['contig_1', 'contig_12', 'contig_123', '']) {
   await search.fill(q);
   await page.waitForTimeout(150);
 }
-for (const col of ['length', 'student\'s lineage', 'scores per rank']) {
+for (const col of ['length', 'output lineage', 'scores per rank']) {
   await page.locator('.thead .th', { hasText: col }).click();
   await page.waitForTimeout(300);
 }

@@ -6,8 +6,9 @@
 //   files/{contigs.fna,abundance.tsv,kraken2.out}  inputs picked through the file inputs
 //   files/taxdump/{nodes,names,merged}.dmp         the NCBI taxonomy the Kraken2 labels need
 //   model/{model.json,model.safetensors}           the model picked through model-input
-//   expected_files.{tsv,cami,kraken.txt}  `taxdistill annotate --taxonomy` on files/ with model/
-//   expected_demo.tsv    `taxdistill annotate` on the bundled demo
+//   expected_files.{tsv,cami,kraken.txt}  `taxdistill annotate --labels --taxonomy` on files/ with model/
+//                        (contigs shorter than the model's minimum length keep their label)
+//   expected_demo.tsv    `taxdistill annotate --labels` on the bundled demo
 //   bad.fna              a FASTQ file named .fna (must give an error in the page)
 //   big/{contigs.fna,abundance.tsv}  20k contigs: a run long enough to cancel
 //   dist_files.txt       the build's static files (the only requests allowed)
@@ -23,8 +24,10 @@
 // The CPU run's exports must be byte-identical to the CLI's (both run the
 // core's fixed-order forward: the same bits on x86 and wasm32). WebGPU runs
 // the student in WGSL, where the GPU compiler may fuse multiply-adds, so
-// there the lineages must be identical and each printed score within one
-// unit of its last printed digit (1e-5).
+// there the lineages and sources must be identical and each printed score
+// within one unit of its last printed digit (1e-5). Every contig keeps the
+// best label there is: the ones too short for the student keep their input
+// label (source `input`), so the table lists some `input` rows.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,7 +87,7 @@ async function waitDone(page, what) {
 function compareTsv(got, expectedPath, what, exact) {
   const want = fs.readFileSync(expectedPath);
   if (Buffer.compare(got, want) === 0) {
-    check(true, `${what}: TSV byte-identical to taxdistill annotate (${want.length} bytes)`);
+    check(true, `${what}: TSV byte-identical to the CLI's (${want.length} bytes)`);
     return;
   }
   const g = got.toString().split('\n');
@@ -93,7 +96,7 @@ function compareTsv(got, expectedPath, what, exact) {
     const i = g.findIndex((l, k) => l !== w[k]);
     const n = g.filter((l, k) => l !== w[k]).length;
     console.log(`  ${n} line(s) differ; first at line ${i + 1}:\n  page: ${g[i]}\n  CLI:  ${w[i]}`);
-    check(false, `${what}: TSV byte-identical to taxdistill annotate`);
+    check(false, `${what}: TSV byte-identical to the CLI's`);
     return;
   }
   let bad = g.length !== w.length ? `line counts ${g.length} vs ${w.length}` : '';
@@ -102,9 +105,9 @@ function compareTsv(got, expectedPath, what, exact) {
   for (let k = 0; k < g.length && !bad; k++) {
     if (g[k] === w[k]) continue;
     differing++;
-    const [gi, gp, gs] = g[k].split('\t');
-    const [wi, wp, ws] = w[k].split('\t');
-    if (gi !== wi || gp !== wp) { bad = `line ${k + 1}: '${g[k]}' vs '${w[k]}'`; break; }
+    const [gi, gp, gs, gsrc] = g[k].split('\t');
+    const [wi, wp, ws, wsrc] = w[k].split('\t');
+    if (gi !== wi || gp !== wp || gsrc !== wsrc) { bad = `line ${k + 1}: '${g[k]}' vs '${w[k]}'`; break; }
     const a = gs.split(';').map(Number);
     const b = ws.split(';').map(Number);
     if (a.length !== b.length) { bad = `line ${k + 1}: score counts differ`; break; }
@@ -112,7 +115,7 @@ function compareTsv(got, expectedPath, what, exact) {
   }
   if (!bad && maxDiff > PRINTED * 1.001) bad = `max score difference ${maxDiff}`;
   if (bad) console.log(`  ${bad}`);
-  check(!bad, `${what}: same lineages as taxdistill annotate; ${differing} of ${w.length - 2} line(s) differ in a score's last printed digit (max |diff| ${maxDiff.toExponential(1)})`);
+  check(!bad, `${what}: same lineages and sources as the CLI's; ${differing} of ${w.length - 2} line(s) differ in a score's last printed digit (max |diff| ${maxDiff.toExponential(1)})`);
 }
 
 async function download(page, testid) {
@@ -129,7 +132,7 @@ function compareExact(got, expectedPath, what) {
     const i = g.findIndex((l, k) => l !== w[k]);
     console.log(`  first difference at line ${i + 1}:\n  page: ${g[i]}\n  CLI:  ${w[i]}`);
   }
-  check(same, `${what}: byte-identical to taxdistill annotate (${want.length} bytes)`);
+  check(same, `${what}: byte-identical to the CLI's (${want.length} bytes)`);
 }
 
 async function waitStatus(page, prefix) {
@@ -218,6 +221,19 @@ for (const mode of MODES) {
   compareExact(await download(page, 'export-kraken'), path.join(WORK, 'expected_files.kraken.txt'), `${mode} files: Kraken report`);
   const rows = await page.getByTestId('results-table').locator('.tr').count();
   check(rows > 0 && rows < 200, `${mode}: table renders only the rows in view (${rows} in the DOM)`);
+  // the contigs too short for the student keep their label: marked in words and tinted
+  const keptRows = fs.readFileSync(path.join(WORK, 'expected_files.tsv'), 'utf8').split('\n').filter((l) => l.endsWith('\tinput'));
+  const keptId = keptRows[0]?.split('\t')[0] ?? '';
+  await page.getByTestId('table-search').fill(keptId);
+  const keptRow = page.getByTestId('results-table').locator('.tr', { has: page.locator('.td.id', { hasText: new RegExp(`^${keptId}$`) }) });
+  await keptRow.first().waitFor({ timeout: 5000 }).catch(() => {});
+  const keptSource = keptId && (await keptRow.count()) === 1 ? (await keptRow.locator('.td.source').textContent()).trim() : '';
+  const tinted = keptSource !== '' && (await keptRow.evaluate((el) => el.classList.contains('row-input')));
+  const summaryText = await page.getByTestId('run-summary').textContent();
+  check(
+    keptRows.length > 0 && keptSource === 'input' && tinted && summaryText.includes(`${keptRows.length} of which keep their input label`),
+    `${mode}: ${keptRows.length} contigs keep their input label; ${keptId} shows source '${keptSource}'${tinted ? ', tinted' : ''}; summary: '${summaryText.slice(0, 100)}…'`,
+  );
   await page.getByTestId('table-search').fill('contig_00001');
   const count = await page.locator('.table-tools .count').textContent();
   check(/^10 of \d+ contigs$/.test(count), `${mode}: table search 'contig_00001' → '${count}'`);

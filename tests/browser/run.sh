@@ -37,9 +37,13 @@ cp "$WORK/sim/abundance.tsv" "$WORK/sim/raw/kraken2.out" "$WORK/files/"
 mkdir -p "$WORK/files/taxdump"
 cp "$WORK/sim/raw/taxdump/"*.dmp "$WORK/files/taxdump/"
 cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
+# the page is given the labels too: contigs shorter than the model's minimum
+# length keep them (source=input, a note in the CAMI header), as `annotate --labels` writes
 "$BIN" -q annotate --model "$WORK/model" --contigs "$WORK/files/contigs.fna" --abundance "$WORK/files/abundance.tsv" \
-  --taxonomy "$WORK/files/taxdump" --out "$WORK/expected_files.tsv" --cami "$WORK/expected_files.cami" --report "$WORK/expected_files.kraken.txt"
-"$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" --out "$WORK/expected_demo.tsv"
+  --labels "$WORK/files/kraken2.out" --taxonomy "$WORK/files/taxdump" \
+  --out "$WORK/expected_files.tsv" --cami "$WORK/expected_files.cami" --report "$WORK/expected_files.kraken.txt"
+"$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" \
+  --labels "$DEMO/labels.tsv" --out "$WORK/expected_demo.tsv"
 printf '@read1\nACGTACGT\n+\nIIIIIIII\n' > "$WORK/bad.fna"
 # a community large enough (~60 Mbp) that a run is still going when Cancel is clicked
 "$BIN" -q simulate --out "$WORK/bigsim" --seed 9 --contigs 20000 --genomes 100 --gzip-level 1

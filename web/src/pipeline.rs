@@ -3,6 +3,10 @@
 //! student on contigs of at least the model's minimum length → lineages; plus
 //! the noisy labels aligned to the contigs, for the comparison views.
 //!
+//! Every contig keeps the best label there is (as `taxdistill run` writes
+//! it): a contig too short for the student keeps its input label as given
+//! (`source` `input` in the Taxometer TSV, a `#` note in the CAMI header).
+//!
 //! Runtime-free (no `web_sys`), so it is tested natively; the worker feeds it
 //! `BlobReader`s and runs the student between [`prepare`] and [`finish`].
 
@@ -11,6 +15,7 @@ use std::io::BufRead;
 use taxdistill_core::fasta::{Contig, ContigReader};
 use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
 use taxdistill_core::model::{ModelMeta, Prediction};
+use taxdistill_core::openset::{Corrected, Source};
 use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
 
@@ -22,6 +27,8 @@ pub struct Prepared {
     pub features: FeatureMatrix,
     /// Rows (into `features`) the student annotates (length ≥ minimum length).
     pub annotated: Vec<usize>,
+    /// The model's minimum contig length (bp).
+    pub min_length: usize,
     /// Noisy label per contig (unclassified when not labelled).
     pub noisy: Vec<Lineage>,
     pub has_labels: bool,
@@ -136,6 +143,7 @@ pub fn prepare<A: BufRead, L: BufRead>(
     Ok(Prepared {
         features,
         annotated,
+        min_length: meta.min_length,
         noisy,
         has_labels,
         warnings,
@@ -178,7 +186,10 @@ pub struct Output {
 
 /// Assembles the result, computes the charts' data and writes the exports
 /// with the core writers (`taxdump` puts taxids into the CAMI file and the
-/// report, as `taxdistill annotate --taxonomy` does).
+/// report, as `taxdistill annotate --taxonomy` does). Contigs the student
+/// did not annotate keep their input label ([`Corrected::student_or_kept`]):
+/// the Taxometer TSV says where each lineage comes from (`source`), the
+/// CAMI header says how many were kept, and the report counts them.
 ///
 /// # Errors
 /// A prediction count that differs from the number of annotated contigs, or
@@ -202,13 +213,29 @@ pub fn finish(
     for (&i, pred) in p.annotated.iter().zip(preds) {
         per_row[i] = Some(pred);
     }
+    let (per_row, sources): (Vec<Option<Prediction>>, Vec<Source>) = per_row
+        .into_iter()
+        .zip(&p.noisy)
+        .map(|(pred, label)| {
+            let c = Corrected::student_or_kept(label, pred.as_ref());
+            // no label and no prediction: listed unassigned
+            let out = (c.source != Source::None).then_some(c.prediction);
+            (out, c.source)
+        })
+        .unzip();
+    let n_kept = sources.iter().filter(|&&s| s == Source::Input).count();
+    let notes: Vec<String> = (n_kept > 0)
+        .then(|| taxdistill_core::writers::passthrough_note(n_kept, p.min_length))
+        .into_iter()
+        .collect();
     let ids = p.features.ids;
     let lengths = p.features.lengths;
     let labelled: Vec<(String, Option<Prediction>)> = ids.iter().cloned().zip(per_row).collect();
     let mut tsv = Vec::new();
-    taxdistill_core::writers::write_taxometer(&mut tsv, &labelled).map_err(|e| e.to_string())?;
+    taxdistill_core::writers::write_taxometer_with_sources(&mut tsv, &labelled, &sources)
+        .map_err(|e| e.to_string())?;
     let mut cami = Vec::new();
-    taxdistill_core::writers::write_cami(&mut cami, sample_id, &labelled, taxdump)
+    taxdistill_core::writers::write_cami(&mut cami, sample_id, &labelled, taxdump, &notes)
         .map_err(|e| e.to_string())?;
     let with_len: Vec<(String, u64, Option<Prediction>)> = labelled
         .into_iter()
@@ -219,8 +246,8 @@ pub fn finish(
     taxdistill_core::writers::write_kraken_report(&mut kraken, &with_len, false, taxdump)
         .map_err(|e| e.to_string())?;
     let mut b = TableBuilder::with_capacity(n);
-    for ((id, len, pred), noisy) in with_len.iter().zip(&p.noisy) {
-        b.push(id, *len, noisy, pred.as_ref());
+    for (((id, len, pred), noisy), &source) in with_len.iter().zip(&p.noisy).zip(&sources) {
+        b.push(id, *len, noisy, pred.as_ref(), source);
     }
     let table = b.finish();
     let summary = Summary {
@@ -317,7 +344,8 @@ mod tests {
         let student = Student::from_bytes(&st, &json).unwrap();
         let meta = student.meta.clone();
         let text = fasta();
-        let labels = "contigs\tpredictions\nc1\tA;B;C\nc5\tF\nghost\tA\n";
+        // c0 (500 bp) and c3 (1999 bp) are too short for the student: they keep their labels
+        let labels = "contigs\tpredictions\nc1\tA;B;C\nc5\tF\nghost\tA\nc0\tA;E\nc3\tF\n";
 
         let builder = parse_contigs(text.as_bytes(), "t.fna", |_, _| {}).unwrap();
         let p = prepare::<&[u8], &[u8]>(
@@ -351,25 +379,117 @@ mod tests {
             &FeatureOptions { min_length: 2000 },
         )
         .unwrap();
-        let rows: Vec<(String, Option<Prediction>)> = (0..m.n_rows())
+        // …and the short labelled contigs keep their label, scores 1
+        let kept = |s: &str| {
+            let lineage = Lineage::parse(s).unwrap();
+            let scores = vec![1.0; lineage.depth()];
+            Some(Prediction { lineage, scores })
+        };
+        let (rows, sources): (Vec<(String, Option<Prediction>)>, Vec<Source>) = (0..m.n_rows())
             .map(|i| {
-                let pred =
-                    (m.lengths[i] >= 2000).then(|| student.predict(m.row(i)).unwrap().remove(0));
-                (m.ids[i].clone(), pred)
+                let (pred, source) = match (m.lengths[i] >= 2000, i) {
+                    (true, _) => (
+                        Some(student.predict(m.row(i)).unwrap().remove(0)),
+                        Source::Student,
+                    ),
+                    (false, 0) => (kept("A;E"), Source::Input),
+                    (false, 3) => (kept("F"), Source::Input),
+                    (false, _) => (None, Source::None),
+                };
+                ((m.ids[i].clone(), pred), source)
             })
+            .unzip();
+        let mut want = Vec::new();
+        taxdistill_core::writers::write_taxometer_with_sources(&mut want, &rows, &sources).unwrap();
+        assert_eq!(r.taxometer_tsv, String::from_utf8(want).unwrap());
+        let lines: Vec<&str> = r.taxometer_tsv.lines().collect();
+        assert_eq!(lines[0], "contigs\tpredictions\tscores\tsource");
+        assert_eq!(lines[1], "c0\tA;E\t1.00000;1.00000\tinput");
+        assert_eq!(lines[4], "c3\tF\t1.00000\tinput");
+        assert_eq!(lines[8], "c7\t\t\tnone");
+        assert!(lines[2].ends_with("\tstudent"), "{}", lines[2]);
+
+        let note = "# 2 contig(s) shorter than 2000 bp are not annotated by the student: they keep their input label as given (source=input in the Taxometer TSV)\n";
+        let mut want = Vec::new();
+        taxdistill_core::writers::write_cami(
+            &mut want,
+            "t.fna",
+            &rows,
+            None,
+            &[note[2..note.len() - 1].to_string()],
+        )
+        .unwrap();
+        assert_eq!(r.cami, String::from_utf8(want).unwrap());
+        assert!(r.cami.starts_with("@Version:0.9.1\n@SampleID:t.fna\n"));
+        assert!(r.cami.contains(note), "{}", r.cami);
+        assert!(r.cami.contains("\nc0\tE\tphylum\tA|E\tA|E\n"), "{}", r.cami);
+
+        let with_len: Vec<(String, u64, Option<Prediction>)> = rows
+            .iter()
+            .zip(&m.lengths)
+            .map(|((id, p), &n)| (id.clone(), n as u64, p.clone()))
             .collect();
         let mut want = Vec::new();
-        taxdistill_core::writers::write_taxometer(&mut want, &rows).unwrap();
-        assert_eq!(r.taxometer_tsv, String::from_utf8(want).unwrap());
-        assert_eq!(r.table.len(), 8);
-        assert!(r.table.pred(0).is_none() && r.table.pred(1).is_some());
-        assert_eq!(r.table.lineage_text(r.table.noisy(1)), "A;B;C");
+        taxdistill_core::writers::write_kraken_report(&mut want, &with_len, false, None).unwrap();
+        assert_eq!(r.kraken_report, String::from_utf8(want).unwrap());
+        // the kept labels are counted: without them the report differs
+        let dropped: Vec<_> = with_len
+            .iter()
+            .zip(&sources)
+            .map(|(r, s)| {
+                (
+                    r.0.clone(),
+                    r.1,
+                    r.2.clone().filter(|_| *s == Source::Student),
+                )
+            })
+            .collect();
+        let mut without = Vec::new();
+        taxdistill_core::writers::write_kraken_report(&mut without, &dropped, false, None).unwrap();
+        assert_ne!(r.kraken_report.as_bytes(), &without[..]);
+
+        let t = &r.table;
+        assert_eq!(t.len(), 8);
+        assert_eq!(t.source(0), Source::Input);
+        assert_eq!(t.source[0], crate::results::SOURCE_INPUT);
+        assert_eq!(t.pred(0), Some(t.noisy(0)));
+        assert_eq!(t.lineage_text(t.pred(0).unwrap()), "A;E");
+        assert_eq!(t.source(1), Source::Student);
+        assert!(t.pred(7).is_none() && t.source(7) == Source::None);
+        assert_eq!(t.lineage_text(t.noisy(1)), "A;B;C");
         assert_eq!(
             r.summary.total_bp,
             500 + 2500 + 3000 + 1999 + 2000 + 8000 + 4100 + 900
         );
-        assert_eq!((r.summary.n_annotated, r.summary.n_labelled), (5, 2));
-        assert!(r.cami.starts_with("@Version:0.9.1\n@SampleID:t.fna\n"));
+        assert_eq!(
+            (
+                r.summary.n_annotated,
+                r.summary.n_kept_input,
+                r.summary.n_labelled
+            ),
+            (5, 2, 4)
+        );
+        assert_eq!(r.summary.rank_counts[0].kept_input, 2);
+        assert_eq!(r.summary.rank_counts[1].kept_input, 1);
+    }
+
+    #[test]
+    fn without_short_labelled_contigs_the_cami_header_has_no_note() {
+        let (st, json) = model(103);
+        let student = Student::from_bytes(&st, &json).unwrap();
+        let builder = parse_contigs(fasta().as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let p = prepare::<&[u8], &[u8]>(builder, None, None, None, &student.meta).unwrap();
+        let preds = student.predict(&selected_features(&p)).unwrap();
+        let info = RunInfo {
+            backend: "cpu".into(),
+            backend_note: String::new(),
+            secs_features: 0.0,
+            secs_inference: 0.0,
+        };
+        let r = finish(p, preds, "t.fna", info, None).unwrap();
+        assert!(!r.cami.contains("\n# "), "{}", r.cami);
+        assert_eq!(r.summary.n_kept_input, 0);
+        assert!(r.taxometer_tsv.contains("\nc0\t\t\tnone\n"));
     }
 
     fn fixture(name: &str) -> Vec<u8> {

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use taxdistill_core::model::Prediction;
+use taxdistill_core::openset::Source;
 use taxdistill_core::taxonomy::Lineage;
 
 /// Rank names, domain … species (the order of lineages).
@@ -28,8 +29,29 @@ pub const UNCLASSIFIED: &str = "unclassified";
 /// The Sankey's name for the pooled small categories.
 pub const OTHER: &str = "other";
 
+/// [`Table::source`]: the student annotated the contig.
+pub const SOURCE_STUDENT: u8 = 0;
+/// [`Table::source`]: the contig is shorter than the model's minimum length
+/// and keeps its input label as given.
+pub const SOURCE_INPUT: u8 = 1;
+/// [`Table::source`]: neither (too short for the student, and unlabelled).
+pub const SOURCE_NONE: u8 = 2;
+
+/// The code of a [`Source`] in [`Table::source`].
+pub fn source_code(s: Source) -> u8 {
+    match s {
+        Source::Student => SOURCE_STUDENT,
+        Source::Input => SOURCE_INPUT,
+        Source::None => SOURCE_NONE,
+    }
+}
+
 /// Every contig of a run, column by column. Lineages are rows of [`NR`] name
 /// indices into `names` (domain first, [`NO_NAME`] past the lineage's end).
+///
+/// Every contig keeps the best label there is: the output lineage (`pred`)
+/// is the student's where it annotated the contig, else the input label as
+/// given (`source` says which).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     /// Contig ids (FASTA header up to the first whitespace), each followed by `\n`.
@@ -42,12 +64,19 @@ pub struct Table {
     pub names: Vec<String>,
     /// Noisy input label per contig (n × NR).
     pub noisy: Vec<u32>,
-    /// The student's lineage per contig (n × NR).
+    /// The output lineage per contig (n × NR): the student's, or the input
+    /// label kept as given.
     pub pred: Vec<u32>,
-    /// Depth of the student's lineage; −1: shorter than the model's minimum length, not annotated.
+    /// Depth of the output lineage; −1: no output (too short for the student
+    /// and unlabelled).
     pub depth: Vec<i8>,
-    /// Score per rank of the student's lineage (n × NR, 0 past its depth).
+    /// Score per rank of the output lineage (n × NR, 0 past its depth); 1 for
+    /// a kept input label, which has no score.
     pub scores: Vec<f32>,
+    /// Where each contig's output lineage comes from: [`SOURCE_STUDENT`] (0),
+    /// [`SOURCE_INPUT`] (1: too short for the student, the input label kept
+    /// as given) or [`SOURCE_NONE`] (2: too short and unlabelled; depth −1).
+    pub source: Vec<u8>,
 }
 
 impl Table {
@@ -82,23 +111,42 @@ impl Table {
         Self::trimmed(&self.noisy[i * NR..(i + 1) * NR])
     }
 
-    /// The student's lineage of row `i` (`None`: not annotated; empty: unclassified).
+    /// The output lineage of row `i`: the student's or the kept input label
+    /// ([`Table::source`]; `None`: neither; empty: unclassified).
     pub fn pred(&self, i: usize) -> Option<&[u32]> {
         let d = self.depth[i];
         (d >= 0).then(|| &self.pred[i * NR..i * NR + d as usize])
     }
 
-    /// Scores per rank of row `i`'s lineage.
+    /// Scores per rank of row `i`'s lineage (1 for a kept input label).
     pub fn scores(&self, i: usize) -> &[f32] {
         let d = self.depth[i].max(0) as usize;
         &self.scores[i * NR..i * NR + d]
+    }
+
+    /// Where row `i`'s output lineage comes from.
+    pub fn source(&self, i: usize) -> Source {
+        match self.source[i] {
+            SOURCE_STUDENT => Source::Student,
+            SOURCE_INPUT => Source::Input,
+            _ => Source::None,
+        }
+    }
+
+    /// Whether the student annotated row `i`.
+    pub fn by_student(&self, i: usize) -> bool {
+        self.source[i] == SOURCE_STUDENT
     }
 
     /// Reassembles a table from its columns (as [`crate::transfer`] sends
     /// them), checking that they fit together.
     ///
     /// # Errors
-    /// Column lengths that disagree, or a name index out of range.
+    /// Column lengths that disagree, a name index out of range, or a source
+    /// code that is not one of [`SOURCE_STUDENT`], [`SOURCE_INPUT`],
+    /// [`SOURCE_NONE`] or disagrees with the depth (no output for exactly
+    /// the [`SOURCE_NONE`] rows).
+    #[allow(clippy::too_many_arguments)]
     pub fn from_parts(
         ids: String,
         names: Vec<String>,
@@ -107,6 +155,7 @@ impl Table {
         pred: Vec<u32>,
         depth: Vec<i8>,
         scores: Vec<f32>,
+        source: Vec<u8>,
     ) -> Result<Table, String> {
         let n = lens.len();
         let mut id_starts = Vec::with_capacity(n + 1);
@@ -123,6 +172,7 @@ impl Table {
             || pred.len() != n * NR
             || scores.len() != n * NR
             || depth.len() != n
+            || source.len() != n
         {
             return Err(format!("columns of different lengths for {n} contigs"));
         }
@@ -133,6 +183,21 @@ impl Table {
         if depth.iter().any(|&d| d > NR as i8) {
             return Err("a lineage deeper than species".into());
         }
+        if let Some(i) = source.iter().position(|&s| s > SOURCE_NONE) {
+            return Err(format!(
+                "contig {}: source {} is not 0, 1 or 2",
+                i + 1,
+                source[i]
+            ));
+        }
+        if let Some(i) = (0..n).find(|&i| (source[i] == SOURCE_NONE) != (depth[i] < 0)) {
+            return Err(format!(
+                "contig {}: source {} with a lineage of depth {}",
+                i + 1,
+                source[i],
+                depth[i]
+            ));
+        }
         Ok(Table {
             ids,
             id_starts,
@@ -142,6 +207,7 @@ impl Table {
             pred,
             depth,
             scores,
+            source,
         })
     }
 
@@ -172,6 +238,7 @@ impl TableBuilder {
         b.table.pred.reserve(n * NR);
         b.table.depth.reserve(n);
         b.table.scores.reserve(n * NR);
+        b.table.source.reserve(n);
         b
     }
 
@@ -193,8 +260,18 @@ impl TableBuilder {
         row
     }
 
-    /// Appends one contig.
-    pub fn push(&mut self, id: &str, len: u64, noisy: &Lineage, pred: Option<&Prediction>) {
+    /// Appends one contig: `pred` is its output lineage (the student's, or
+    /// the input label kept as given), `None` when it has none; `source` says
+    /// which ([`Source::None`] exactly when `pred` is `None`).
+    pub fn push(
+        &mut self,
+        id: &str,
+        len: u64,
+        noisy: &Lineage,
+        pred: Option<&Prediction>,
+        source: Source,
+    ) {
+        debug_assert_eq!(pred.is_none(), source == Source::None, "{id}");
         if self.table.id_starts.is_empty() {
             self.table.id_starts.push(0);
         }
@@ -222,6 +299,7 @@ impl TableBuilder {
                 self.table.scores.extend_from_slice(&[0.0; NR]);
             }
         }
+        self.table.source.push(source_code(source));
     }
 
     /// The table.
@@ -233,7 +311,7 @@ impl TableBuilder {
     }
 }
 
-/// How the student's call at one rank relates to the noisy label.
+/// How a contig's output at one rank relates to its noisy label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// Both reach the rank and agree.
@@ -246,9 +324,12 @@ pub enum Change {
     Changed,
     /// The student does not reach the rank.
     Unclassified,
+    /// The student did not annotate the contig (shorter than the model's
+    /// minimum length); its input label, which reaches the rank, is kept.
+    KeptInput,
 }
 
-/// Classifies one annotated contig at rank index `r`.
+/// Classifies one contig the student annotated at rank index `r`.
 pub fn change_at<T: PartialEq>(noisy: &[T], pred: &[T], r: usize) -> Change {
     match (noisy.get(r), pred.get(r)) {
         (_, None) => Change::Unclassified,
@@ -259,7 +340,21 @@ pub fn change_at<T: PartialEq>(noisy: &[T], pred: &[T], r: usize) -> Change {
     }
 }
 
-/// Per-rank counts of [`Change`] over annotated contigs.
+/// Row `i` at rank index `r`: [`change_at`] where the student annotated it,
+/// [`Change::KeptInput`] where it keeps an input label that reaches the rank,
+/// `None` otherwise (no output, or a kept label that stops above the rank:
+/// as the core's `summary.tsv` counts them).
+pub fn change_of(t: &Table, i: usize, r: usize) -> Option<Change> {
+    match t.source(i) {
+        Source::Student => Some(change_at(t.noisy(i), t.pred(i)?, r)),
+        Source::Input => (r < t.noisy(i).len()).then_some(Change::KeptInput),
+        Source::None => None,
+    }
+}
+
+/// Per-rank counts of [`Change`]: over the contigs the student annotated,
+/// plus `kept_input`, the contigs too short for it whose input label reaches
+/// the rank.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankCounts {
     pub confirmed: u64,
@@ -268,33 +363,36 @@ pub struct RankCounts {
     pub newly_labelled: u64,
     pub changed: u64,
     pub unclassified: u64,
+    #[serde(default)]
+    pub kept_input: u64,
 }
 
-/// Counts per rank (domain … species) over annotated rows.
+/// Counts per rank (domain … species), see [`change_of`].
 pub fn rank_counts(t: &Table) -> [RankCounts; NR] {
     let mut out = [RankCounts::default(); NR];
     for i in 0..t.len() {
-        let Some(pred) = t.pred(i) else { continue };
-        let noisy = t.noisy(i);
         for (r, c) in out.iter_mut().enumerate() {
-            match change_at(noisy, pred, r) {
-                Change::Confirmed => c.confirmed += 1,
-                Change::Deepened => c.deepened += 1,
-                Change::NewlyLabelled => c.newly_labelled += 1,
-                Change::Changed => c.changed += 1,
-                Change::Unclassified => c.unclassified += 1,
+            match change_of(t, i, r) {
+                Some(Change::Confirmed) => c.confirmed += 1,
+                Some(Change::Deepened) => c.deepened += 1,
+                Some(Change::NewlyLabelled) => c.newly_labelled += 1,
+                Some(Change::Changed) => c.changed += 1,
+                Some(Change::Unclassified) => c.unclassified += 1,
+                Some(Change::KeptInput) => c.kept_input += 1,
+                None => {}
             }
         }
     }
     out
 }
 
-/// Histogram of the student's score at rank `r` over contigs predicted to
-/// that rank: `bins` equal bins over [0, 1].
+/// Histogram of the student's score at rank `r` over the contigs it
+/// annotated down to that rank (kept input labels have no score): `bins`
+/// equal bins over [0, 1].
 pub fn score_histogram(t: &Table, r: usize, bins: usize) -> Vec<u64> {
     let bins = bins.max(1);
     let mut h = vec![0u64; bins];
-    for i in 0..t.len() {
+    for i in (0..t.len()).filter(|&i| t.by_student(i)) {
         if let Some(&s) = t.scores(i).get(r) {
             let b = ((s.clamp(0.0, 1.0) * bins as f32) as usize).min(bins - 1);
             h[b] += 1;
@@ -314,8 +412,9 @@ pub struct TreeNode {
     pub parent: Option<usize>,
 }
 
-/// Builds the tree of predicted lineages; node 0 is the root ("all annotated
-/// contigs"); children sorted by name so the drawing is stable.
+/// Builds the tree of output lineages (the student's and the kept input
+/// labels); node 0 is the root (every contig with an output); children
+/// sorted by name so the drawing is stable.
 pub fn prediction_tree(t: &Table) -> Vec<TreeNode> {
     let mut nodes = vec![TreeNode {
         name: "all".into(),
@@ -363,30 +462,36 @@ pub fn prediction_tree(t: &Table) -> Vec<TreeNode> {
     nodes
 }
 
-/// Flows noisy label → student label at one rank.
+/// Flows noisy label → output label at one rank.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Flows {
     /// Noisy-label categories, largest first ([`UNCLASSIFIED`] and [`OTHER`] last).
     pub left: Vec<String>,
-    /// Student-label categories, in the same order rules.
+    /// Output-label categories, in the same order rules.
     pub right: Vec<String>,
-    /// (left index, right index, contigs).
+    /// (left index, right index, contigs) the student annotated.
     pub flows: Vec<(usize, usize, u64)>,
+    /// (left index, right index, contigs) too short for the student, that
+    /// keep their input label.
+    #[serde(default)]
+    pub kept: Vec<(usize, usize, u64)>,
 }
 
 /// Flows at rank `r`, with at most `top` named categories per side (the rest
 /// pooled as [`OTHER`]; contigs without a taxon at the rank are [`UNCLASSIFIED`]).
 pub fn sankey_flows(t: &Table, r: usize, top: usize) -> Flows {
     let at = |l: &[u32]| l.get(r).copied().unwrap_or(NO_NAME);
-    let mut pairs: HashMap<(u32, u32), u64> = HashMap::new();
+    // (noisy, output, kept) → contigs
+    let mut pairs: HashMap<(u32, u32, bool), u64> = HashMap::new();
     for i in 0..t.len() {
         let Some(pred) = t.pred(i) else { continue };
-        *pairs.entry((at(t.noisy(i)), at(pred))).or_default() += 1;
+        let kept = t.source(i) == Source::Input;
+        *pairs.entry((at(t.noisy(i)), at(pred), kept)).or_default() += 1;
     }
     // per side: the `top` largest named taxa, then "other", then "unclassified"
     let keep = |side: usize| -> (Vec<String>, HashMap<u32, usize>) {
         let mut tot: HashMap<u32, u64> = HashMap::new();
-        for (&(a, b), &n) in &pairs {
+        for (&(a, b, _), &n) in &pairs {
             *tot.entry(if side == 0 { a } else { b }).or_default() += n;
         }
         let mut named: Vec<(u32, u64)> = tot.into_iter().filter(|(k, _)| *k != NO_NAME).collect();
@@ -406,7 +511,7 @@ pub fn sankey_flows(t: &Table, r: usize, top: usize) -> Flows {
         }
         if pairs
             .keys()
-            .any(|&(a, b)| (if side == 0 { a } else { b }) == NO_NAME)
+            .any(|&(a, b, _)| (if side == 0 { a } else { b }) == NO_NAME)
         {
             pos.insert(NO_NAME, names.len());
             names.push(UNCLASSIFIED.into());
@@ -414,14 +519,25 @@ pub fn sankey_flows(t: &Table, r: usize, top: usize) -> Flows {
         (names, pos)
     };
     let ((left, lpos), (right, rpos)) = (keep(0), keep(1));
-    let mut flows: HashMap<(usize, usize), u64> = HashMap::new();
-    for (&(a, b), &n) in &pairs {
-        *flows.entry((lpos[&a], rpos[&b])).or_default() += n;
+    let mut merged: HashMap<(usize, usize, bool), u64> = HashMap::new();
+    for (&(a, b, kept), &n) in &pairs {
+        *merged.entry((lpos[&a], rpos[&b], kept)).or_default() += n;
     }
-    let mut flows: Vec<(usize, usize, u64)> =
-        flows.into_iter().map(|((a, b), n)| (a, b, n)).collect();
-    flows.sort();
-    Flows { left, right, flows }
+    let pick = |want: bool| {
+        let mut v: Vec<(usize, usize, u64)> = merged
+            .iter()
+            .filter(|(k, _)| k.2 == want)
+            .map(|(&(a, b, _), &n)| (a, b, n))
+            .collect();
+        v.sort();
+        v
+    };
+    Flows {
+        left,
+        right,
+        flows: pick(false),
+        kept: pick(true),
+    }
 }
 
 /// Everything the page shows besides the table and the exports.
@@ -434,6 +550,9 @@ pub struct Summary {
     pub n_contigs: usize,
     /// Contigs of at least the model's minimum length (the student annotated them).
     pub n_annotated: usize,
+    /// Shorter contigs that keep their input label as given.
+    #[serde(default)]
+    pub n_kept_input: usize,
     /// Contigs with a noisy label.
     pub n_labelled: usize,
     pub total_bp: u64,
@@ -446,7 +565,8 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Size of the worker's wasm memory at the end (it never shrinks: the peak).
     pub wasm_memory_bytes: f64,
-    /// Per rank: confirmed / deepened / newly labelled / changed / unclassified.
+    /// Per rank: confirmed / deepened / newly labelled / changed / unclassified
+    /// / kept input.
     pub rank_counts: [RankCounts; NR],
     /// Per rank: [`HIST_BINS`] score bins.
     pub histograms: Vec<Vec<u64>>,
@@ -483,7 +603,8 @@ pub fn truth_check(t: &Table, truth: &[(String, Lineage)]) -> TruthCheck {
     let mut fixed = vec![0u64; NR];
     let mut broken = vec![0u64; NR];
     for i in 0..t.len() {
-        let (Some(pred), Some(&tl)) = (t.pred(i), by_id.get(t.id(i))) else {
+        // the student against the labels: kept input labels would only dilute it
+        let (true, Some(pred), Some(&tl)) = (t.by_student(i), t.pred(i), by_id.get(t.id(i))) else {
             continue;
         };
         let (noisy, pred) = (text(t.noisy(i)), text(pred));
@@ -523,7 +644,10 @@ impl Summary {
     pub fn of(t: &Table) -> Summary {
         Summary {
             n_contigs: t.len(),
-            n_annotated: (0..t.len()).filter(|&i| t.depth[i] >= 0).count(),
+            n_annotated: (0..t.len()).filter(|&i| t.by_student(i)).count(),
+            n_kept_input: (0..t.len())
+                .filter(|&i| t.source(i) == Source::Input)
+                .count(),
             n_labelled: (0..t.len()).filter(|&i| !t.noisy(i).is_empty()).count(),
             total_bp: t.lens.iter().map(|&l| l as u64).sum(),
             rank_counts: rank_counts(t),
@@ -547,19 +671,39 @@ mod tests {
         })
     }
 
-    /// id, length, noisy label, student's lineage, scores.
+    /// id, length, noisy label, student's lineage (`None`: too short for
+    /// it), scores.
     type Row<'a> = (&'a str, u64, &'a str, Option<&'a str>, &'a [f32]);
 
+    /// A table as the pipeline builds it: rows without a student's lineage
+    /// keep their noisy label.
     fn table(rows: &[Row]) -> Table {
+        use taxdistill_core::openset::Corrected;
         let mut b = TableBuilder::with_capacity(rows.len());
         for (id, len, noisy, pred, scores) in rows {
             let p = pred.map(|p| Prediction {
                 lineage: lineage(p),
                 scores: scores.to_vec(),
             });
-            b.push(id, *len, &lineage(noisy), p.as_ref());
+            let noisy = lineage(noisy);
+            let c = Corrected::student_or_kept(&noisy, p.as_ref());
+            let out = (c.source != Source::None).then_some(&c.prediction);
+            b.push(id, *len, &noisy, out, c.source);
         }
         b.finish()
+    }
+
+    fn parts(t: &Table) -> Result<Table, String> {
+        Table::from_parts(
+            t.ids.clone(),
+            t.names.clone(),
+            t.lens.clone(),
+            t.noisy.clone(),
+            t.pred.clone(),
+            t.depth.clone(),
+            t.scores.clone(),
+            t.source.clone(),
+        )
     }
 
     #[test]
@@ -575,7 +719,37 @@ mod tests {
         assert_eq!(t.lineage_text(t.pred(0).unwrap()), "B;P1;C1");
         assert_eq!(t.scores(0), &[1.0, 0.9, 0.8]);
         assert!(t.pred(1).is_none() && t.noisy(1).is_empty());
+        assert_eq!(t.source(1), Source::None);
         assert_eq!(t.pred(2), Some(&[][..]));
+        assert_eq!(
+            (t.source(0), t.source(2)),
+            (Source::Student, Source::Student)
+        );
+    }
+
+    #[test]
+    fn a_contig_too_short_for_the_student_keeps_its_input_label() {
+        let t = table(&[
+            ("long", 3000, "B;P1", Some("B;P2"), &[1.0, 0.6]),
+            ("short", 900, "B;P1;C1", None, &[]),
+            ("bare", 900, "", None, &[]),
+        ]);
+        assert_eq!(t.source, vec![SOURCE_STUDENT, SOURCE_INPUT, SOURCE_NONE]);
+        assert_eq!(t.source(1), Source::Input);
+        assert_eq!(t.pred(1), Some(t.noisy(1)));
+        assert_eq!(t.lineage_text(t.pred(1).unwrap()), "B;P1;C1");
+        assert_eq!(t.scores(1), &[1.0, 1.0, 1.0]);
+        assert!(t.pred(2).is_none());
+        let s = Summary::of(&t);
+        assert_eq!((s.n_annotated, s.n_kept_input, s.n_labelled), (1, 1, 2));
+        // the kept label is part of the output: the sunburst and the Sankey show it
+        assert_eq!(s.tree[0].contigs, 2);
+        assert_eq!(s.sankey[2].kept, vec![(0, 0, 1)]);
+        assert_eq!(s.sankey[2].left, vec!["C1", UNCLASSIFIED]);
+        assert_eq!(s.sankey[2].right, vec!["C1", UNCLASSIFIED]);
+        assert_eq!(s.sankey[2].flows, vec![(1, 1, 1)]);
+        // …but not the student's confidence: a kept label has no score
+        assert_eq!(s.histograms[0].iter().sum::<u64>(), 1);
     }
 
     #[test]
@@ -583,18 +757,9 @@ mod tests {
         let t = table(&[
             ("a", 10, "B;P1", Some("B;P1"), &[1.0, 0.9]),
             ("b", 20, "", None, &[]),
+            ("c", 20, "B", None, &[]),
         ]);
-        let back = Table::from_parts(
-            t.ids.clone(),
-            t.names.clone(),
-            t.lens.clone(),
-            t.noisy.clone(),
-            t.pred.clone(),
-            t.depth.clone(),
-            t.scores.clone(),
-        )
-        .unwrap();
-        assert_eq!(back, t);
+        assert_eq!(parts(&t).unwrap(), t);
         let short = Table::from_parts(
             "a\n".into(),
             vec![],
@@ -603,20 +768,34 @@ mod tests {
             vec![],
             vec![],
             vec![],
+            vec![],
         );
         assert_eq!(short.err().unwrap(), "1 ids for 2 contigs");
-        let mut noisy = t.noisy.clone();
-        noisy[0] = 99;
-        let bad = Table::from_parts(
-            t.ids.clone(),
-            t.names.clone(),
-            t.lens.clone(),
-            noisy,
-            t.pred.clone(),
-            t.depth.clone(),
-            t.scores.clone(),
+        let mut bad = t.clone();
+        bad.noisy[0] = 99;
+        assert!(parts(&bad).is_err());
+        let mut bad = t.clone();
+        bad.source.pop();
+        assert_eq!(
+            parts(&bad).err().unwrap(),
+            "columns of different lengths for 3 contigs"
         );
-        assert!(bad.is_err());
+        let mut bad = t.clone();
+        bad.source[0] = 3;
+        assert_eq!(
+            parts(&bad).err().unwrap(),
+            "contig 1: source 3 is not 0, 1 or 2"
+        );
+        // a row without an output is a `none` row, and the other way round
+        let mut bad = t.clone();
+        bad.source[1] = SOURCE_INPUT;
+        assert_eq!(
+            parts(&bad).err().unwrap(),
+            "contig 2: source 1 with a lineage of depth -1"
+        );
+        let mut bad = t.clone();
+        bad.source[2] = SOURCE_NONE;
+        assert!(parts(&bad).is_err());
     }
 
     #[test]
@@ -626,6 +805,7 @@ mod tests {
             ("b", 10, "B;P2", Some("B;P1"), &[1.0, 0.7]),
             ("c", 10, "", None, &[]),
             ("d", 10, "", Some("B;P1"), &[1.0, 0.9]),
+            ("e", 10, "B;P3", None, &[]),
         ]);
         let c = rank_counts(&t);
         assert_eq!(
@@ -633,6 +813,7 @@ mod tests {
             RankCounts {
                 confirmed: 2,
                 newly_labelled: 1,
+                kept_input: 1,
                 ..Default::default()
             }
         );
@@ -642,9 +823,11 @@ mod tests {
                 confirmed: 1,
                 changed: 1,
                 newly_labelled: 1,
+                kept_input: 1,
                 ..Default::default()
             }
         );
+        // e's kept label stops above class: not counted there (as summary.tsv)
         assert_eq!(
             c[2],
             RankCounts {
@@ -653,6 +836,17 @@ mod tests {
                 ..Default::default()
             }
         );
+        assert_eq!(change_of(&t, 4, 1), Some(Change::KeptInput));
+        assert_eq!((change_of(&t, 4, 2), change_of(&t, 2, 0)), (None, None));
+    }
+
+    #[test]
+    fn rank_counts_without_kept_input_still_read() {
+        // a summary from before the column (serde default)
+        let c: RankCounts =
+            serde_json::from_str(r#"{"confirmed":1,"deepened":0,"changed":0,"unclassified":2}"#)
+                .unwrap();
+        assert_eq!((c.confirmed, c.kept_input), (1, 0));
     }
 
     #[test]
@@ -711,7 +905,7 @@ mod tests {
                 .map(|(i, l)| (i.to_string(), lineage(l)))
                 .collect();
         let c = truth_check(&t, &truth);
-        assert_eq!(c.n, 3, "d is not annotated");
+        assert_eq!(c.n, 3, "d is not annotated (it keeps its input label)");
         assert_eq!((c.fixed[1], c.broken[1]), (1, 1));
         assert!((c.f1_labels[1] - 2.0 / 3.0).abs() < 1e-9);
         assert!((c.f1_student[1] - 2.0 / 3.0).abs() < 1e-9);
@@ -729,6 +923,7 @@ mod tests {
             (s.n_contigs, s.n_annotated, s.n_labelled, s.total_bp),
             (2, 1, 1, 3100)
         );
+        assert_eq!(s.n_kept_input, 0);
         assert_eq!(s.histograms.len(), NR);
         assert_eq!(s.sankey.len(), NR);
     }

@@ -6,8 +6,9 @@
 //!
 //! Message fields: `summary` (JSON), `ids`, `names` (strings), `lens`
 //! (Float64Array), `noisy`, `pred` (Uint32Array, n × 7), `depth` (Int8Array),
-//! `scores` (Float32Array, n × 7), `tsv`, `cami`, `kraken` (strings), and
-//! `transfer` (the arrays' buffers, for the transfer list).
+//! `scores` (Float32Array, n × 7), `source` (Uint8Array: 0 student, 1 input
+//! label kept, 2 none), `tsv`, `cami`, `kraken` (strings), and `transfer`
+//! (the arrays' buffers, for the transfer list).
 
 use crate::pipeline::Output;
 use crate::results::{Summary, Table};
@@ -37,6 +38,7 @@ pub fn encode(out: &Output) -> Result<JsValue, String> {
     let pred = js_sys::Uint32Array::from(&t.pred[..]);
     let depth = js_sys::Int8Array::from(&t.depth[..]);
     let scores = js_sys::Float32Array::from(&t.scores[..]);
+    let source = js_sys::Uint8Array::from(&t.source[..]);
     let transfer = js_sys::Array::new();
     for (k, a) in [
         ("lens", JsValue::from(lens)),
@@ -44,6 +46,7 @@ pub fn encode(out: &Output) -> Result<JsValue, String> {
         ("pred", pred.into()),
         ("depth", depth.into()),
         ("scores", scores.into()),
+        ("source", source.into()),
     ] {
         transfer.push(&get(&a, "buffer"));
         set(&obj, k, &a);
@@ -101,8 +104,12 @@ pub fn decode(msg: &JsValue) -> Result<(Summary, Table, Exports), String> {
         .dyn_into::<js_sys::Float32Array>()
         .map_err(|_| bad("scores"))?
         .to_vec();
-    let table =
-        Table::from_parts(ids, names, lens, noisy, pred, depth, scores).map_err(|e| bad(&e))?;
+    let source = get(msg, "source")
+        .dyn_into::<js_sys::Uint8Array>()
+        .map_err(|_| bad("source"))?
+        .to_vec();
+    let table = Table::from_parts(ids, names, lens, noisy, pred, depth, scores, source)
+        .map_err(|e| bad(&e))?;
     let exports = Exports {
         tsv: get(msg, "tsv"),
         cami: get(msg, "cami"),

@@ -183,6 +183,39 @@ pub struct Corrected {
     pub novel_from: Option<Rank>,
 }
 
+impl Corrected {
+    /// The input label passed through unchanged, for a contig without a
+    /// prediction ([`Source::Input`]; [`Source::None`] when unlabelled). Its
+    /// scores are 1: the classifier gives none.
+    pub fn kept(label: &Lineage) -> Corrected {
+        Corrected {
+            prediction: Prediction {
+                lineage: label.clone(),
+                scores: vec![1.0; label.depth()],
+            },
+            source: if label.depth() > 0 {
+                Source::Input
+            } else {
+                Source::None
+            },
+            novel_from: None,
+        }
+    }
+
+    /// The student's prediction as it is (no open-set rule); `None` (no
+    /// prediction) passes the input label through ([`Corrected::kept`]).
+    pub fn student_or_kept(label: &Lineage, pred: Option<&Prediction>) -> Corrected {
+        match pred {
+            Some(p) => Corrected {
+                prediction: p.clone(),
+                source: Source::Student,
+                novel_from: None,
+            },
+            None => Corrected::kept(label),
+        }
+    }
+}
+
 /// The open-set rule (module doc) for one contig.
 ///
 /// `label`: the input label (empty = unclassified); `pred`: the student's
@@ -196,19 +229,7 @@ pub fn correct(
     generalises: &[bool; 7],
 ) -> Corrected {
     let Some(pred) = pred else {
-        let source = if label.depth() > 0 {
-            Source::Input
-        } else {
-            Source::None
-        };
-        return Corrected {
-            prediction: Prediction {
-                lineage: label.clone(),
-                scores: vec![1.0; label.depth()],
-            },
-            source,
-            novel_from: None,
-        };
+        return Corrected::kept(label);
     };
     let mut names = Vec::new();
     let mut scores = Vec::new();
@@ -416,16 +437,20 @@ pub enum Change {
     /// Neither names a taxon, and the open-set rule left the rank unassigned
     /// because the contig looks novel there.
     LeftNovel,
+    /// The student made no prediction (e.g. the contig is shorter than the
+    /// minimum length); the input label is kept as given at this rank.
+    KeptInput,
 }
 
 impl Change {
-    pub const ALL: [Change; 6] = [
+    pub const ALL: [Change; 7] = [
         Change::Confirmed,
         Change::Changed,
         Change::Removed,
         Change::Deepened,
         Change::NewlyLabelled,
         Change::LeftNovel,
+        Change::KeptInput,
     ];
 
     /// Column name in `summary.tsv` (and the web app's key).
@@ -437,6 +462,7 @@ impl Change {
             Change::Deepened => "deepened",
             Change::NewlyLabelled => "newly_labelled",
             Change::LeftNovel => "left_novel",
+            Change::KeptInput => "kept_input",
         }
     }
 
@@ -464,7 +490,7 @@ impl Change {
 /// plus per-contig tallies of the whole lineage.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
-    pub per_rank: [[usize; 6]; 7],
+    pub per_rank: [[usize; 7]; 7],
     /// Contigs whose output extends their (classified) label deeper without changing it.
     pub deepened: usize,
     /// Contigs the classifier left unclassified that got a label.
@@ -484,7 +510,13 @@ impl Summary {
         for (l, o) in labels.iter().zip(outputs) {
             let out = &o.prediction.lineage;
             for r in Rank::ALL {
-                if let Some(c) = Change::at(r, l, out, o.novel_from) {
+                let change =
+                    if o.source == Source::Input && l.at(r).is_some() && l.at(r) == out.at(r) {
+                        Some(Change::KeptInput)
+                    } else {
+                        Change::at(r, l, out, o.novel_from)
+                    };
+                if let Some(c) = change {
                     let k = Change::ALL.iter().position(|x| *x == c).unwrap_or(0);
                     s.per_rank[r.index()][k] += 1;
                 }
@@ -693,7 +725,7 @@ mod tests {
 
     #[test]
     fn the_summary_separates_deepened_newly_labelled_and_left_novel() {
-        let labels = vec![l("B;P"), l(""), l(""), l("B;Q")];
+        let labels = vec![l("B;P"), l(""), l(""), l("B;Q"), l("B;Q;R")];
         let mk = |s: &str, novel: Option<Rank>| Corrected {
             prediction: p(s),
             source: Source::Student,
@@ -704,18 +736,25 @@ mod tests {
             mk("B;P", Some(Rank::Class)),
             mk("", Some(Rank::Domain)),
             mk("B;P", None),
+            Corrected::kept(&labels[4]),
         ];
         let s = Summary::of(&labels, &outs);
         assert_eq!(
-            (s.deepened, s.newly_labelled, s.changed, s.left_novel),
-            (1, 1, 1, 2)
+            (
+                s.deepened,
+                s.newly_labelled,
+                s.changed,
+                s.left_novel,
+                s.kept_input
+            ),
+            (1, 1, 1, 2, 1)
         );
-        // domain: 2 confirmed, 1 newly labelled, 1 left novel
-        assert_eq!(s.per_rank[0], [2, 0, 0, 0, 1, 1]);
-        // class: 1 deepened, 1 left novel (contig 1) and 1 (contig 2)
-        assert_eq!(s.per_rank[2], [0, 0, 0, 1, 0, 2]);
+        // domain: 2 confirmed, 1 newly labelled, 1 left novel, 1 kept input
+        assert_eq!(s.per_rank[0], [2, 0, 0, 0, 1, 1, 1]);
+        // class: 1 deepened, 1 left novel (contig 1) and 1 (contig 2), 1 kept
+        assert_eq!(s.per_rank[2], [0, 0, 0, 1, 0, 2, 1]);
         assert!(s.to_tsv().starts_with(
-            "rank\tconfirmed\tchanged\tremoved\tdeepened\tnewly_labelled\tleft_novel\n"
+            "rank\tconfirmed\tchanged\tremoved\tdeepened\tnewly_labelled\tleft_novel\tkept_input\n"
         ));
     }
 }

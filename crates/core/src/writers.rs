@@ -7,8 +7,15 @@
 //! `unclassified` line (as `kraken2 --report` counts unclassified reads).
 //! A lineage that ends in placeholders (missing ranks) is written only as
 //! deep as its last named taxon.
+//!
+//! Where an output mixes the student's predictions with input labels passed
+//! through unchanged (contigs the student does not annotate),
+//! [`write_taxometer_with_sources`] adds a `source` column (`student`,
+//! `input` or `none`, [`Source::name`]) and [`write_cami`] takes comment lines
+//! (`# …`, which CAMI readers skip) that say so in the header.
 
 use crate::model::Prediction;
+use crate::openset::Source;
 use crate::taxdump::TaxDump;
 use crate::taxonomy::{Lineage, Rank};
 use crate::{Error, Result};
@@ -43,9 +50,40 @@ fn clean(name: &str, extra: char) -> String {
 ///
 /// # Errors
 /// [`Error::Io`] when writing fails.
-pub fn write_taxometer<W: Write>(mut w: W, rows: &[(String, Option<Prediction>)]) -> Result<()> {
-    writeln!(w, "contigs\tpredictions\tscores").map_err(io)?;
-    for (id, p) in rows {
+pub fn write_taxometer<W: Write>(w: W, rows: &[(String, Option<Prediction>)]) -> Result<()> {
+    write_taxometer_rows(w, rows, None)
+}
+
+/// [`write_taxometer`] with a fourth column, `source`: where each row's
+/// lineage comes from (`student`, `input`: the input label kept as given,
+/// `none`), aligned with `rows`.
+///
+/// # Errors
+/// [`Error::Io`] when writing fails; [`Error::Invalid`] when `sources` and
+/// `rows` differ in length.
+pub fn write_taxometer_with_sources<W: Write>(
+    w: W,
+    rows: &[(String, Option<Prediction>)],
+    sources: &[Source],
+) -> Result<()> {
+    if sources.len() != rows.len() {
+        return Err(Error::Invalid(format!(
+            "{} sources for {} rows",
+            sources.len(),
+            rows.len()
+        )));
+    }
+    write_taxometer_rows(w, rows, Some(sources))
+}
+
+fn write_taxometer_rows<W: Write>(
+    mut w: W,
+    rows: &[(String, Option<Prediction>)],
+    sources: Option<&[Source]>,
+) -> Result<()> {
+    let source_col = if sources.is_some() { "\tsource" } else { "" };
+    writeln!(w, "contigs\tpredictions\tscores{source_col}").map_err(io)?;
+    for (i, (id, p)) in rows.iter().enumerate() {
         let (lineage, scores) = match p {
             Some(p) if p.lineage.depth() > 0 => (
                 p.lineage
@@ -62,9 +100,23 @@ pub fn write_taxometer<W: Write>(mut w: W, rows: &[(String, Option<Prediction>)]
             ),
             _ => (String::new(), String::new()),
         };
-        writeln!(w, "{}\t{lineage}\t{scores}", clean(id, '\t')).map_err(io)?;
+        write!(w, "{}\t{lineage}\t{scores}", clean(id, '\t')).map_err(io)?;
+        match sources {
+            Some(s) => writeln!(w, "\t{}", s[i].name()),
+            None => writeln!(w),
+        }
+        .map_err(io)?;
     }
     w.flush().map_err(io)
+}
+
+/// The CAMI header note of an output in which `n` contigs shorter than
+/// `min_length` keep their input label (the same words in the CLI and the
+/// page).
+pub fn passthrough_note(n: usize, min_length: usize) -> String {
+    format!(
+        "{n} contig(s) shorter than {min_length} bp are not annotated by the student: they keep their input label as given (source=input in the Taxometer TSV)"
+    )
 }
 
 /// CAMI taxonomic binning format 0.9.1, one line per contig in `rows` order.
@@ -78,6 +130,8 @@ pub fn write_taxometer<W: Write>(mut w: W, rows: &[(String, Option<Prediction>)]
 /// column for readers that strip trailing tabs (CAMI's AMBER counts such a
 /// line as unassigned).
 ///
+/// Each of `notes` becomes a comment line (`# note`) after the header keys.
+///
 /// # Errors
 /// [`Error::Io`] when writing fails.
 pub fn write_cami<W: Write>(
@@ -85,10 +139,16 @@ pub fn write_cami<W: Write>(
     sample_id: &str,
     rows: &[(String, Option<Prediction>)],
     taxdump: Option<&TaxDump>,
+    notes: &[String],
 ) -> Result<()> {
     writeln!(w, "@Version:0.9.1").map_err(io)?;
     writeln!(w, "@SampleID:{}", clean(sample_id, '\t')).map_err(io)?;
     writeln!(w, "@Ranks:{}", Rank::ALL.map(Rank::ncbi_name).join("|")).map_err(io)?;
+    for n in notes {
+        for line in n.lines() {
+            writeln!(w, "# {}", line.trim()).map_err(io)?;
+        }
+    }
     writeln!(w).map_err(io)?;
     writeln!(w, "@@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN").map_err(io)?;
     for (id, p) in rows {
@@ -273,6 +333,29 @@ mod tests {
     }
 
     #[test]
+    fn the_source_column_and_the_cami_note_read_back() {
+        let rows = vec![
+            ("c1".to_string(), pred("Bacteria;Firmicutes", &[0.99, 0.5])),
+            ("c2".to_string(), pred("Bacteria", &[1.0])),
+            ("c3".to_string(), None),
+        ];
+        let src = [Source::Student, Source::Input, Source::None];
+        let mut out = Vec::new();
+        write_taxometer_with_sources(&mut out, &rows, &src).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s, "contigs\tpredictions\tscores\tsource\nc1\tBacteria;Firmicutes\t0.99000;0.50000\tstudent\nc2\tBacteria\t1.00000\tinput\nc3\t\t\tnone\n");
+        let back = read_scored_predictions(s.as_bytes(), "mem").unwrap();
+        assert_eq!(back[1].1, Lineage::parse("Bacteria").unwrap());
+        assert!(write_taxometer_with_sources(Vec::new(), &rows, &src[..2]).is_err());
+        let mut out = Vec::new();
+        write_cami(&mut out, "s", &rows, None, &["two lines\nof note".into()]).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("@Ranks:superkingdom|phylum|class|order|family|genus|species\n# two lines\n# of note\n\n@@SEQUENCEID"), "{s}");
+        let back = crate::labels::read_labels(s.as_bytes(), "cami", None, None).unwrap();
+        assert_eq!(back.entries.len(), 3);
+    }
+
+    #[test]
     fn kraken_report_counts_clades_and_puts_unclassified_first() {
         let rows = vec![
             ("a".to_string(), 100, pred("B;P1", &[1.0, 1.0])),
@@ -308,7 +391,7 @@ mod tests {
             ("c".to_string(), Some(Prediction::unclassified())),
         ];
         let mut out = Vec::new();
-        write_cami(&mut out, "s1", &rows, None).unwrap();
+        write_cami(&mut out, "s1", &rows, None, &[]).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert_eq!(
             s,
@@ -340,7 +423,7 @@ mod tests {
             ("b".to_string(), None),
         ];
         let mut out = Vec::new();
-        write_cami(&mut out, "s", &rows, Some(&td)).unwrap();
+        write_cami(&mut out, "s", &rows, Some(&td), &[]).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(
             s.ends_with("a\t1239\tphylum\t2|1239\tBacteria|Firmicutes\nb\t0\t\t\t\n"),
@@ -362,7 +445,7 @@ mod tests {
             }),
         )];
         let mut out = Vec::new();
-        write_cami(&mut out, "s", &rows, None).unwrap();
+        write_cami(&mut out, "s", &rows, None, &[]).unwrap();
         assert!(String::from_utf8(out)
             .unwrap()
             .ends_with("a\tBacteria\tsuperkingdom\tBacteria\tBacteria\n"));
@@ -475,7 +558,7 @@ mod tests {
                 (format!("contig_{i}"), p)
             }).collect();
             let mut out = Vec::new();
-            write_cami(&mut out, "sample", &rows, None).unwrap();
+            write_cami(&mut out, "sample", &rows, None, &[]).unwrap();
             let back = crate::labels::read_labels(out.as_slice(), "mem", None, None).unwrap();
             prop_assert_eq!(back.entries.len(), rows.len());
             for ((id, p), (bid, bl)) in rows.iter().zip(&back.entries) {

@@ -1,7 +1,8 @@
 //! `taxdistill annotate`: annotate contigs with a trained student (CPU,
 //! candle). Writes the Taxometer output TSV and optionally a CAMI binning file
 //! and a Kraken-style report. Contigs shorter than the model's minimum length
-//! are listed unannotated.
+//! are listed unannotated, or, with `--labels`, keep their input label
+//! (`source` = `input` in the Taxometer TSV, a note in the CAMI header).
 
 use crate::cmd::distill::load_features;
 use crate::util;
@@ -10,6 +11,8 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use taxdistill_core::features::FeatureMatrix;
 use taxdistill_core::model::{predict_from_leaf_probs, Prediction, Student};
+use taxdistill_core::openset::{Corrected, Source};
+use taxdistill_core::taxonomy::Lineage;
 
 /// Arguments of `taxdistill annotate`.
 #[derive(clap::Args, Debug)]
@@ -45,6 +48,14 @@ pub struct Args {
     /// Override the model's calibrated per-rank thresholds with one value for every rank.
     #[arg(long, value_name = "X")]
     pub threshold: Option<f32>,
+    /// The classifier's labels of these contigs (any format `convert` reads):
+    /// contigs the student does not annotate keep their label, marked
+    /// `source=input`.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// Format of --labels (detected when omitted).
+    #[arg(long, value_name = "F", requires = "labels")]
+    pub format: Option<String>,
 }
 
 /// Loads a model directory.
@@ -113,10 +124,54 @@ pub fn annotate(
     Ok(out)
 }
 
+/// Every contig's output when the student's predictions (`preds`, `None` =
+/// not annotated) are completed with the input labels (`labels`): a contig
+/// without a prediction keeps its label ([`Corrected::kept`]).
+pub fn with_input_labels(labels: &[Lineage], preds: &[Option<Prediction>]) -> Vec<Corrected> {
+    labels
+        .iter()
+        .zip(preds)
+        .map(|(l, p)| Corrected::student_or_kept(l, p.as_ref()))
+        .collect()
+}
+
+/// What the writers get: each contig's lineage, and with input labels passed
+/// through, each one's [`Source`] and the CAMI header note.
+pub struct Outputs {
+    pub preds: Vec<Option<Prediction>>,
+    pub sources: Option<Vec<Source>>,
+    pub notes: Vec<String>,
+}
+
+impl Outputs {
+    /// The student's predictions alone (unannotated contigs listed unassigned).
+    pub fn student_only(preds: Vec<Option<Prediction>>) -> Outputs {
+        Outputs {
+            preds,
+            sources: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Corrected outputs of every contig, input labels passed through where
+    /// the student made no prediction (shorter than `min_length`).
+    pub fn passed_through(outputs: &[Corrected], min_length: usize) -> Outputs {
+        let kept = outputs.iter().filter(|c| c.source == Source::Input).count();
+        Outputs {
+            preds: outputs.iter().map(|c| Some(c.prediction.clone())).collect(),
+            sources: Some(outputs.iter().map(|c| c.source).collect()),
+            notes: (kept > 0)
+                .then(|| taxdistill_core::writers::passthrough_note(kept, min_length))
+                .into_iter()
+                .collect(),
+        }
+    }
+}
+
 /// Writes the Taxometer TSV and the optional CAMI file and Kraken-style report.
 pub fn write_outputs(
     features: &FeatureMatrix,
-    preds: &[Option<Prediction>],
+    outputs: &Outputs,
     out: &Path,
     cami: Option<&Path>,
     report: Option<&Path>,
@@ -127,10 +182,14 @@ pub fn write_outputs(
         .ids
         .iter()
         .cloned()
-        .zip(preds.iter().cloned())
+        .zip(outputs.preds.iter().cloned())
         .collect();
     util::write_atomic(out, |w| {
-        Ok(taxdistill_core::writers::write_taxometer(w, &rows)?)
+        match &outputs.sources {
+            Some(s) => taxdistill_core::writers::write_taxometer_with_sources(w, &rows, s)?,
+            None => taxdistill_core::writers::write_taxometer(w, &rows)?,
+        }
+        Ok(())
     })?;
     let taxdump = taxonomy.map(load_taxdump).transpose()?;
     if let Some(p) = cami {
@@ -140,6 +199,7 @@ pub fn write_outputs(
                 sample_id,
                 &rows,
                 taxdump.as_ref(),
+                &outputs.notes,
             )?)
         })?;
     }
@@ -193,26 +253,45 @@ pub fn run(args: Args) -> Result<()> {
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
+    let n_annotated = preds
+        .iter()
+        .flatten()
+        .filter(|p| p.lineage.depth() > 0)
+        .count();
+    let n_rows = preds.len();
+    let outputs = match &args.labels {
+        Some(labels) => {
+            let (lineages, _) = super::distill::load_labels_with_support(
+                labels,
+                args.format.as_deref(),
+                args.taxonomy.as_deref(),
+                &features.ids,
+                &args.contigs,
+            )?;
+            Outputs::passed_through(&with_input_labels(&lineages, &preds), min_length)
+        }
+        None => Outputs::student_only(preds),
+    };
     write_outputs(
         &features,
-        &preds,
+        &outputs,
         &args.out,
         args.cami.as_deref(),
         args.report.as_deref(),
         args.taxonomy.as_deref(),
         &sample,
     )?;
-    let annotated = preds
-        .iter()
-        .flatten()
-        .filter(|p| p.lineage.depth() > 0)
-        .count();
+    let kept = outputs
+        .sources
+        .as_ref()
+        .map_or(0, |s| s.iter().filter(|&&x| x == Source::Input).count());
     tracing::info!(
-        "{} contigs, {} annotated ({} shorter than {} bp) in {:.1} s -> {}",
-        preds.len(),
-        annotated,
+        "{} contigs, {} annotated ({} shorter than {} bp, {} of them keep their input label) in {:.1} s -> {}",
+        n_rows,
+        n_annotated,
         features.lengths.iter().filter(|&&n| n < min_length).count(),
         min_length,
+        kept,
         t0.elapsed().as_secs_f64(),
         args.out.display()
     );

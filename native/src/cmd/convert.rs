@@ -204,7 +204,7 @@ pub fn run(args: Args) -> Result<()> {
                     .iter()
                     .map(|(id, _, p)| (id.clone(), p.clone()))
                     .collect();
-                writers::write_cami(w, &sample_id, &rows, taxdump.as_ref())?
+                writers::write_cami(w, &sample_id, &rows, taxdump.as_ref(), &[])?
             }
             To::KrakenReport => {
                 writers::write_kraken_report(w, &rows, args.by_bp, taxdump.as_ref())?

@@ -11,7 +11,9 @@ use taxdistill_core::metrics::{evaluate, RankMetrics};
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   taxdistill eval --truth demo/truth.tsv --pred demo/out/predictions.tsv
-  taxdistill eval --truth gsa_mapping.cami --pred sample.kraken2.out --taxonomy taxdump/ --contigs contigs.fna.gz --json")]
+  taxdistill eval --truth gsa_mapping.cami --pred sample.kraken2.out --taxonomy taxdump/ --contigs contigs.fna.gz --json
+  taxdistill eval --truth demo/truth.tsv --baseline demo/labels.tsv --pred demo/out/predictions.tsv \
+      --contigs demo/contigs.fna.gz --min-length 2000")]
 pub struct Args {
     /// Truth labels (Taxometer TSV or CAMI binning; any format `convert` reads).
     #[arg(long)]
@@ -36,6 +38,23 @@ pub struct Args {
     /// same contigs.
     #[arg(long, value_name = "BP", requires = "contigs")]
     pub min_length: Option<u64>,
+    /// Baseline labels (e.g. the classifier's raw output) to compare --pred
+    /// with: prints F1 per rank of both and the difference, on all contigs
+    /// and, with --min-length, on the contigs of at least that length.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Format of --baseline (detected when omitted).
+    #[arg(long, requires = "baseline")]
+    pub baseline_format: Option<String>,
+    /// Names of the baseline and the predictions in the comparison table.
+    #[arg(
+        long,
+        value_name = "BASE,PRED",
+        value_delimiter = ',',
+        num_args = 2,
+        default_value = "raw labels,TaxDistill"
+    )]
+    pub names: Vec<String>,
     /// Print JSON: {"ranks":[{"rank":"domain","precision":…,"recall":…,"f1":…,"correct":…,"wrong":…,"missing":…,…},…]}.
     #[arg(long)]
     pub json: bool,
@@ -79,6 +98,53 @@ pub fn run(args: Args) -> Result<()> {
             pred.source
         );
     }
+    if let Some(base) = &args.baseline {
+        if args.names.len() != 2 {
+            anyhow::bail!(
+                "--names takes two names, BASE,PRED; got {}",
+                args.names.len()
+            );
+        }
+        let (baseline, _) = load_labels(base, args.baseline_format.as_deref(), taxdump.as_ref())?;
+        let all = [
+            evaluate(&truth.entries, &baseline.entries, lengths.as_ref()),
+            evaluate(&truth.entries, &pred.entries, lengths.as_ref()),
+        ];
+        let long = match (args.min_length, &lengths) {
+            (Some(min), Some(len)) => {
+                let mut t = truth.entries.clone();
+                t.retain(|(id, _)| len.get(id).is_some_and(|&l| l >= min));
+                Some((
+                    min,
+                    t.len(),
+                    [
+                        evaluate(&t, &baseline.entries, lengths.as_ref()),
+                        evaluate(&t, &pred.entries, lengths.as_ref()),
+                    ],
+                ))
+            }
+            _ => None,
+        };
+        let names = [args.names[0].as_str(), args.names[1].as_str()];
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "names": names,
+                    "all": {"n": truth.entries.len(), "baseline": &all[0], "pred": &all[1]},
+                    "min_length": long.as_ref().map(|(min, n, m)| serde_json::json!({
+                        "bp": min, "n": n, "baseline": &m[0], "pred": &m[1],
+                    })),
+                })
+            );
+        } else {
+            print!(
+                "{}",
+                comparison(names, (truth.entries.len(), &all), long.as_ref())
+            );
+        }
+        return Ok(());
+    }
     if let (Some(min), Some(len)) = (args.min_length, &lengths) {
         let before = truth.entries.len();
         truth
@@ -96,6 +162,42 @@ pub fn run(args: Args) -> Result<()> {
         print!("{}", table(&metrics, lengths.is_some()));
     }
     Ok(())
+}
+
+/// The comparison table: per rank, F1 of the baseline and the predictions
+/// and their difference, on all contigs and (when given) on the contigs of
+/// at least `min` bp.
+fn comparison(
+    names: [&str; 2],
+    all: (usize, &[Vec<RankMetrics>; 2]),
+    long: Option<&(u64, usize, [Vec<RankMetrics>; 2])>,
+) -> String {
+    let w = names.iter().map(|n| n.len()).max().unwrap_or(0).max(6);
+    let group = |title: String| format!("  {title:<width$}", width = 2 * w + 9);
+    let mut s = format!("{:<8}", "F1");
+    s.push_str(&group(format!("all {} contigs", all.0)));
+    if let Some((min, n, _)) = long {
+        s.push_str(&group(format!("{n} contigs >= {min} bp")));
+    }
+    s.push('\n');
+    let heads = format!("  {:>w$} {:>w$} {:>7}", names[0], names[1], "diff");
+    s.push_str(&format!("{:<8}{heads}", "rank"));
+    if long.is_some() {
+        s.push_str(&heads);
+    }
+    s.push('\n');
+    let cells = |m: &[Vec<RankMetrics>; 2], r: usize| {
+        let (a, b) = (m[0][r].f1, m[1][r].f1);
+        format!("  {a:>w$.4} {b:>w$.4} {:>+7.4}", b - a)
+    };
+    for (r, m) in all.1[0].iter().enumerate() {
+        s.push_str(&format!("{:<8}{}", m.rank.name(), cells(all.1, r)));
+        if let Some((_, _, lm)) = long {
+            s.push_str(&cells(lm, r));
+        }
+        s.push('\n');
+    }
+    s
 }
 
 fn table(metrics: &[RankMetrics], bp: bool) -> String {

@@ -4,7 +4,7 @@
 //! `report.kraken.txt`, `soft_labels.safetensors` (with a teacher), `model/`,
 //! and `summary.tsv` (per rank, how the predictions relate to the input labels).
 
-use crate::cmd::annotate::{annotate, write_outputs};
+use crate::cmd::annotate::{annotate, with_input_labels, write_outputs, Outputs};
 use crate::cmd::distill::{
     label_tree, sparse_soft, train_model, write_model, InputArgs, TrainArgs,
 };
@@ -12,7 +12,6 @@ use crate::cmd::teach::{soft_labels_for, TeachOptions, TeacherKind};
 use crate::util;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use taxdistill_core::model::Prediction;
 use taxdistill_core::openset;
 use taxdistill_core::taxonomy::{Lineage, Rank};
 
@@ -57,6 +56,11 @@ pub struct Args {
     /// contradicts them, and leaves contigs that look novel unassigned).
     #[arg(long)]
     pub no_open_set: bool,
+    /// List contigs the student does not annotate (shorter than
+    /// --min-length) unassigned, as earlier versions did, instead of keeping
+    /// their input label (`source=input`).
+    #[arg(long)]
+    pub no_passthrough: bool,
     /// Labels that the classifier's raw output shows rest on less than this
     /// share of the contig (Kraken2: k-mers with a hit) come from a relative,
     /// not the species: they are trusted above the genus only (as training
@@ -219,66 +223,60 @@ pub fn run(args: Args) -> Result<()> {
             );
             openset::correct_all(&voters, &student_preds, &ev.neighbours, &ev.generalises)
         }
-        None => student_preds
-            .iter()
-            .map(|p| openset::Corrected {
-                prediction: p.clone().unwrap_or_else(Prediction::unclassified),
-                source: if p.is_some() {
-                    openset::Source::Student
-                } else {
-                    openset::Source::None
-                },
-                novel_from: None,
-            })
-            .collect(),
+        // contigs without a prediction keep their (trusted) input label
+        None => with_input_labels(&voters, &student_preds),
     };
-    let preds: Vec<Option<Prediction>> = corrected
-        .iter()
-        .zip(&student_preds)
-        .map(|(c, s)| s.is_some().then(|| c.prediction.clone()))
-        .collect();
     let sample = args
         .input
         .contigs
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
+    // without passthrough, contigs the student did not annotate are listed
+    // (and summarised) as unclassified
+    let written: Vec<openset::Corrected> = if args.no_passthrough {
+        corrected
+            .into_iter()
+            .map(|c| match c.source {
+                openset::Source::Input => openset::Corrected::kept(&Lineage::unclassified()),
+                _ => c,
+            })
+            .collect()
+    } else {
+        corrected
+    };
+    let outputs = if args.no_passthrough {
+        Outputs::student_only(
+            written
+                .iter()
+                .zip(&student_preds)
+                .map(|(c, s)| s.is_some().then(|| c.prediction.clone()))
+                .collect(),
+        )
+    } else {
+        Outputs::passed_through(&written, min_length)
+    };
     write_outputs(
         &features,
-        &preds,
+        &outputs,
         &args.out.join("predictions.tsv"),
         Some(&args.out.join("predictions.cami")),
         Some(&args.out.join("report.kraken.txt")),
         args.input.taxonomy.as_deref(),
         &sample,
     )?;
-    // the summary describes what was written: contigs the student did not
-    // annotate are listed as unclassified
-    let written: Vec<openset::Corrected> = corrected
-        .into_iter()
-        .zip(&preds)
-        .map(|(c, p)| match p {
-            Some(_) => c,
-            None => openset::Corrected {
-                prediction: Prediction::unclassified(),
-                source: openset::Source::None,
-                novel_from: None,
-            },
-        })
-        .collect();
     let summary = openset::Summary::of(&lineages, &written);
     let table = summary.to_tsv();
     util::write_atomic(&args.out.join("summary.tsv"), |w| {
         Ok(w.write_all(table.as_bytes())?)
     })?;
     let n_labelled = lineages.iter().filter(|l| l.depth() > 0).count();
-    let n_annot = preds
+    let n_annot = written
         .iter()
-        .flatten()
-        .filter(|p| p.lineage.depth() > 0)
+        .filter(|c| c.prediction.lineage.depth() > 0)
         .count();
     eprintln!(
-        "{} contigs: {} labelled in the input, {} labelled in the output; {} deepened, {} newly labelled (unclassified in the input), {} changed, {} left unassigned at some rank as novel; {:.1} s",
+        "{} contigs: {} labelled in the input, {} labelled in the output; {} deepened, {} newly labelled (unclassified in the input), {} changed, {} left unassigned at some rank as novel, {} kept their input label (shorter than {} bp); {:.1} s",
         features.n_rows(),
         n_labelled,
         n_annot,
@@ -286,6 +284,8 @@ pub fn run(args: Args) -> Result<()> {
         summary.newly_labelled,
         summary.changed,
         summary.left_novel,
+        summary.kept_input,
+        min_length,
         t0.elapsed().as_secs_f64()
     );
     eprint!("{}", table.replace('\t', "  "));

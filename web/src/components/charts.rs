@@ -3,6 +3,10 @@
 use crate::download;
 use leptos::prelude::*;
 
+/// Colour of the input labels kept for contigs too short for the student
+/// (the rank bars, the Sankey; style.css's `src-input` badge matches it).
+pub const KEPT_INPUT: &str = "#9d8ac7";
+
 /// A stable colour for a taxon name.
 pub fn color(name: &str) -> String {
     let mut h: u32 = 2166136261;

@@ -1,4 +1,5 @@
-//! Histogram of the student's confidence at one rank.
+//! Histogram of the student's confidence at one rank (over the contigs it
+//! annotated: an input label kept for a shorter contig has no score).
 
 use super::charts::ChartFrame;
 use crate::client::Shown;
@@ -70,7 +71,7 @@ pub fn Histogram(
         }
     };
     view! {
-        <ChartFrame title="Confidence" svg_id="histogram" caption="How sure the student is, over contigs it annotated down to the chosen rank.">
+        <ChartFrame title="Confidence" svg_id="histogram" caption="How sure the student is, over contigs it annotated down to the chosen rank (input labels kept for shorter contigs have no score).">
             <svg id="histogram" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>

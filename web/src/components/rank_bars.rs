@@ -1,19 +1,26 @@
-//! Per-rank bars: confirmed / deepened / newly labelled / changed / unclassified.
+//! Per-rank bars: confirmed / deepened / newly labelled / changed /
+//! unclassified over the contigs the student annotated, and kept input
+//! labels (contigs too short for it) as a segment of their own.
 
-use super::charts::ChartFrame;
+use super::charts::{ChartFrame, KEPT_INPUT};
 use crate::client::Shown;
 use crate::results::RANKS;
 use leptos::prelude::*;
 use std::sync::Arc;
 
 const W: f64 = 520.0;
-const H: f64 = 260.0;
-const KINDS: [(&str, &str); 5] = [
+const H: f64 = 280.0;
+/// Legend entries per row.
+const LEGEND_COLS: usize = 3;
+/// Segment names and colours, in drawing order; the kept input labels' colour
+/// is also the table's `src-input` badge (style.css).
+const KINDS: [(&str, &str); 6] = [
     ("confirmed", "#5b8bb8"),
     ("deepened", "#6bb38a"),
     ("newly labelled", "#b5d99c"),
     ("changed", "#e08a5a"),
     ("unclassified", "#c9c9c9"),
+    ("kept input label", KEPT_INPUT),
 ];
 
 /// The per-rank bars.
@@ -35,6 +42,7 @@ pub fn RankBars(
                 c.newly_labelled,
                 c.changed,
                 c.unclassified,
+                c.kept_input,
             ];
             let total = vals.iter().sum::<u64>().max(1) as f64;
             let y = 10.0 + r as f64 * (bar_h + 6.0);
@@ -68,15 +76,16 @@ pub fn RankBars(
         .iter()
         .enumerate()
         .map(|(i, (k, fill))| {
-            let x = left + i as f64 * 90.0;
+            let x = left + (i % LEGEND_COLS) as f64 * 130.0;
+            let y = H - 40.0 + (i / LEGEND_COLS) as f64 * 18.0;
             view! {
-                <rect x=x y=H - 22.0 width="12" height="12" fill=*fill />
-                <text x=x + 16.0 y=H - 12.0 font-size="11">{*k}</text>
+                <rect x=x y=y width="12" height="12" fill=*fill />
+                <text x=x + 16.0 y=y + 10.0 font-size="11">{*k}</text>
             }
         })
         .collect_view();
     view! {
-        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, annotated contigs whose label the student confirmed, deepened (the classifier stopped above the rank), newly labelled (the classifier left the contig unclassified), changed, or left unclassified.">
+        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, annotated contigs whose label the student confirmed, deepened (the classifier stopped above the rank), newly labelled (the classifier left the contig unclassified), changed, or left unclassified; and contigs too short for the student whose input label, kept as given, reaches the rank.">
             <svg id="rankbars" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {rows}
                 {legend}

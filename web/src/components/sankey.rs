@@ -1,6 +1,8 @@
 //! Sankey of noisy label → refined label at one rank (as the paper's Fig. 5).
+//! Contigs too short for the student flow too, keeping their label, in a
+//! colour of their own.
 
-use super::charts::{color, ChartFrame};
+use super::charts::{color, ChartFrame, KEPT_INPUT};
 use crate::client::Shown;
 use crate::results::{OTHER, UNCLASSIFIED};
 use leptos::prelude::*;
@@ -48,10 +50,18 @@ pub fn Sankey(
 ) -> impl IntoView {
     let body = move || {
         let f = &result.summary.sankey[rank.get()];
-        let (left, right, flows) = (&f.left, &f.right, &f.flows);
+        let (left, right) = (&f.left, &f.right);
+        // (left, right, kept input label, contigs), stacked in this order
+        let mut flows: Vec<(usize, usize, bool, u64)> = f
+            .flows
+            .iter()
+            .map(|&(a, b, n)| (a, b, false, n))
+            .chain(f.kept.iter().map(|&(a, b, n)| (a, b, true, n)))
+            .collect();
+        flows.sort();
         let mut lt = vec![0u64; left.len()];
         let mut rt = vec![0u64; right.len()];
-        for &(a, b, n) in flows {
+        for &(a, b, _, n) in &flows {
             lt[a] += n;
             rt[b] += n;
         }
@@ -69,7 +79,7 @@ pub fn Sankey(
         let mut ro: Vec<f64> = rs.iter().map(|s| s.0).collect();
         let bands = flows
             .iter()
-            .map(|&(a, b, n)| {
+            .map(|&(a, b, kept, n)| {
                 let h = n as f64 * scale;
                 let (ya, yb) = (lo[a], ro[b]);
                 lo[a] += h;
@@ -83,14 +93,16 @@ pub fn Sankey(
                     ya + h,
                     ya + h
                 );
-                // the rank bars' colours: confirmed, deepened, changed, unclassified
+                // the rank bars' colours: kept input label, confirmed, deepened, changed, unclassified
                 let fill = match (left[a].as_str(), right[b].as_str()) {
+                    _ if kept => KEPT_INPUT,
                     (OTHER, _) | (_, OTHER) | (_, UNCLASSIFIED) => "#c9ced4",
                     (UNCLASSIFIED, _) => "#9fd0b2",
                     (l, r) if l == r => "#9bb8d3",
                     _ => "#e8a27c",
                 };
-                let title = format!("{} → {}: {n} contigs", left[a], right[b]);
+                let how = if kept { " (too short for the student: input label kept)" } else { "" };
+                let title = format!("{} → {}: {n} contigs{how}", left[a], right[b]);
                 view! {
                     <path d=d fill=fill fill-opacity="0.55" stroke="none">
                         <title>{title}</title>
@@ -139,7 +151,7 @@ pub fn Sankey(
         }
     };
     view! {
-        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to the student's label at the chosen rank: blue confirmed, green deepened, orange changed, grey unclassified or pooled.">
+        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to their output label at the chosen rank: blue confirmed, green deepened, orange changed, grey unclassified or pooled by the student; purple contigs too short for it, which keep their input label.">
             <svg id="sankey" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>

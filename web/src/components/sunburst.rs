@@ -1,4 +1,6 @@
-//! Zoomable sunburst of the predicted taxonomy (Krona-like), by contigs or bp.
+//! Zoomable sunburst of the output taxonomy (Krona-like), by contigs or bp:
+//! the student's lineages and the input labels kept for contigs too short
+//! for it.
 
 use super::charts::{arc_path, ChartFrame};
 use crate::client::Shown;
@@ -140,7 +142,7 @@ pub fn Sunburst(
     let centre = move || {
         let f = focus.get();
         if f == 0 {
-            "all annotated".to_string()
+            "all".to_string()
         } else {
             let n = &t3[f].name;
             if n.chars().count() > 12 {
@@ -175,7 +177,7 @@ pub fn Sunburst(
             .collect_view()
     };
     view! {
-        <ChartFrame title="Annotated taxonomy" svg_id="sunburst" caption="Each ring is one rank; click a sector to zoom in, the centre to zoom out.">
+        <ChartFrame title="Output taxonomy" svg_id="sunburst" caption="The lineages of the output (the student's, and the input labels kept for contigs too short for it); each ring is one rank; click a sector to zoom in, the centre to zoom out.">
             <div class="controls">
                 <label><input type="radio" name="sb-weight" checked=move || !by_bp.get() on:change=move |_| by_bp.set(false) />"by contigs"</label>
                 <label><input type="radio" name="sb-weight" checked=move || by_bp.get() on:change=move |_| by_bp.set(true) />"by bp"</label>

@@ -1,13 +1,15 @@
 //! Searchable, sortable, virtualised table of all contigs: only the rows in
 //! view (plus a margin) are in the DOM, so 100k rows scroll smoothly; search
 //! and sort run on precomputed keys ([`TableIndex`]), a few milliseconds
-//! for 100k rows.
+//! for 100k rows. Rows whose label was kept from the input (too short for
+//! the student) say so in their own column and are tinted (`row-input`).
 
 use crate::client::Shown;
 use crate::results::Table;
 use leptos::prelude::*;
 use std::cmp::Ordering;
 use std::sync::Arc;
+use taxdistill_core::openset::Source;
 
 const ROW_H: f64 = 26.0;
 const VIEW_H: f64 = 440.0;
@@ -20,6 +22,7 @@ pub enum Col {
     Length,
     Noisy,
     Pred,
+    Source,
     Score,
 }
 
@@ -65,7 +68,12 @@ impl TableIndex {
     }
 }
 
+/// The student's score at the deepest rank; −1 without one (a kept input
+/// label has none: its stored 1s are no confidence).
 fn deepest_score(t: &Table, i: usize) -> f32 {
+    if !t.by_student(i) {
+        return -1.0;
+    }
     t.scores(i).last().copied().unwrap_or(-1.0)
 }
 
@@ -106,6 +114,7 @@ pub fn visible_order(
                     (Some(a), Some(b)) => ix.lineage_cmp(a, b),
                     (a, b) => a.is_some().cmp(&b.is_some()),
                 },
+                Col::Source => t.source[x].cmp(&t.source[y]),
                 Col::Score => deepest_score(t, x).total_cmp(&deepest_score(t, y)),
             }
         };
@@ -143,22 +152,38 @@ pub fn ResultsTable(
             .map(|k| {
                 let i = order[k] as usize;
                 let noisy_l = t.noisy(i);
+                let source = t.source(i);
                 let pred = match t.pred(i) {
                     Some([]) => "unclassified".to_string(),
                     Some(p) => t.lineage_text(p),
                     None => "(too short: not annotated)".to_string(),
                 };
-                let scores = t.scores(i).iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(";");
+                let (scores, scores_t) = match source {
+                    Source::Student => {
+                        let s = t.scores(i).iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(";");
+                        (s.clone(), s)
+                    }
+                    _ => ("—".to_string(), "no score: the student did not annotate this contig".to_string()),
+                };
                 let noisy = if noisy_l.is_empty() { "—".to_string() } else { t.lineage_text(noisy_l) };
-                let changed = t.pred(i).is_some_and(|p| !noisy_l.is_empty() && p.iter().zip(noisy_l).any(|(a, b)| a != b));
-                let (noisy_t, pred_t, scores_t) = (noisy.clone(), pred.clone(), scores.clone());
+                let changed = t.by_student(i) && t.pred(i).is_some_and(|p| !noisy_l.is_empty() && p.iter().zip(noisy_l).any(|(a, b)| a != b));
+                let input = source == Source::Input;
+                let source_t = match source {
+                    Source::Student => "annotated by the student",
+                    Source::Input => "too short for the student: the input label, kept as given",
+                    Source::None => "too short for the student, and unlabelled",
+                };
+                let (noisy_t, pred_t) = (noisy.clone(), pred.clone());
                 let (id, id_t) = (t.id(i).to_string(), t.id(i).to_string());
                 view! {
-                    <div class="tr" class:changed=changed style=format!("top:{}px", k as f64 * ROW_H)>
+                    <div class="tr" class:changed=changed class:row-input=input style=format!("top:{}px", k as f64 * ROW_H)>
                         <span class="td id" title=id_t>{id}</span>
                         <span class="td num">{t.lens[i]}</span>
                         <span class="td lineage" title=noisy_t>{noisy}</span>
                         <span class="td lineage" title=pred_t>{pred}</span>
+                        <span class="td source" title=source_t>
+                            <span class=format!("src src-{}", source.name())>{source.name()}</span>
+                        </span>
                         <span class="td scores" title=scores_t>{scores}</span>
                     </div>
                 }
@@ -202,11 +227,21 @@ pub fn ResultsTable(
                 />
                 <span class="count">{move || format!("{} of {} contigs", order.get().len(), n_total)}</span>
             </div>
+            <p class="table-legend" data-testid="table-legend">
+                "Source: "
+                <span class="src src-student">"student"</span>
+                " the student's lineage and its scores; "
+                <span class="src src-input">"input"</span>
+                " (tinted rows) too short for the student (under the model's minimum length): the input label is kept as given, without scores; "
+                <span class="src src-none">"none"</span>
+                " too short and unlabelled. Orange rows: the student changed the label."
+            </p>
             <div class="thead">
                 {header(Col::Id, "contig")}
                 {header(Col::Length, "length")}
                 {header(Col::Noisy, "noisy label")}
-                {header(Col::Pred, "student's lineage")}
+                {header(Col::Pred, "output lineage")}
+                {header(Col::Source, "source")}
                 {header(Col::Score, "scores per rank")}
             </div>
             <div
@@ -248,6 +283,7 @@ mod tests {
                 len,
                 &Lineage::unclassified(),
                 Some(&Prediction { lineage, scores }),
+                Source::Student,
             );
         }
         b.finish()
@@ -282,6 +318,50 @@ mod tests {
     }
 
     #[test]
+    fn kept_input_labels_sort_as_unscored_and_by_source() {
+        let mut b = TableBuilder::with_capacity(3);
+        let l = |s: &str| Lineage(s.split(';').map(String::from).collect());
+        let p = |s: &str, x: f32| Prediction {
+            lineage: l(s),
+            scores: vec![x; l(s).0.len()],
+        };
+        b.push(
+            "c1",
+            5000,
+            &l("Archaea"),
+            Some(&p("Bacteria", 0.4)),
+            Source::Student,
+        );
+        // too short for the student: the label kept, its stored 1s no score
+        b.push(
+            "s2",
+            900,
+            &l("Archaea"),
+            Some(&p("Archaea", 1.0)),
+            Source::Input,
+        );
+        b.push(
+            "c3",
+            5000,
+            &Lineage::unclassified(),
+            Some(&p("Bacteria", 0.9)),
+            Source::Student,
+        );
+        b.push("s4", 900, &Lineage::unclassified(), None, Source::None);
+        let t = b.finish();
+        let ix = TableIndex::new(&t);
+        assert_eq!(
+            visible_order(&t, &ix, "", Some((Col::Score, false))),
+            vec![1, 3, 0, 2]
+        );
+        assert_eq!(
+            visible_order(&t, &ix, "", Some((Col::Source, true))),
+            vec![3, 1, 0, 2]
+        );
+        assert_eq!(visible_order(&t, &ix, "archaea", None), vec![0, 1]);
+    }
+
+    #[test]
     fn sorting_by_lineage_follows_the_alphabetical_order_of_the_names() {
         // the sort compares precomputed name ranks: they must agree with the names
         let mut b = TableBuilder::with_capacity(1000);
@@ -295,6 +375,7 @@ mod tests {
                     lineage,
                     scores: vec![1.0, 0.5],
                 }),
+                Source::Student,
             );
         }
         let t = b.finish();

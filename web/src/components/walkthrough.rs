@@ -34,9 +34,10 @@ fn step_text(step: usize, r: Option<&Arc<Shown>>) -> String {
             Some(s) => {
                 let c = s.rank_counts[GENUS];
                 format!(
-                    "3 · What the student changed. A small network, trained on the noisy labels and the teacher's soft labels, annotated the {} contigs long enough for it ({} were too short). At genus rank it confirmed {} labels, changed {}, deepened {} shallow ones, labelled {} the classifier left unclassified, and left {} unclassified where it was unsure. The Sankey shows where labels moved; the histogram how sure it is.",
+                    "3 · What the student changed. A small network, trained on the noisy labels and the teacher's soft labels, annotated the {} contigs long enough for it ({} were too short: {} of them keep their input label as given, marked \"input\" in the table and the exports). At genus rank it confirmed {} labels, changed {}, deepened {} shallow ones, labelled {} the classifier left unclassified, and left {} unclassified where it was unsure. The Sankey shows where labels moved; the histogram how sure it is.",
                     s.n_annotated,
                     s.n_contigs - s.n_annotated,
+                    s.n_kept_input,
                     c.confirmed,
                     c.changed,
                     c.deepened,

@@ -9,7 +9,9 @@ fn is_blank(line: &str) -> bool {
 }
 
 /// Taxometer input (`contigs\tpredictions`) or output (`…\tscores`) TSV; the
-/// header is optional. Returns per-entry scores when `want_scores`.
+/// header is optional. TaxDistill's output may add a fourth column,
+/// `source` (`student`, `input`, `none`), when its header names it. Returns
+/// per-entry scores when `want_scores`.
 pub(super) fn read_taxometer(
     r: &mut Reader<'_>,
     lines: &[(usize, String)],
@@ -17,6 +19,7 @@ pub(super) fn read_taxometer(
 ) -> Result<Vec<Vec<f32>>> {
     let mut scores_out = Vec::new();
     let mut first = true;
+    let mut max_cols = 3;
     for (no, line) in lines {
         if is_blank(line) {
             continue;
@@ -28,10 +31,24 @@ pub(super) fn read_taxometer(
                 if f.len() < 2 || !f[1].trim().eq_ignore_ascii_case("predictions") {
                     return Err(r.bad(*no, "header must start with 'contigs\\tpredictions'"));
                 }
+                if f.len() == 4 && f[3].trim().eq_ignore_ascii_case("source") {
+                    max_cols = 4;
+                }
                 continue;
             }
         }
-        if f.len() > 3 {
+        if let Some(src) = f.get(3).filter(|_| max_cols == 4) {
+            if !["student", "input", "none"].contains(&src.trim()) {
+                return Err(r.bad(
+                    *no,
+                    format!(
+                        "source '{}' is not student, input or none",
+                        super::truncate(src, 20)
+                    ),
+                ));
+            }
+        }
+        if f.len() > max_cols {
             return Err(r.bad(
                 *no,
                 format!(

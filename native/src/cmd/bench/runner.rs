@@ -334,39 +334,42 @@ fn run_choice(
     })
 }
 
-/// `run`'s open-set rule over a chosen student's predictions (as `run`
-/// writes them: contigs the student did not annotate stay unannotated).
-fn with_open_set(
+/// A chosen student's predictions as `run` writes them: the open-set rule
+/// over them (with the teacher's evidence), and contigs the student did not
+/// annotate (`annotated[i]` false: shorter than the minimum length) keep
+/// their input label.
+fn as_run_writes(
     mut o: Outcome,
     labels: &[Lineage],
+    annotated: &[bool],
     evidence: Option<&taxdistill_teacher::graph::OpenSetEvidence>,
 ) -> Outcome {
-    let Some(ev) = evidence else { return o };
     let preds: Vec<Option<Prediction>> = o
         .preds
         .lineages
         .iter()
+        .zip(annotated)
         .enumerate()
-        .map(|(i, l)| {
+        .map(|(i, (l, &a))| {
             let scores = o.preds.scores.as_ref().map(|s| s[i].clone());
-            (l.depth() > 0 || scores.as_ref().is_some_and(|s| !s.is_empty())).then(|| Prediction {
+            a.then(|| Prediction {
                 lineage: l.clone(),
                 scores: scores.unwrap_or_else(|| vec![1.0; l.depth()]),
             })
         })
         .collect();
-    let corrected =
-        taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, &ev.generalises);
-    let out: Vec<Option<Prediction>> = corrected
-        .into_iter()
-        .zip(&preds)
-        .map(|(c, p)| p.as_ref().map(|_| c.prediction))
-        .collect();
+    let corrected = match evidence {
+        Some(ev) => {
+            o.details["open_set"] = serde_json::json!({
+                "clade_heldout_precision": ev.clade_heldout_precision,
+                "generalises": ev.generalises,
+            });
+            taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, &ev.generalises)
+        }
+        None => crate::cmd::annotate::with_input_labels(labels, &preds),
+    };
+    let out: Vec<Option<Prediction>> = corrected.into_iter().map(|c| Some(c.prediction)).collect();
     o.preds = to_predictions(&out, true);
-    o.details["open_set"] = serde_json::json!({
-        "clade_heldout_precision": ev.clade_heldout_precision,
-        "generalises": ev.generalises,
-    });
     o
 }
 
@@ -659,8 +662,9 @@ pub fn run_one(
                 results.push((id, r));
             }
             run_ids.push("student_noisy".into());
+            let annotated: Vec<bool> = features.lengths.iter().map(|&n| n >= min_length).collect();
             let r = run_choice(&results, &run_ids, alpha, &temps)
-                .map(|o| with_open_set(o, &lineages, open_set.as_ref()));
+                .map(|o| as_run_writes(o, &lineages, &annotated, open_set.as_ref()));
             results.push(("taxdistill_run".into(), r));
         }
         Err(e) => {
