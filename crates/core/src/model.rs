@@ -81,7 +81,12 @@ impl ModelMeta {
                 ),
             });
         }
-        meta.tree = meta.tree.rebuilt();
+        meta.tree = std::mem::take(&mut meta.tree)
+            .try_rebuilt()
+            .map_err(|e| Error::BadModel {
+                what: "model.json".into(),
+                reason: e.to_string(),
+            })?;
         let f = meta.n_features();
         if meta.feature_mean.len() != f || meta.feature_std.len() != f {
             return Err(Error::BadModel {
@@ -93,6 +98,41 @@ impl ModelMeta {
                     meta.feature_std.len()
                 ),
             });
+        }
+        let bad = |reason: String| Error::BadModel {
+            what: "model.json".into(),
+            reason,
+        };
+        if let Some(i) = meta
+            .feature_mean
+            .iter()
+            .zip(&meta.feature_std)
+            .position(|(m, s)| !m.is_finite() || !s.is_finite() || *s <= 0.0)
+        {
+            return Err(bad(format!(
+                "feature {i}: mean {} and standard deviation {} (finite, and a positive deviation, expected)",
+                meta.feature_mean[i], meta.feature_std[i]
+            )));
+        }
+        if let Some(r) = meta
+            .thresholds
+            .iter()
+            .position(|t| !t.is_finite() || !(0.0..=1.0).contains(t))
+        {
+            return Err(bad(format!(
+                "threshold {} of rank {} is not a probability",
+                meta.thresholds[r],
+                r + 1
+            )));
+        }
+        if !meta.leaky_slope.is_finite() {
+            return Err(bad(format!(
+                "leaky_slope {} is not finite",
+                meta.leaky_slope
+            )));
+        }
+        if meta.hidden.contains(&0) {
+            return Err(bad("a hidden layer of width 0".into()));
         }
         if meta.tree.n_leaves() < 2 {
             return Err(Error::BadModel {

@@ -314,7 +314,7 @@ pub struct Node {
 ///
 /// Leaves are the nodes without children: the deepest labelled taxa. Leaf
 /// order (`leaves`) is the column order of every probability matrix.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LabelTree {
     pub nodes: Vec<Node>,
     /// Node indices of the leaves, in column order.
@@ -425,9 +425,81 @@ impl LabelTree {
         tree
     }
 
-    /// Restores derived indices after deserialisation.
+    /// Restores derived indices after deserialisation (a tree this crate
+    /// built; for a stored one, use [`LabelTree::try_rebuilt`]).
     pub fn rebuilt(self) -> LabelTree {
         Self::from_nodes(self.nodes)
+    }
+
+    /// [`LabelTree::from_nodes`] for nodes read from a file: checks first
+    /// that node 0 is the root (no parent, depth 0, and the only such node),
+    /// that every other node's parent comes before it (so the parents are in
+    /// range and acyclic), that depths grow by one from parent to child up
+    /// to the species (7), that no two children of a node share a name, and
+    /// that the tree has leaves. The reason names the first bad node.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] with the reason.
+    pub fn try_from_nodes(nodes: Vec<Node>) -> crate::Result<LabelTree> {
+        let bad =
+            |i: usize, why: String| crate::Error::Invalid(format!("label tree: node {i}: {why}"));
+        match nodes.first() {
+            None => return Err(crate::Error::Invalid("label tree: no nodes".into())),
+            Some(r) if r.parent.is_some() || r.depth != 0 => {
+                return Err(bad(0, "the root must have no parent and depth 0".into()))
+            }
+            Some(_) => {}
+        }
+        let mut seen: std::collections::HashSet<(usize, &str)> = Default::default();
+        for (i, node) in nodes.iter().enumerate().skip(1) {
+            let Some(p) = node.parent else {
+                return Err(bad(i, "a second root (no parent)".into()));
+            };
+            if p >= i {
+                return Err(bad(
+                    i,
+                    format!("parent {p} does not come before it (out of range or a cycle)"),
+                ));
+            }
+            if node.depth != nodes[p].depth + 1 || node.depth > Rank::ALL.len() {
+                return Err(bad(
+                    i,
+                    format!(
+                        "depth {} under a parent of depth {} (depths run 1 … 7, one more than the parent)",
+                        node.depth, nodes[p].depth
+                    ),
+                ));
+            }
+            if node.name.trim().is_empty() {
+                return Err(bad(i, "empty name".into()));
+            }
+            if !seen.insert((p, node.name.as_str())) {
+                return Err(bad(
+                    i,
+                    format!("'{}' appears twice under node {p}", node.name),
+                ));
+            }
+        }
+        Ok(Self::from_nodes(nodes))
+    }
+
+    /// [`LabelTree::try_from_nodes`] after deserialisation; also checks
+    /// that a stored leaf order (`leaves`, the output columns) is the one
+    /// the nodes give.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] with the reason.
+    pub fn try_rebuilt(self) -> crate::Result<LabelTree> {
+        let stored = self.leaves;
+        let tree = Self::try_from_nodes(self.nodes)?;
+        if !stored.is_empty() && stored != tree.leaves {
+            return Err(crate::Error::Invalid(format!(
+                "label tree: the stored leaf order ({} leaves) is not the one its nodes give ({} leaves)",
+                stored.len(),
+                tree.leaves.len()
+            )));
+        }
+        Ok(tree)
     }
 
     /// Number of leaves (= output columns).
@@ -613,6 +685,39 @@ mod tests {
         let ab = t.find(&l("A;B")).unwrap();
         assert!((p[ab] - 0.5).abs() < 1e-6);
         assert_eq!(t.leaves_under(ab).len(), 2);
+    }
+
+    #[test]
+    fn stored_trees_are_checked_before_use() {
+        let ls = [l("A;B;C"), l("A;B;D"), l("A;E")];
+        let t = LabelTree::from_lineages(ls.iter());
+        let ok = LabelTree::try_from_nodes(t.nodes.clone()).unwrap();
+        assert_eq!(ok.leaves, t.leaves);
+        let edited = |f: &dyn Fn(&mut Vec<Node>)| {
+            let mut n = t.nodes.clone();
+            f(&mut n);
+            LabelTree::try_from_nodes(n).unwrap_err().to_string()
+        };
+        let c = t.find(&l("A;B;C")).unwrap();
+        let b = t.find(&l("A;B")).unwrap();
+        assert!(edited(&|n| n[c].parent = Some(99)).contains("does not come before"));
+        // a cycle: b's parent is its own child
+        assert!(edited(&|n| n[b].parent = Some(c)).contains("does not come before"));
+        assert!(edited(&|n| n[c].depth = 0).contains("depth 0"));
+        assert!(edited(&|n| n[c].parent = None).contains("second root"));
+        assert!(edited(&|n| n[0].depth = 1).contains("root"));
+        assert!(edited(&|n| n.clear()).contains("no nodes"));
+        let d = t.find(&l("A;B;D")).unwrap();
+        assert!(edited(&|n| n[d].name = "C".into()).contains("twice"));
+        assert!(edited(&|n| n[d].name = " ".into()).contains("empty name"));
+        // a stored leaf order that is not the nodes'
+        let mut r = t.clone();
+        r.leaves.reverse();
+        assert!(r
+            .try_rebuilt()
+            .unwrap_err()
+            .to_string()
+            .contains("leaf order"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub fn ok(out: Output, what: &str) -> String {
 }
 
 /// Asserts that the command failed; returns its standard error (the error line).
+#[allow(dead_code)] // not every test file uses every helper
 pub fn fail(out: Output, what: &str) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "{what} should have failed");
