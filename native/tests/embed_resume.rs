@@ -46,7 +46,7 @@ fn write_fasta(path: &Path, n: usize) {
 
 fn embed_cmd(fasta: &Path, out: &Path, extra: &[&str]) -> Command {
     let mut c = taxdistill();
-    c.args(["embed", "--model"])
+    c.args(["embed", "--genomeocean"])
         .arg(model())
         .arg("--contigs")
         .arg(fasta)
@@ -199,7 +199,7 @@ fn embed_reports_bad_model_and_bad_shard_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 <= i <= n"));
     let mut c = taxdistill();
-    c.args(["embed", "--model"])
+    c.args(["embed", "--genomeocean"])
         .arg(tmp.path())
         .arg("--contigs")
         .arg(&fasta)

@@ -14,7 +14,8 @@
 //   dist_files.txt       the build's static files (the only requests allowed)
 //
 // Runs twice: WebGPU (SwiftShader here) and CPU (`?backend=cpu`). Each run:
-// demo → done, TSV equals the CLI's, the walkthrough's four steps; files →
+// demo → done, TSV equals the CLI's, the rank bars hold every contig in
+// summary.tsv's change categories, the walkthrough's four steps; files →
 // Kraken2 labels without their taxonomy give a plain-words error, with it →
 // done, TSV, CAMI and Kraken report equal the CLI's; a bad file → `error: …`
 // naming the file, then a good run again; screenshots of every view into
@@ -196,8 +197,26 @@ for (const mode of MODES) {
     const ok = ext === 'svg' ? head.toString().startsWith('<svg') : head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47;
     check(ok, `${mode}: chart ${id} exported as ${ext.toUpperCase()}`);
   }
+  // the rank bars: every contig in each bar, in summary.tsv's change categories
+  const nDemo = fs.readFileSync(path.join(WORK, 'expected_demo.tsv'), 'utf8').split('\n').filter(Boolean).length - 1;
+  const perRank = new Map();
+  const kinds = new Set();
+  for (const title of await page.locator('#rankbars rect title').allTextContents()) {
+    const m = /^(\w+): (\d+) contigs (.+) \(/.exec(title);
+    if (!m) { kinds.add(`unreadable '${title}'`); continue; }
+    perRank.set(m[1], (perRank.get(m[1]) ?? 0) + Number(m[2]));
+    if (Number(m[2]) > 0) kinds.add(m[3]);
+  }
+  const known = ['confirmed', 'changed', 'removed', 'deepened', 'newly labelled', 'left novel', 'kept input', 'unassigned'];
+  const sums = [...perRank.values()];
+  check(perRank.size === 7 && sums.every((n) => n === nDemo) && [...kinds].every((k) => known.includes(k)),
+    `${mode}: rank bars hold all ${nDemo} contigs per rank (${sums.join(', ')}) in summary.tsv's categories (${[...kinds].join(', ')})`);
+  // the walkthrough's third step counts the changes at genus in those categories
+  for (let i = 0; i < 2; i++) await page.getByTestId('walkthrough-next').click();
+  const step3 = await page.getByTestId('walkthrough-text').textContent();
+  check(/^3 · .*At genus rank it confirmed \d+ labels, changed \d+, removed \d+ where it was unsure/.test(step3), `${mode}: walkthrough step 3 counts the changes ('${step3.slice(step3.indexOf('At genus'), step3.indexOf('At genus') + 110)}…')`);
   // the walkthrough's last step compares labels and student with the demo's truth
-  for (let i = 0; i < 3; i++) await page.getByTestId('walkthrough-next').click();
+  await page.getByTestId('walkthrough-next').click();
   const truthRows = await page.getByTestId('truth-table').locator('tr').count();
   const step4 = await page.getByTestId('walkthrough-text').textContent();
   check(truthRows === 8 && step4.startsWith('4 ·') && /F1 score at genus went from \d\.\d\d/.test(step4), `${mode}: walkthrough step 4 shows the truth check ('${step4.slice(0, 90)}…')`);

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use taxdistill_core::model::Prediction;
-use taxdistill_core::openset::Source;
+use taxdistill_core::openset::{self, Change, Corrected, Source};
 use taxdistill_core::taxonomy::Lineage;
 
 /// Rank names, domain … species (the order of lineages).
@@ -136,6 +136,38 @@ impl Table {
     /// Whether the student annotated row `i`.
     pub fn by_student(&self, i: usize) -> bool {
         self.source[i] == SOURCE_STUDENT
+    }
+
+    /// Row `i` as the core's open-set types: its input label and its output
+    /// (without scores, which no change category reads). The page runs no
+    /// open-set rule, so no rank is withheld as novel.
+    fn corrected(&self, i: usize) -> (Lineage, Corrected) {
+        let text = |l: &[u32]| Lineage(l.iter().map(|&n| self.name(n).to_string()).collect());
+        let output = Corrected {
+            prediction: Prediction {
+                lineage: self.pred(i).map(text).unwrap_or_default(),
+                scores: Vec::new(),
+            },
+            source: self.source(i),
+            novel_from: None,
+        };
+        (text(self.noisy(i)), output)
+    }
+
+    /// How row `i`'s output relates to its input label at each rank (domain
+    /// … species), as `summary.tsv` counts it: the core's
+    /// [`openset::Summary::of`] on this one row. `None` where it counts
+    /// nothing (neither names a taxon at the rank).
+    pub fn changes(&self, i: usize) -> [Option<Change>; NR] {
+        let (label, output) = self.corrected(i);
+        let s = openset::Summary::of(std::slice::from_ref(&label), std::slice::from_ref(&output));
+        s.per_rank.map(|row| {
+            Change::ALL
+                .into_iter()
+                .zip(row)
+                .find(|&(_, n)| n > 0)
+                .map(|(c, _)| c)
+        })
     }
 
     /// Reassembles a table from its columns (as [`crate::transfer`] sends
@@ -311,75 +343,78 @@ impl TableBuilder {
     }
 }
 
-/// How a contig's output at one rank relates to its noisy label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// Both reach the rank and agree.
-    Confirmed,
-    /// The label stopped above the rank (the contig was classified); the student reaches it.
-    Deepened,
-    /// The classifier left the contig unclassified; the student labels it at the rank.
-    NewlyLabelled,
-    /// Both reach the rank and disagree.
-    Changed,
-    /// The student does not reach the rank.
-    Unclassified,
-    /// The student did not annotate the contig (shorter than the model's
-    /// minimum length); its input label, which reaches the rank, is kept.
-    KeptInput,
-}
-
-/// Classifies one contig the student annotated at rank index `r`.
-pub fn change_at<T: PartialEq>(noisy: &[T], pred: &[T], r: usize) -> Change {
-    match (noisy.get(r), pred.get(r)) {
-        (_, None) => Change::Unclassified,
-        (None, Some(_)) if noisy.is_empty() => Change::NewlyLabelled,
-        (None, Some(_)) => Change::Deepened,
-        (Some(a), Some(b)) if a == b => Change::Confirmed,
-        _ => Change::Changed,
-    }
-}
-
-/// Row `i` at rank index `r`: [`change_at`] where the student annotated it,
-/// [`Change::KeptInput`] where it keeps an input label that reaches the rank,
-/// `None` otherwise (no output, or a kept label that stops above the rank:
-/// as the core's `summary.tsv` counts them).
-pub fn change_of(t: &Table, i: usize, r: usize) -> Option<Change> {
-    match t.source(i) {
-        Source::Student => Some(change_at(t.noisy(i), t.pred(i)?, r)),
-        Source::Input => (r < t.noisy(i).len()).then_some(Change::KeptInput),
-        Source::None => None,
-    }
-}
-
-/// Per-rank counts of [`Change`]: over the contigs the student annotated,
-/// plus `kept_input`, the contigs too short for it whose input label reaches
-/// the rank.
+/// Per-rank counts of the core's change categories ([`Change`]), one field
+/// per `summary.tsv` column, named by [`Change::name`], so the page's counts
+/// mean what `taxdistill run`'s `summary.tsv` means; plus `unassigned`, the
+/// contigs `summary.tsv` leaves out at the rank (neither the input label nor
+/// the output names a taxon there), so that the fields add up to every contig.
+///
+/// Every field defaults to 0: a summary from an older build still reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RankCounts {
     pub confirmed: u64,
-    pub deepened: u64,
-    #[serde(default)]
-    pub newly_labelled: u64,
     pub changed: u64,
-    pub unclassified: u64,
-    #[serde(default)]
+    pub removed: u64,
+    pub deepened: u64,
+    pub newly_labelled: u64,
+    pub left_novel: u64,
     pub kept_input: u64,
+    /// In no category: no taxon at the rank in the input label or the output.
+    pub unassigned: u64,
 }
 
-/// Counts per rank (domain … species), see [`change_of`].
+impl RankCounts {
+    /// The count of one category.
+    pub fn get(&self, c: Change) -> u64 {
+        match c {
+            Change::Confirmed => self.confirmed,
+            Change::Changed => self.changed,
+            Change::Removed => self.removed,
+            Change::Deepened => self.deepened,
+            Change::NewlyLabelled => self.newly_labelled,
+            Change::LeftNovel => self.left_novel,
+            Change::KeptInput => self.kept_input,
+        }
+    }
+
+    fn slot(&mut self, c: Change) -> &mut u64 {
+        match c {
+            Change::Confirmed => &mut self.confirmed,
+            Change::Changed => &mut self.changed,
+            Change::Removed => &mut self.removed,
+            Change::Deepened => &mut self.deepened,
+            Change::NewlyLabelled => &mut self.newly_labelled,
+            Change::LeftNovel => &mut self.left_novel,
+            Change::KeptInput => &mut self.kept_input,
+        }
+    }
+
+    /// Every contig: the categories and the unassigned.
+    pub fn total(&self) -> u64 {
+        Change::ALL.iter().map(|&c| self.get(c)).sum::<u64>() + self.unassigned
+    }
+}
+
+/// Counts per rank (domain … species) of [`Table::changes`]. Rows with the
+/// same label, output and source change alike, so each distinct one is
+/// classified once (a run has far fewer distinct lineages than contigs).
 pub fn rank_counts(t: &Table) -> [RankCounts; NR] {
-    let mut out = [RankCounts::default(); NR];
+    type Key<'a> = (&'a [u32], Option<&'a [u32]>, u8);
+    // distinct row → (a row like it, rows like it)
+    let mut groups: HashMap<Key, (usize, u64)> = HashMap::new();
     for i in 0..t.len() {
-        for (r, c) in out.iter_mut().enumerate() {
-            match change_of(t, i, r) {
-                Some(Change::Confirmed) => c.confirmed += 1,
-                Some(Change::Deepened) => c.deepened += 1,
-                Some(Change::NewlyLabelled) => c.newly_labelled += 1,
-                Some(Change::Changed) => c.changed += 1,
-                Some(Change::Unclassified) => c.unclassified += 1,
-                Some(Change::KeptInput) => c.kept_input += 1,
-                None => {}
+        groups
+            .entry((t.noisy(i), t.pred(i), t.source[i]))
+            .or_insert((i, 0))
+            .1 += 1;
+    }
+    let mut out = [RankCounts::default(); NR];
+    for (i, n) in groups.into_values() {
+        for (c, change) in out.iter_mut().zip(t.changes(i)) {
+            match change {
+                Some(change) => *c.slot(change) += n,
+                None => c.unassigned += n,
             }
         }
     }
@@ -565,8 +600,8 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Size of the worker's wasm memory at the end (it never shrinks: the peak).
     pub wasm_memory_bytes: f64,
-    /// Per rank: confirmed / deepened / newly labelled / changed / unclassified
-    /// / kept input.
+    /// Per rank: the contigs in each of `summary.tsv`'s change categories,
+    /// and the unassigned.
     pub rank_counts: [RankCounts; NR],
     /// Per rank: [`HIST_BINS`] score bins.
     pub histograms: Vec<Vec<u64>>,
@@ -806,47 +841,109 @@ mod tests {
             ("c", 10, "", None, &[]),
             ("d", 10, "", Some("B;P1"), &[1.0, 0.9]),
             ("e", 10, "B;P3", None, &[]),
+            ("f", 10, "B;P1;C2", Some("B;P1"), &[1.0, 0.9]),
         ]);
         let c = rank_counts(&t);
         assert_eq!(
             c[0],
             RankCounts {
-                confirmed: 2,
+                confirmed: 3,
                 newly_labelled: 1,
                 kept_input: 1,
+                unassigned: 1,
                 ..Default::default()
             }
         );
         assert_eq!(
             c[1],
             RankCounts {
-                confirmed: 1,
+                confirmed: 2,
                 changed: 1,
                 newly_labelled: 1,
                 kept_input: 1,
+                unassigned: 1,
                 ..Default::default()
             }
         );
-        // e's kept label stops above class: not counted there (as summary.tsv)
+        // f's label reaches class and the student stops above it: removed;
+        // e's kept label stops above class: unassigned there (summary.tsv
+        // counts neither it nor c, which has no label and no output)
         assert_eq!(
             c[2],
             RankCounts {
                 deepened: 1,
-                unclassified: 2,
+                removed: 1,
+                unassigned: 4,
                 ..Default::default()
             }
         );
-        assert_eq!(change_of(&t, 4, 1), Some(Change::KeptInput));
-        assert_eq!((change_of(&t, 4, 2), change_of(&t, 2, 0)), (None, None));
+        assert!(c.iter().all(|c| c.total() == t.len() as u64));
+        assert_eq!(t.changes(4)[1], Some(Change::KeptInput));
+        assert_eq!(t.changes(5)[2], Some(Change::Removed));
+        assert_eq!((t.changes(4)[2], t.changes(2)[0]), (None, None));
     }
 
     #[test]
-    fn rank_counts_without_kept_input_still_read() {
-        // a summary from before the column (serde default)
+    fn rank_counts_are_the_core_summary_per_rank() {
+        use taxdistill_core::openset::Corrected;
+        let rows: [Row; 8] = [
+            ("a", 10, "B;P1;C1", Some("B;P1;C1;O1"), &[1.0; 4]),
+            ("b", 10, "B;P1;C1", Some("B;P2"), &[1.0; 2]),
+            ("c", 10, "B;P1;C1", Some("B"), &[1.0]),
+            ("d", 10, "", Some("B;P1;C1"), &[1.0; 3]),
+            ("e", 10, "B;P1", None, &[]),
+            ("f", 10, "", None, &[]),
+            ("g", 10, "B;P1;C1", Some(""), &[]),
+            ("h", 10, "B;P1;C1", Some("B;P1;C1;O1"), &[1.0; 4]),
+        ];
+        let t = table(&rows);
+        let labels: Vec<Lineage> = rows.iter().map(|r| lineage(r.2)).collect();
+        let outputs: Vec<Corrected> = rows
+            .iter()
+            .zip(&labels)
+            .map(|(r, l)| {
+                let p = r.3.map(|p| Prediction {
+                    lineage: lineage(p),
+                    scores: r.4.to_vec(),
+                });
+                Corrected::student_or_kept(l, p.as_ref())
+            })
+            .collect();
+        let core = openset::Summary::of(&labels, &outputs);
+        for (r, c) in rank_counts(&t).iter().enumerate() {
+            let page: Vec<usize> = Change::ALL.iter().map(|&k| c.get(k) as usize).collect();
+            assert_eq!(page, core.per_rank[r], "{}", RANKS[r]);
+            assert_eq!(c.total(), rows.len() as u64);
+        }
+    }
+
+    #[test]
+    fn rank_counts_fields_are_the_summary_tsv_columns() {
+        let mut c = RankCounts::default();
+        for (k, change) in Change::ALL.into_iter().enumerate() {
+            *c.slot(change) = k as u64 + 1;
+        }
+        let json = serde_json::to_value(c).unwrap();
+        for (k, change) in Change::ALL.into_iter().enumerate() {
+            assert_eq!(json[change.name()], k as u64 + 1, "{}", change.name());
+        }
+        assert_eq!(json.as_object().unwrap().len(), Change::ALL.len() + 1);
+        assert_eq!(json["unassigned"], 0);
+    }
+
+    #[test]
+    fn rank_counts_from_an_older_build_still_read() {
+        // before the core's categories: no removed, left_novel, unassigned
         let c: RankCounts =
             serde_json::from_str(r#"{"confirmed":1,"deepened":0,"changed":0,"unclassified":2}"#)
                 .unwrap();
-        assert_eq!((c.confirmed, c.kept_input), (1, 0));
+        assert_eq!(
+            c,
+            RankCounts {
+                confirmed: 1,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]

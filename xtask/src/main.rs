@@ -70,6 +70,7 @@ fn web(args: &[String]) -> Result<()> {
         }
     }
     check_bindgen_version(&root)?;
+    ensure_wasm_target()?;
 
     let profile = if debug { "dev" } else { "wasm-release" };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -211,6 +212,12 @@ fn test(args: &[String]) -> Result<()> {
         Some(other) => bail!("unknown argument '{other}' (usage: cargo xtask test [--no-browser])"),
     };
     let root = workspace_root();
+    if browser {
+        // the browser flow and the wgpu parity tests need these
+        ensure_debian_packages(&["chromium", "mesa-vulkan-drivers", "libvulkan1"])?;
+    } else {
+        ensure_debian_packages(&["mesa-vulkan-drivers", "libvulkan1"])?;
+    }
     // One invocation for every crate, the web crate's runtime-free units
     // (pipeline, chart data) included: features unify once, so no dependency
     // is compiled twice. It also builds `target/debug/taxdistill`, which the
@@ -248,6 +255,84 @@ fn test(args: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Adds the wasm32 target with rustup when it is missing (the web build's
+/// own set-up; without it rustc says "can't find crate for `core`").
+fn ensure_wasm_target() -> Result<()> {
+    const TARGET: &str = "wasm32-unknown-unknown";
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match installed {
+        Ok(o) if o.status.success() => {
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET)
+            {
+                return Ok(());
+            }
+            eprintln!("adding the Rust target {TARGET} (rustup target add {TARGET})…");
+            let st = Command::new("rustup")
+                .args(["target", "add", TARGET])
+                .status()?;
+            if !st.success() {
+                bail!("rustup target add {TARGET} failed");
+            }
+            Ok(())
+        }
+        // no rustup: the toolchain is managed otherwise; let cargo say what is missing
+        _ => Ok(()),
+    }
+}
+
+/// Installs missing Debian packages with apt-get when running as root; as
+/// another user, stops with the one command to run. Off Debian (no dpkg)
+/// nothing is checked.
+fn ensure_debian_packages(pkgs: &[&str]) -> Result<()> {
+    if Command::new("dpkg").arg("--version").output().is_err() {
+        return Ok(());
+    }
+    let missing: Vec<&str> = pkgs
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg")
+                .args(["-s", p])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root_user {
+        bail!(
+            "missing system packages for the tests: run `sudo apt-get install -y {}` first",
+            missing.join(" ")
+        );
+    }
+    eprintln!("installing {} (apt-get)…", missing.join(" "));
+    let quiet = |args: &[&str]| -> Result<()> {
+        let st = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("running apt-get")?;
+        if !st.success() {
+            bail!("apt-get {} failed", args.join(" "));
+        }
+        Ok(())
+    };
+    quiet(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq"];
+    args.extend(&missing);
+    quiet(&args)
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {

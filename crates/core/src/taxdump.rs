@@ -96,19 +96,14 @@ pub struct TaxDump {
     warnings: TaxdumpWarnings,
 }
 
-/// The rank a taxdump rank string stands for. `cellular root` (the NCBI 2025
-/// rank of "cellular organisms") sits above the domains, so it is not one.
+/// The rank a taxdump rank string stands for: [`Rank::parse`], except that
+/// a virus lineage in a taxdump has both `acellular root` (Viruses) and
+/// `realm` below it, so only the first is the domain here.
 fn taxdump_rank(s: &str) -> Option<Rank> {
-    match s.trim() {
-        "superkingdom" | "domain" | "acellular root" => Some(Rank::Domain),
-        "phylum" => Some(Rank::Phylum),
-        "class" => Some(Rank::Class),
-        "order" => Some(Rank::Order),
-        "family" => Some(Rank::Family),
-        "genus" => Some(Rank::Genus),
-        "species" => Some(Rank::Species),
-        _ => None,
+    if s.trim().eq_ignore_ascii_case("realm") {
+        return None;
     }
+    Rank::parse(s)
 }
 
 /// Groups that NCBI uses as bins rather than taxa.
@@ -531,6 +526,27 @@ impl TaxDump {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cellular_root_is_above_the_domains_and_realm_below_acellular_root() {
+        let nodes = "1\t|\t1\t|\tno rank\t|\n131567\t|\t1\t|\tcellular root\t|\n\
+                     2\t|\t131567\t|\tdomain\t|\n10239\t|\t1\t|\tacellular root\t|\n\
+                     2559587\t|\t10239\t|\trealm\t|\n";
+        let names = "1\t|\troot\t|\t\t|\tscientific name\t|\n\
+                     131567\t|\tcellular organisms\t|\t\t|\tscientific name\t|\n\
+                     2\t|\tBacteria\t|\t\t|\tscientific name\t|\n\
+                     10239\t|\tViruses\t|\t\t|\tscientific name\t|\n\
+                     2559587\t|\tRiboviria\t|\t\t|\tscientific name\t|\n";
+        let td =
+            TaxDump::from_readers(nodes.as_bytes(), names.as_bytes(), None::<&[u8]>, "t").unwrap();
+        assert_eq!(td.lineage(2).unwrap().0, vec!["Bacteria".to_string()]);
+        assert_eq!(td.lineage(131567).unwrap().depth(), 0);
+        assert_eq!(td.lineage(2559587).unwrap().0, vec!["Viruses".to_string()]);
+        // the label readers' rank column agrees on the cellular ranks
+        assert_eq!(Rank::parse("cellular root"), None);
+        assert_eq!(Rank::parse("acellular root"), Some(Rank::Domain));
+        assert_eq!(Rank::parse("Superkingdom"), Some(Rank::Domain));
+    }
 
     const NODES: &str = "1\t|\t1\t|\tno rank\t|\n\
 131567\t|\t1\t|\tno rank\t|\n\

@@ -75,12 +75,15 @@ impl Rank {
         self.prefix().to_ascii_uppercase()
     }
 
-    /// Parses a rank name as NCBI and CAMI write it (`superkingdom`/`domain`/`kingdom`… `species`).
+    /// Parses a rank name as NCBI and CAMI write it (`superkingdom`/`domain`
+    /// … `species`; the viruses' top ranks `acellular root` and `realm` as
+    /// the domain). `cellular root` (NCBI 2025: "cellular organisms") sits
+    /// above the domains, so it is no rank here: a label stopping there is
+    /// unclassified. The one rank parser of the crate (the taxdump reader
+    /// uses it too).
     pub fn parse(s: &str) -> Option<Rank> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "domain" | "superkingdom" | "realm" | "acellular root" | "cellular root" => {
-                Some(Rank::Domain)
-            }
+            "domain" | "superkingdom" | "realm" | "acellular root" => Some(Rank::Domain),
             "phylum" => Some(Rank::Phylum),
             "class" => Some(Rank::Class),
             "order" => Some(Rank::Order),

@@ -190,7 +190,7 @@ pub fn rank_scores(
     for (v, node) in tree.nodes.iter().enumerate() {
         by_depth[node.depth.min(7)].push(v);
     }
-    let mut stats = vec![[(0f64, 0f64, 0usize); BINS]; 7];
+    let mut pairs: Vec<Vec<(f64, bool)>> = vec![Vec::new(); 7];
     let mut counts = [0usize; 7];
     let mut correct = [0usize; 7];
     for (i, t) in targets.iter().enumerate() {
@@ -216,23 +216,15 @@ pub fn rank_scores(
             let r = d - 1;
             counts[r] += 1;
             correct[r] += ok as usize;
-            let bin = ((bp.clamp(0.0, 1.0) * BINS as f32) as usize).min(BINS - 1);
-            let s = &mut stats[r][bin];
-            s.0 += bp as f64;
-            s.1 += ok as u8 as f64;
-            s.2 += 1;
+            pairs[r].push((bp as f64, ok));
         }
     }
     for r in 0..7 {
         if counts[r] == 0 {
             continue;
         }
-        let mut ece = 0f64;
-        for s in &stats[r] {
-            if s.2 > 0 {
-                ece += (s.0 - s.1).abs() / counts[r] as f64;
-            }
-        }
+        let bins = taxdistill_core::metrics::reliability(&pairs[r], BINS);
+        let ece = taxdistill_core::metrics::ece(&bins).unwrap_or(0.0);
         ece_sum += ece * counts[r] as f64;
         n_sum += counts[r];
         out.push(RankScore {

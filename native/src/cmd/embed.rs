@@ -20,9 +20,9 @@ use taxdistill_teacher::shard::{fingerprint, Checkpoint, Shard, ShardInfo};
 /// Arguments of `taxdistill embed`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Hugging Face model directory (config.json, tokenizer.json, tokenizer_config.json, *.safetensors).
-    #[arg(long)]
-    pub model: PathBuf,
+    /// GenomeOcean (Hugging Face) model directory (config.json, tokenizer.json, tokenizer_config.json, *.safetensors).
+    #[arg(long, value_name = "GENOMEOCEAN_DIR")]
+    pub genomeocean: PathBuf,
     /// Contigs (FASTA, optionally gzip-compressed).
     #[arg(long)]
     pub contigs: PathBuf,
@@ -140,18 +140,18 @@ pub fn run(args: Args) -> Result<()> {
         force_cpu: args.cpu,
         ..Default::default()
     };
-    let model = GenomeOcean::load(&args.model, &opts)
-        .with_context(|| format!("loading model {}", args.model.display()))?;
+    let model = GenomeOcean::load(&args.genomeocean, &opts)
+        .with_context(|| format!("loading GenomeOcean from {}", args.genomeocean.display()))?;
     let dim = model.hidden_size();
     let window = model.tokenizer.window();
     tracing::info!(
         "model {}: hidden {dim}, {} layers, window {window} tokens",
-        args.model.display(),
+        args.genomeocean.display(),
         model.config.num_hidden_layers
     );
 
     let ids: Vec<&str> = mine.iter().map(|c| c.id.as_str()).collect();
-    let fp = run_fingerprint(&args.model, window, args.shard, kept.len(), &ids)?;
+    let fp = run_fingerprint(&args.genomeocean, window, args.shard, kept.len(), &ids)?;
     let ckpt_path = args
         .checkpoint
         .clone()

@@ -35,7 +35,7 @@ pub struct Args {
     pub input: InputArgs,
     /// GenomeOcean model directory: its embeddings join the teacher's graph.
     #[arg(long, value_name = "GENOMEOCEAN_DIR")]
-    pub model: Option<PathBuf>,
+    pub genomeocean: Option<PathBuf>,
     /// Teacher giving the soft labels.
     #[arg(long, value_enum, default_value = "graph")]
     pub teacher: RunTeacher,
@@ -78,8 +78,8 @@ pub const DEFAULT_TRY_TEMPERATURES: &str = "1";
 
 pub fn run(args: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
-    if args.model.is_some() && args.teacher == RunTeacher::None {
-        bail!("--model (GenomeOcean) needs a teacher; drop --teacher none");
+    if args.genomeocean.is_some() && args.teacher == RunTeacher::None {
+        bail!("--genomeocean needs a teacher; drop --teacher none");
     }
     let min_length = args.train.min_length;
     let (features, lineages, support) = args
@@ -111,7 +111,7 @@ pub fn run(args: Args) -> Result<()> {
     let soft = match args.teacher {
         RunTeacher::None => None,
         RunTeacher::Graph => {
-            let extra = match &args.model {
+            let extra = match &args.genomeocean {
                 Some(dir) => Some(embed(dir, &args.input.contigs, &features.ids, 8)?),
                 None => None,
             };

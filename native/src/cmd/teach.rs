@@ -1,7 +1,7 @@
 //! `taxdistill teach`: teacher soft labels for the student.
 //!
 //! Reads contigs (+ abundances), noisy labels and optionally GenomeOcean
-//! embeddings (`--embeddings DIR` from `embed`, or `--model DIR` to embed
+//! embeddings (`--embeddings DIR` from `embed`, or `--genomeocean DIR` to embed
 //! now), runs the genome-aware graph teacher (`--teacher graph`, the default
 //! without embeddings) or the cross-fitted heads (`--teacher heads`, the
 //! default with embeddings), and writes a soft-label file (format in
@@ -35,16 +35,17 @@ pub enum TeacherKind {
 pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Teacher [default: heads with --embeddings/--model, graph otherwise].
+    /// Teacher [default: heads with --embeddings/--genomeocean, graph otherwise].
     #[arg(long, value_enum)]
     pub teacher: Option<TeacherKind>,
     /// Embeddings directory written by `taxdistill embed` (embeddings.safetensors + contigs.txt).
-    #[arg(long, conflicts_with = "model")]
+    #[arg(long, conflicts_with = "genomeocean")]
     pub embeddings: Option<PathBuf>,
-    /// GenomeOcean model directory: embed the contigs first.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// Windows per forward pass when embedding with --model.
+    /// GenomeOcean model directory (config.json, tokenizer.json,
+    /// *.safetensors): embed the contigs first.
+    #[arg(long, value_name = "GENOMEOCEAN_DIR")]
+    pub genomeocean: Option<PathBuf>,
+    /// Windows per forward pass when embedding with --genomeocean.
     #[arg(long, default_value_t = 8)]
     pub batch_size: usize,
     /// Contigs shorter than this are neither neighbours nor training rows (they still get soft labels).
@@ -231,7 +232,7 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     let embeddings = if let Some(dir) = &args.embeddings {
         Some(read_embeddings(dir, &features.ids)?)
-    } else if let Some(dir) = &args.model {
+    } else if let Some(dir) = &args.genomeocean {
         Some(crate::cmd::run::embed(
             dir,
             &args.input.contigs,

@@ -2,10 +2,32 @@
 
 use crate::download;
 use leptos::prelude::*;
+use taxdistill_core::openset::Change;
 
 /// Colour of the input labels kept for contigs too short for the student
 /// (the rank bars, the Sankey; style.css's `src-input` badge matches it).
 pub const KEPT_INPUT: &str = "#9d8ac7";
+/// Colour of the contigs in no change category at a rank (no taxon there in
+/// the input label or the output).
+pub const UNASSIGNED: &str = "#d4d4d4";
+
+/// Colour of a change category, in the rank bars and the Sankey's bands.
+pub fn change_color(c: Change) -> &'static str {
+    match c {
+        Change::Confirmed => "#5b8bb8",
+        Change::Changed => "#e08a5a",
+        Change::Removed => "#c25b6e",
+        Change::Deepened => "#6bb38a",
+        Change::NewlyLabelled => "#b5d99c",
+        Change::LeftNovel => "#d9b84a",
+        Change::KeptInput => KEPT_INPUT,
+    }
+}
+
+/// A change category in words: its `summary.tsv` column, spaced.
+pub fn change_words(c: Change) -> String {
+    c.name().replace('_', " ")
+}
 
 /// A stable colour for a taxon name.
 pub fn color(name: &str) -> String {

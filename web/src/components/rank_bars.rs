@@ -1,27 +1,33 @@
-//! Per-rank bars: confirmed / deepened / newly labelled / changed /
-//! unclassified over the contigs the student annotated, and kept input
-//! labels (contigs too short for it) as a segment of their own.
+//! Per-rank bars: every contig, in the change categories of `taxdistill
+//! run`'s `summary.tsv` (the core's `Change`: confirmed, changed, removed,
+//! deepened, newly labelled, left novel, kept input), then the contigs in
+//! none of them (no taxon at the rank in the input label or the output), so
+//! that each bar is all the contigs and the bars compare across ranks.
 
-use super::charts::{ChartFrame, KEPT_INPUT};
+use super::charts::{change_color, change_words, ChartFrame, UNASSIGNED};
 use crate::client::Shown;
-use crate::results::RANKS;
+use crate::results::{RankCounts, RANKS};
 use leptos::prelude::*;
 use std::sync::Arc;
+use taxdistill_core::openset::Change;
 
 const W: f64 = 520.0;
-const H: f64 = 280.0;
-/// Legend entries per row.
+/// Left margin (the rank names).
+const LEFT: f64 = 70.0;
+const BAR_H: f64 = 22.0;
+const BAR_GAP: f64 = 6.0;
+/// Legend entries per row, and the height of a row.
 const LEGEND_COLS: usize = 3;
-/// Segment names and colours, in drawing order; the kept input labels' colour
-/// is also the table's `src-input` badge (style.css).
-const KINDS: [(&str, &str); 6] = [
-    ("confirmed", "#5b8bb8"),
-    ("deepened", "#6bb38a"),
-    ("newly labelled", "#b5d99c"),
-    ("changed", "#e08a5a"),
-    ("unclassified", "#c9c9c9"),
-    ("kept input label", KEPT_INPUT),
-];
+const LEGEND_ROW_H: f64 = 18.0;
+
+/// The segments of a bar in drawing order: name, colour and count.
+fn segments(c: &RankCounts) -> Vec<(String, &'static str, u64)> {
+    Change::ALL
+        .into_iter()
+        .map(|k| (change_words(k), change_color(k), c.get(k)))
+        .chain([("unassigned".to_string(), UNASSIGNED, c.unassigned)])
+        .collect()
+}
 
 /// The per-rank bars.
 #[component]
@@ -30,28 +36,17 @@ pub fn RankBars(
     result: Arc<Shown>,
 ) -> impl IntoView {
     let counts = result.summary.rank_counts;
-    let left = 70.0;
-    let bar_h = 22.0;
     let rows = counts
         .iter()
         .enumerate()
         .map(|(r, c)| {
-            let vals = [
-                c.confirmed,
-                c.deepened,
-                c.newly_labelled,
-                c.changed,
-                c.unclassified,
-                c.kept_input,
-            ];
-            let total = vals.iter().sum::<u64>().max(1) as f64;
-            let y = 10.0 + r as f64 * (bar_h + 6.0);
-            let mut x = left;
-            let segs = vals
-                .iter()
-                .zip(KINDS)
-                .map(|(&v, (kind, fill))| {
-                    let w = (W - left - 10.0) * v as f64 / total;
+            let total = c.total().max(1) as f64;
+            let y = 10.0 + r as f64 * (BAR_H + BAR_GAP);
+            let mut x = LEFT;
+            let segs = segments(c)
+                .into_iter()
+                .map(|(kind, fill, v)| {
+                    let w = (W - LEFT - 10.0) * v as f64 / total;
                     let x0 = x;
                     x += w;
                     let title = format!(
@@ -60,33 +55,43 @@ pub fn RankBars(
                         100.0 * v as f64 / total
                     );
                     view! {
-                        <rect x=x0 y=y width=w height=bar_h fill=fill>
+                        <rect x=x0 y=y width=w height=BAR_H fill=fill>
                             <title>{title}</title>
                         </rect>
                     }
                 })
                 .collect_view();
             view! {
-                <text x=left - 6.0 y=y + 15.0 font-size="11" text-anchor="end">{RANKS[r]}</text>
+                <text x=LEFT - 6.0 y=y + 15.0 font-size="11" text-anchor="end">{RANKS[r]}</text>
                 {segs}
             }
         })
         .collect_view();
-    let legend = KINDS
-        .iter()
+    // only the categories this run has (the page runs no open-set rule, so
+    // nothing is left novel)
+    let kinds: Vec<(String, &'static str)> = segments(&RankCounts::default())
+        .into_iter()
         .enumerate()
-        .map(|(i, (k, fill))| {
-            let x = left + (i % LEGEND_COLS) as f64 * 130.0;
-            let y = H - 40.0 + (i / LEGEND_COLS) as f64 * 18.0;
+        .filter(|&(k, _)| counts.iter().any(|c| segments(c)[k].2 > 0))
+        .map(|(_, (kind, fill, _))| (kind, fill))
+        .collect();
+    let legend_top = 10.0 + counts.len() as f64 * (BAR_H + BAR_GAP) + 16.0;
+    let h = legend_top + kinds.len().div_ceil(LEGEND_COLS) as f64 * LEGEND_ROW_H + 4.0;
+    let legend = kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, fill))| {
+            let x = LEFT + (i % LEGEND_COLS) as f64 * 130.0;
+            let y = legend_top + (i / LEGEND_COLS) as f64 * LEGEND_ROW_H;
             view! {
-                <rect x=x y=y width="12" height="12" fill=*fill />
-                <text x=x + 16.0 y=y + 10.0 font-size="11">{*k}</text>
+                <rect x=x y=y width="12" height="12" fill=fill />
+                <text x=x + 16.0 y=y + 10.0 font-size="11">{kind}</text>
             }
         })
         .collect_view();
     view! {
-        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, annotated contigs whose label the student confirmed, deepened (the classifier stopped above the rank), newly labelled (the classifier left the contig unclassified), changed, or left unclassified; and contigs too short for the student whose input label, kept as given, reaches the rank.">
-            <svg id="rankbars" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, every contig: its output against its input label, in the categories of summary.tsv (taxdistill run). Confirmed, changed, or removed (the student stops above the label's rank); deepened (the classifier stopped above the rank) or newly labelled (the classifier left the contig unclassified); kept input: too short for the student, its input label kept as given. Unassigned: no taxon at the rank in either.">
+            <svg id="rankbars" width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
                 {rows}
                 {legend}
             </svg>

@@ -2,11 +2,12 @@
 //! Contigs too short for the student flow too, keeping their label, in a
 //! colour of their own.
 
-use super::charts::{color, ChartFrame, KEPT_INPUT};
+use super::charts::{change_color, color, ChartFrame, UNASSIGNED};
 use crate::client::Shown;
 use crate::results::{OTHER, UNCLASSIFIED};
 use leptos::prelude::*;
 use std::sync::Arc;
+use taxdistill_core::openset::Change;
 
 const W: f64 = 520.0;
 const H: f64 = 420.0;
@@ -16,6 +17,9 @@ const LABEL_W: f64 = 120.0;
 /// Least vertical distance between two node labels (px); closer ones are
 /// left to the tooltip.
 const LABEL_GAP: f64 = 11.0;
+
+/// Colour of the bands between pooled taxa, whose change the nodes do not tell.
+const POOLED: &str = "#c9ced4";
 
 /// Node colour: grey for the pooled and the unclassified categories.
 fn node_color(name: &str) -> String {
@@ -93,13 +97,17 @@ pub fn Sankey(
                     ya + h,
                     ya + h
                 );
-                // the rank bars' colours: kept input label, confirmed, deepened, changed, unclassified
+                // the rank bars' colours, where the nodes tell the category
+                // (pooled taxa do not; a band from an unlabelled rank is
+                // deepened or newly labelled, which the nodes cannot tell apart)
                 let fill = match (left[a].as_str(), right[b].as_str()) {
-                    _ if kept => KEPT_INPUT,
-                    (OTHER, _) | (_, OTHER) | (_, UNCLASSIFIED) => "#c9ced4",
-                    (UNCLASSIFIED, _) => "#9fd0b2",
-                    (l, r) if l == r => "#9bb8d3",
-                    _ => "#e8a27c",
+                    (UNCLASSIFIED, UNCLASSIFIED) => UNASSIGNED,
+                    _ if kept => change_color(Change::KeptInput),
+                    (OTHER, _) | (_, OTHER) => POOLED,
+                    (_, UNCLASSIFIED) => change_color(Change::Removed),
+                    (UNCLASSIFIED, _) => change_color(Change::Deepened),
+                    (l, r) if l == r => change_color(Change::Confirmed),
+                    _ => change_color(Change::Changed),
                 };
                 let how = if kept { " (too short for the student: input label kept)" } else { "" };
                 let title = format!("{} → {}: {n} contigs{how}", left[a], right[b]);
@@ -151,7 +159,7 @@ pub fn Sankey(
         }
     };
     view! {
-        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to their output label at the chosen rank: blue confirmed, green deepened, orange changed, grey unclassified or pooled by the student; purple contigs too short for it, which keep their input label.">
+        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to their output label at the chosen rank, coloured as the rank bars: blue confirmed, orange changed, red removed (the student stops above the rank), green deepened or newly labelled; purple contigs too short for the student, which keep their input label; grey no taxon on either side, or between pooled taxa.">
             <svg id="sankey" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>

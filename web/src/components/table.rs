@@ -9,7 +9,7 @@ use crate::results::Table;
 use leptos::prelude::*;
 use std::cmp::Ordering;
 use std::sync::Arc;
-use taxdistill_core::openset::Source;
+use taxdistill_core::openset::{Change, Source};
 
 const ROW_H: f64 = 26.0;
 const VIEW_H: f64 = 440.0;
@@ -166,7 +166,7 @@ pub fn ResultsTable(
                     _ => ("—".to_string(), "no score: the student did not annotate this contig".to_string()),
                 };
                 let noisy = if noisy_l.is_empty() { "—".to_string() } else { t.lineage_text(noisy_l) };
-                let changed = t.by_student(i) && t.pred(i).is_some_and(|p| !noisy_l.is_empty() && p.iter().zip(noisy_l).any(|(a, b)| a != b));
+                let changed = t.changes(i).contains(&Some(Change::Changed));
                 let input = source == Source::Input;
                 let source_t = match source {
                     Source::Student => "annotated by the student",

@@ -3,18 +3,16 @@
 //! truth is known — whether those changes were right (numbers from the run
 //! on screen).
 
-use crate::client::{Shown, Ui};
-use crate::results::RANKS;
+use crate::client::Ui;
+use crate::results::{Summary, RANKS};
 use leptos::prelude::*;
-use std::sync::Arc;
 
 /// Steps of the walkthrough.
 const STEPS: usize = 4;
 /// The rank the walkthrough talks about.
 const GENUS: usize = 5;
 
-fn step_text(step: usize, r: Option<&Arc<Shown>>) -> String {
-    let s = r.map(|r| &r.summary);
+fn step_text(step: usize, s: Option<&Summary>) -> String {
     match step {
         0 => {
             let extra = s
@@ -34,15 +32,15 @@ fn step_text(step: usize, r: Option<&Arc<Shown>>) -> String {
             Some(s) => {
                 let c = s.rank_counts[GENUS];
                 format!(
-                    "3 · What the student changed. A small network, trained on the noisy labels and the teacher's soft labels, annotated the {} contigs long enough for it ({} were too short: {} of them keep their input label as given, marked \"input\" in the table and the exports). At genus rank it confirmed {} labels, changed {}, deepened {} shallow ones, labelled {} the classifier left unclassified, and left {} unclassified where it was unsure. The Sankey shows where labels moved; the histogram how sure it is.",
+                    "3 · What the student changed. A small network, trained on the noisy labels and the teacher's soft labels, annotated the {} contigs long enough for it ({} were too short: {} of them keep their input label as given, marked \"input\" in the table and the exports). At genus rank it confirmed {} labels, changed {}, removed {} where it was unsure (it stops above genus), deepened {} shallow ones and labelled {} contigs the classifier left unclassified. The Sankey shows where labels moved; the histogram how sure it is.",
                     s.n_annotated,
                     s.n_contigs - s.n_annotated,
                     s.n_kept_input,
                     c.confirmed,
                     c.changed,
+                    c.removed,
                     c.deepened,
-                    c.newly_labelled,
-                    c.unclassified
+                    c.newly_labelled
                 )
             }
             None => "3 · What the student changed. Once the run is done, the charts below show what the student confirmed, changed and deepened.".to_string(),
@@ -78,7 +76,7 @@ pub fn Walkthrough(
     ui: Ui,
 ) -> impl IntoView {
     let step = RwSignal::new(0usize);
-    let text = move || step_text(step.get(), ui.result.get().as_ref());
+    let text = move || step_text(step.get(), ui.result.get().as_deref().map(|r| &r.summary));
     let table = move || {
         let r = ui.result.get()?;
         let t = r.summary.truth.clone()?;
@@ -119,5 +117,37 @@ pub fn Walkthrough(
                 <button data-testid="walkthrough-next" on:click=move |_| step.update(|s| *s = (*s + 1).min(STEPS - 1)) disabled=move || step.get() == STEPS - 1>"Next"</button>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::RankCounts;
+
+    #[test]
+    fn the_third_step_counts_the_changes_at_genus_in_summary_tsv_categories() {
+        let mut s = Summary {
+            n_contigs: 10,
+            n_annotated: 8,
+            n_kept_input: 1,
+            ..Summary::default()
+        };
+        s.rank_counts[GENUS] = RankCounts {
+            confirmed: 3,
+            changed: 1,
+            removed: 2,
+            deepened: 1,
+            newly_labelled: 1,
+            kept_input: 1,
+            unassigned: 1,
+            ..RankCounts::default()
+        };
+        let t = step_text(2, Some(&s));
+        assert!(
+            t.contains("At genus rank it confirmed 3 labels, changed 1, removed 2 where it was unsure (it stops above genus), deepened 1 shallow ones and labelled 1 contigs"),
+            "{t}"
+        );
+        assert!(step_text(2, None).starts_with("3 · "));
     }
 }

@@ -1,6 +1,7 @@
 //! Statistics of `taxdistill bench`: mean ± sd over seeds, the paired t-test
-//! over seeds, the exact McNemar test over contigs, and calibration
-//! (reliability bins, expected calibration error).
+//! over seeds and the exact McNemar test over contigs; calibration
+//! (reliability bins, expected calibration error) lives in
+//! `taxdistill_core::metrics`, shared with the teacher's report.
 //!
 //! Reference values of the tests below come from SciPy
 //! (`scripts/bench_stats_reference.py`, `scipy.stats.ttest_rel` and
@@ -184,84 +185,7 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
     h
 }
 
-/// One bin of a reliability diagram.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReliabilityBin {
-    /// Lower and upper edge of the confidence bin.
-    pub lo: f64,
-    pub hi: f64,
-    /// Predictions in the bin.
-    pub n: u64,
-    /// Sum of their confidences and number correct (sums, so bins pool over seeds).
-    pub sum_conf: f64,
-    pub n_correct: u64,
-}
-
-impl ReliabilityBin {
-    /// Mean confidence (`None` for an empty bin).
-    pub fn confidence(&self) -> Option<f64> {
-        (self.n > 0).then(|| self.sum_conf / self.n as f64)
-    }
-    /// Share correct (`None` for an empty bin).
-    pub fn accuracy(&self) -> Option<f64> {
-        (self.n > 0).then(|| self.n_correct as f64 / self.n as f64)
-    }
-}
-
-/// Equal-width reliability bins over [0, 1] of `(confidence, correct)` pairs;
-/// a confidence of exactly 1 falls into the last bin.
-pub fn reliability(pairs: &[(f64, bool)], n_bins: usize) -> Vec<ReliabilityBin> {
-    let n_bins = n_bins.max(1);
-    let mut bins: Vec<ReliabilityBin> = (0..n_bins)
-        .map(|i| ReliabilityBin {
-            lo: i as f64 / n_bins as f64,
-            hi: (i + 1) as f64 / n_bins as f64,
-            n: 0,
-            sum_conf: 0.0,
-            n_correct: 0,
-        })
-        .collect();
-    for &(c, ok) in pairs {
-        let c = c.clamp(0.0, 1.0);
-        let i = ((c * n_bins as f64) as usize).min(n_bins - 1);
-        let b = &mut bins[i];
-        b.n += 1;
-        b.sum_conf += c;
-        b.n_correct += ok as u64;
-    }
-    bins
-}
-
-/// Adds `other`'s counts into `into` (same bin edges).
-pub fn pool_bins(into: &mut Vec<ReliabilityBin>, other: &[ReliabilityBin]) {
-    if into.is_empty() {
-        *into = other.to_vec();
-        return;
-    }
-    for (a, b) in into.iter_mut().zip(other) {
-        a.n += b.n;
-        a.sum_conf += b.sum_conf;
-        a.n_correct += b.n_correct;
-    }
-}
-
-/// Expected calibration error: Σ_b (n_b / N) · |accuracy_b − confidence_b|
-/// (`None` without any prediction).
-pub fn ece(bins: &[ReliabilityBin]) -> Option<f64> {
-    let total: u64 = bins.iter().map(|b| b.n).sum();
-    if total == 0 {
-        return None;
-    }
-    Some(
-        bins.iter()
-            .filter(|b| b.n > 0)
-            .map(|b| {
-                let n = b.n as f64;
-                (n / total as f64) * (b.n_correct as f64 / n - b.sum_conf / n).abs()
-            })
-            .sum(),
-    )
-}
+pub use taxdistill_core::metrics::{ece, pool_bins, reliability, ReliabilityBin};
 
 #[cfg(test)]
 mod tests {
@@ -351,39 +275,5 @@ mod tests {
         ));
         assert_eq!(mcnemar_exact(7, 7), 1.0);
         assert_eq!(mcnemar_exact(0, 0), 1.0);
-    }
-
-    #[test]
-    fn ece_of_a_hand_computed_example() {
-        // bin [0.5,0.6): confidences 0.55, 0.55, one right → |0.5 − 0.55| = 0.05, weight 2/5
-        // bin [0.9,1.0]: 0.95, 1.0, 0.95, all right → |1 − 0.9667| = 0.0333, weight 3/5
-        let pairs = [
-            (0.55, true),
-            (0.55, false),
-            (0.95, true),
-            (1.0, true),
-            (0.95, true),
-        ];
-        let bins = reliability(&pairs, 10);
-        assert_eq!(bins.len(), 10);
-        assert_eq!(bins[5].n, 2);
-        assert_eq!(bins[9].n, 3);
-        assert_eq!(bins[9].n_correct, 3);
-        let expect = 0.4 * 0.05 + 0.6 * (1.0 - 2.9 / 3.0);
-        assert!(close(ece(&bins).unwrap(), expect, 1e-12));
-        assert_eq!(ece(&reliability(&[], 10)), None);
-    }
-
-    #[test]
-    fn perfectly_calibrated_bins_have_zero_ece_and_pooling_adds_counts() {
-        let pairs: Vec<(f64, bool)> = (0..10).map(|i| (0.75, i < 7 || i == 9)).collect();
-        // 8 of 10 right at confidence 0.75 → ECE 0.05
-        let mut pooled = reliability(&pairs, 4);
-        assert!(close(ece(&pooled).unwrap(), 0.05, 1e-12));
-        let more: Vec<(f64, bool)> = (0..10).map(|i| (0.75, i < 7)).collect();
-        pool_bins(&mut pooled, &reliability(&more, 4));
-        // 15 of 20 right at 0.75 → 0
-        assert_eq!(pooled[3].n, 20);
-        assert!(ece(&pooled).unwrap() < 1e-12);
     }
 }
