@@ -405,22 +405,9 @@ pub fn predict_from_node_probs(
     let mut v = 0usize;
     let mut names = Vec::new();
     let mut scores = Vec::new();
-    loop {
-        let ch = tree.children(v);
-        if ch.is_empty() {
-            break;
-        }
-        let mut best = ch[0];
-        for &c in &ch[1..] {
-            if node_p[c] > node_p[best] {
-                best = c;
-            }
-        }
-        // the most probable child being the unresolved leaf means "a taxon
-        // below v that the reference lacks": the lineage stops at v
-        if tree.is_unresolved(best) {
-            break;
-        }
+    // the walk's step: the most probable child, unless it is an unresolved
+    // leaf ("a taxon below v that the reference lacks": the lineage stops at v)
+    while let Some(best) = tree.best_child(node_p, v) {
         let depth = tree.nodes[best].depth;
         let rank = Rank::from_index(depth - 1).expect("depth within 1..=7");
         if node_p[best] < thresholds[rank.index()] {

@@ -515,6 +515,25 @@ impl LabelTree {
         &self.children[node]
     }
 
+    /// One step of the prediction walk: the most probable child of `v`
+    /// under the node probabilities `node_p` (the first on ties), or `None`
+    /// at a leaf or when that child is an unresolved leaf (a taxon below `v`
+    /// that the reference lacks: the lineage stops at `v`). The threshold
+    /// test is the caller's. The one definition of the walk's step, used by
+    /// the prediction (`model::predict_from_node_probs`) and the threshold
+    /// calibration (`taxdistill_train::calibrate`); `walk.wgsl` mirrors it
+    /// and its parity tests compare the two.
+    pub fn best_child(&self, node_p: &[f32], v: usize) -> Option<usize> {
+        let ch = self.children(v);
+        let mut best = *ch.first()?;
+        for &c in &ch[1..] {
+            if node_p[c] > node_p[best] {
+                best = c;
+            }
+        }
+        (!self.is_unresolved(best)).then_some(best)
+    }
+
     /// Whether a node is an unresolved leaf ([`Lineage::unresolved`]): the
     /// prediction walk never enters it.
     pub fn is_unresolved(&self, node: usize) -> bool {

@@ -34,24 +34,6 @@ fn ancestor_at(tree: &LabelTree, node: usize, depth: usize) -> Option<usize> {
     (!tree.is_unresolved(v)).then_some(v)
 }
 
-/// The most probable child of `v` (the first on ties); `None` at a leaf or
-/// when it is an unresolved leaf, which stops the walk.
-fn best_child(tree: &LabelTree, node_probs: &[f32], v: usize) -> Option<usize> {
-    let ch = tree.children(v);
-    let first = *ch.first()?;
-    let best = ch.iter().copied().fold(
-        first,
-        |b, c| {
-            if node_probs[c] > node_probs[b] {
-                c
-            } else {
-                b
-            }
-        },
-    );
-    (!tree.is_unresolved(best)).then_some(best)
-}
-
 /// Calibrates thresholds from held-out node probabilities (`node_probs[i]`,
 /// one Vec per contig over all tree nodes) and label nodes.
 pub fn calibrate_thresholds(
@@ -76,7 +58,7 @@ pub fn calibrate_thresholds(
                 n_labels += 1;
             }
             let c = cur[i]
-                .and_then(|v| best_child(tree, &node_probs[i], v))
+                .and_then(|v| tree.best_child(&node_probs[i], v))
                 .map(|best| (node_probs[i][best], best, lab == Some(best)));
             cand.push(c);
         }
@@ -135,7 +117,7 @@ pub fn heldout_f1(
             let lab = ancestor_at(tree, labels[i], depth);
             nl += usize::from(lab.is_some());
             *c = c
-                .and_then(|v| best_child(tree, &node_probs[i], v))
+                .and_then(|v| tree.best_child(&node_probs[i], v))
                 .filter(|&best| node_probs[i][best] >= thresholds[r]);
             if let Some(v) = *c {
                 np += 1;
