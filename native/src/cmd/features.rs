@@ -1,9 +1,10 @@
 //! `taxdistill features`: vamb-compatible features (TNF + abundances) as TSV.
 //!
 //! The FASTA is cut into blocks of whole records that rayon's pool parses and
-//! counts (`taxdistill_core::features::tnf_of_file`): a plain file in place,
-//! memory-mapped; a compressed one as a thread decodes it. Only 103 floats per
-//! contig are kept, so memory does not grow with the sequence volume.
+//! counts (`taxdistill_core::features::tnf_of_file`): a plain file by
+//! positioned reads into each thread's own buffer (no memory map); a
+//! compressed one as a thread decodes it. Only 103 floats per contig are
+//! kept, so memory does not grow with the sequence volume.
 
 use crate::util;
 use anyhow::{Context, Result};

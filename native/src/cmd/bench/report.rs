@@ -37,8 +37,9 @@ pub fn rules_text(min_length: usize) -> String {
          method names the true taxon there, wrong when it names another, missing when it stops above \
          (taxdistill eval's definitions); precision = correct / (correct + wrong), recall = correct / contigs. \
          The main tables use the contigs of at least {min_length} bp: those the student (and vamb taxometer, \
-         run with -m {min_length}) annotate; shorter contigs are unannotated by design for the student and \
-         vamb, while the raw labels and the teacher cover them, so the all-contig tables show that cost too. \
+         run with -m {min_length}) annotate; shorter contigs are unannotated by design for the students and \
+         vamb, while the raw labels and the teacher cover them, and taxdistill_run keeps their input labels \
+         (as `run` writes them), so the all-contig tables show that cost too. \
          Mean ± sd over seeds (sample sd); a seed draws a new community and new training seeds. Paired tests, \
          on the contigs of at least {min_length} bp: a paired t-test of the per-seed F1 difference (two-sided, \
          n − 1 degrees of freedom; undefined with one seed) and an exact McNemar test (two-sided binomial sign \
