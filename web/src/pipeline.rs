@@ -223,11 +223,7 @@ pub fn finish(
             (out, c.source)
         })
         .unzip();
-    let n_kept = sources.iter().filter(|&&s| s == Source::Input).count();
-    let notes: Vec<String> = (n_kept > 0)
-        .then(|| taxdistill_core::writers::passthrough_note(n_kept, p.min_length))
-        .into_iter()
-        .collect();
+    let notes = taxdistill_core::writers::passthrough_notes(&sources, p.min_length);
     let ids = p.features.ids;
     let lengths = p.features.lengths;
     let labelled: Vec<(String, Option<Prediction>)> = ids.iter().cloned().zip(per_row).collect();

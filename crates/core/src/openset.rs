@@ -279,6 +279,17 @@ pub fn correct(
     }
 }
 
+/// [`Corrected::student_or_kept`] for every contig (no open-set rule):
+/// `labels` and `preds` aligned by row; a contig without a prediction keeps
+/// its input label.
+pub fn student_or_kept_all(labels: &[Lineage], preds: &[Option<Prediction>]) -> Vec<Corrected> {
+    labels
+        .iter()
+        .zip(preds)
+        .map(|(l, p)| Corrected::student_or_kept(l, p.as_ref()))
+        .collect()
+}
+
 /// [`correct`] for every contig: `labels` (the input labels, which the
 /// neighbours also vote with), `preds` (the student's), `table` (the
 /// neighbours), all aligned by row. Rows beyond the table get no

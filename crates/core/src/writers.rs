@@ -110,13 +110,18 @@ fn write_taxometer_rows<W: Write>(
     w.flush().map_err(io)
 }
 
-/// The CAMI header note of an output in which `n` contigs shorter than
-/// `min_length` keep their input label (the same words in the CLI and the
+/// The CAMI header notes of an output whose rows come from `sources`: one
+/// line counting the contigs (shorter than `min_length`) that keep their
+/// input label, none when no contig does (the same words in the CLI and the
 /// page).
-pub fn passthrough_note(n: usize, min_length: usize) -> String {
-    format!(
-        "{n} contig(s) shorter than {min_length} bp are not annotated by the student: they keep their input label as given (source=input in the Taxometer TSV)"
-    )
+pub fn passthrough_notes(sources: &[Source], min_length: usize) -> Vec<String> {
+    let n = sources.iter().filter(|&&s| s == Source::Input).count();
+    (n > 0)
+        .then(|| format!(
+            "{n} contig(s) shorter than {min_length} bp are not annotated by the student: they keep their input label as given (source=input in the Taxometer TSV)"
+        ))
+        .into_iter()
+        .collect()
 }
 
 /// CAMI taxonomic binning format 0.9.1, one line per contig in `rows` order.

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use taxdistill_core::features::FeatureMatrix;
 use taxdistill_core::model::{predict_from_leaf_probs, Prediction, Student};
 use taxdistill_core::openset::{Corrected, Source};
-use taxdistill_core::taxonomy::Lineage;
 
 /// Arguments of `taxdistill annotate`.
 #[derive(clap::Args, Debug)]
@@ -124,17 +123,6 @@ pub fn annotate(
     Ok(out)
 }
 
-/// Every contig's output when the student's predictions (`preds`, `None` =
-/// not annotated) are completed with the input labels (`labels`): a contig
-/// without a prediction keeps its label ([`Corrected::kept`]).
-pub fn with_input_labels(labels: &[Lineage], preds: &[Option<Prediction>]) -> Vec<Corrected> {
-    labels
-        .iter()
-        .zip(preds)
-        .map(|(l, p)| Corrected::student_or_kept(l, p.as_ref()))
-        .collect()
-}
-
 /// What the writers get: each contig's lineage, and with input labels passed
 /// through, each one's [`Source`] and the CAMI header note.
 pub struct Outputs {
@@ -156,14 +144,11 @@ impl Outputs {
     /// Corrected outputs of every contig, input labels passed through where
     /// the student made no prediction (shorter than `min_length`).
     pub fn passed_through(outputs: &[Corrected], min_length: usize) -> Outputs {
-        let kept = outputs.iter().filter(|c| c.source == Source::Input).count();
+        let sources: Vec<Source> = outputs.iter().map(|c| c.source).collect();
         Outputs {
             preds: outputs.iter().map(|c| Some(c.prediction.clone())).collect(),
-            sources: Some(outputs.iter().map(|c| c.source).collect()),
-            notes: (kept > 0)
-                .then(|| taxdistill_core::writers::passthrough_note(kept, min_length))
-                .into_iter()
-                .collect(),
+            notes: taxdistill_core::writers::passthrough_notes(&sources, min_length),
+            sources: Some(sources),
         }
     }
 }
@@ -268,7 +253,10 @@ pub fn run(args: Args) -> Result<()> {
                 &features.ids,
                 &args.contigs,
             )?;
-            Outputs::passed_through(&with_input_labels(&lineages, &preds), min_length)
+            Outputs::passed_through(
+                &taxdistill_core::openset::student_or_kept_all(&lineages, &preds),
+                min_length,
+            )
         }
         None => Outputs::student_only(preds),
     };

@@ -98,6 +98,15 @@ pub fn run(args: Args) -> Result<()> {
             pred.source
         );
     }
+    // the truth of the contigs of at least --min-length bp, when asked for
+    let long_truth = match (args.min_length, &lengths) {
+        (Some(min), Some(len)) => {
+            let mut t = truth.entries.clone();
+            t.retain(|(id, _)| len.get(id).is_some_and(|&l| l >= min));
+            Some((min, t))
+        }
+        _ => None,
+    };
     if let Some(base) = &args.baseline {
         if args.names.len() != 2 {
             anyhow::bail!(
@@ -110,21 +119,16 @@ pub fn run(args: Args) -> Result<()> {
             evaluate(&truth.entries, &baseline.entries, lengths.as_ref()),
             evaluate(&truth.entries, &pred.entries, lengths.as_ref()),
         ];
-        let long = match (args.min_length, &lengths) {
-            (Some(min), Some(len)) => {
-                let mut t = truth.entries.clone();
-                t.retain(|(id, _)| len.get(id).is_some_and(|&l| l >= min));
-                Some((
-                    min,
-                    t.len(),
-                    [
-                        evaluate(&t, &baseline.entries, lengths.as_ref()),
-                        evaluate(&t, &pred.entries, lengths.as_ref()),
-                    ],
-                ))
-            }
-            _ => None,
-        };
+        let long = long_truth.as_ref().map(|(min, t)| {
+            (
+                *min,
+                t.len(),
+                [
+                    evaluate(t, &baseline.entries, lengths.as_ref()),
+                    evaluate(t, &pred.entries, lengths.as_ref()),
+                ],
+            )
+        });
         let names = [args.names[0].as_str(), args.names[1].as_str()];
         if args.json {
             println!(
@@ -145,15 +149,13 @@ pub fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    if let (Some(min), Some(len)) = (args.min_length, &lengths) {
-        let before = truth.entries.len();
-        truth
-            .entries
-            .retain(|(id, _)| len.get(id).is_some_and(|&l| l >= min));
+    if let Some((min, t)) = long_truth {
         tracing::info!(
-            "scoring {} of {before} truth contigs (>= {min} bp)",
+            "scoring {} of {} truth contigs (>= {min} bp)",
+            t.len(),
             truth.entries.len()
         );
+        truth.entries = t;
     }
     let metrics = evaluate(&truth.entries, &pred.entries, lengths.as_ref());
     if args.json {

@@ -4,7 +4,7 @@
 //! `report.kraken.txt`, `soft_labels.safetensors` (with a teacher), `model/`,
 //! and `summary.tsv` (per rank, how the predictions relate to the input labels).
 
-use crate::cmd::annotate::{annotate, with_input_labels, write_outputs, Outputs};
+use crate::cmd::annotate::{annotate, write_outputs, Outputs};
 use crate::cmd::distill::{
     label_tree, sparse_soft, train_model, write_model, InputArgs, TrainArgs,
 };
@@ -224,7 +224,7 @@ pub fn run(args: Args) -> Result<()> {
             openset::correct_all(&voters, &student_preds, &ev.neighbours, &ev.generalises)
         }
         // contigs without a prediction keep their (trusted) input label
-        None => with_input_labels(&voters, &student_preds),
+        None => openset::student_or_kept_all(&voters, &student_preds),
     };
     let sample = args
         .input
@@ -234,27 +234,23 @@ pub fn run(args: Args) -> Result<()> {
         .unwrap_or_default();
     // without passthrough, contigs the student did not annotate are listed
     // (and summarised) as unclassified
-    let written: Vec<openset::Corrected> = if args.no_passthrough {
-        corrected
+    let (written, outputs) = if args.no_passthrough {
+        let written: Vec<openset::Corrected> = corrected
             .into_iter()
             .map(|c| match c.source {
                 openset::Source::Input => openset::Corrected::kept(&Lineage::unclassified()),
                 _ => c,
             })
-            .collect()
+            .collect();
+        let preds = written
+            .iter()
+            .zip(&student_preds)
+            .map(|(c, s)| s.is_some().then(|| c.prediction.clone()))
+            .collect();
+        (written, Outputs::student_only(preds))
     } else {
-        corrected
-    };
-    let outputs = if args.no_passthrough {
-        Outputs::student_only(
-            written
-                .iter()
-                .zip(&student_preds)
-                .map(|(c, s)| s.is_some().then(|| c.prediction.clone()))
-                .collect(),
-        )
-    } else {
-        Outputs::passed_through(&written, min_length)
+        let outputs = Outputs::passed_through(&corrected, min_length);
+        (corrected, outputs)
     };
     write_outputs(
         &features,

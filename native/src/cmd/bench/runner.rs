@@ -366,7 +366,7 @@ fn as_run_writes(
             });
             taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, &ev.generalises)
         }
-        None => crate::cmd::annotate::with_input_labels(labels, &preds),
+        None => taxdistill_core::openset::student_or_kept_all(labels, &preds),
     };
     let out: Vec<Option<Prediction>> = corrected.into_iter().map(|c| Some(c.prediction)).collect();
     o.preds = to_predictions(&out, true);
