@@ -52,7 +52,7 @@ fn check_run_choice(run: &serde_json::Value) {
         assert_eq!(a[i]["n_truth"], b[i]["n_truth"], "taxdistill_run vs {kept}");
     }
     let os = &r["details"]["open_set"];
-    assert_eq!(os["generalises"].as_array().map(Vec::len), Some(7), "{os}");
+    assert_eq!(os["gates"].as_array().map(Vec::len), Some(7), "{os}");
     let cost: f64 = ids
         .iter()
         .map(|id| find(id)["seconds"].as_f64().unwrap())

@@ -17,10 +17,13 @@
 //!    the way the neighbourhoods of genomes missing from the reference are
 //!    (a two-component mixture of the unassigned counts, fitted per rank on
 //!    all contigs: [`Silence`]; with labels missing at random it finds one
-//!    rate and nothing looks novel), and the student's rank-r predictions do
-//!    not carry over to clades absent from the labels (`generalises[r]` is
-//!    false, estimated by the teacher on clade-held-out folds), the walk
-//!    stops: the contig is left unassigned from r down.
+//!    rate and nothing looks novel), the student's taxon at r is taken only
+//!    where the contig's *vouched* lineage names it too: the teacher's
+//!    cross-fitted heads walked down while their probability passes a
+//!    per-rank threshold at which, on clade-held-out folds, predictions for
+//!    genomes whose rank-r taxon or whose next rank down is missing from the
+//!    labels are right more often than not. Else the walk stops: the contig
+//!    is left unassigned from r down.
 //! 2. Otherwise the input label's taxon and the student's taxon at r (each
 //!    only while it agrees with the path taken so far): equal → taken; one of
 //!    them → taken, except a label the student does not reach when another
@@ -33,8 +36,8 @@
 //! held-out neighbourhood (labels the classifier itself barely supported are
 //! trimmed first, by [`trusted_label`]), a label is only deepened where the neighbourhood is
 //! mostly labelled at that rank, and a contig the classifier left unclassified
-//! is only labelled down to the ranks its neighbourhood (or the student's
-//! clade-held-out precision) supports. No constant depends on the rank or the
+//! is only labelled down to the ranks its neighbourhood (or the vouched
+//! lineage) supports. No constant depends on the rank or the
 //! data set: 1/2 is "more likely assigned than not".
 
 use crate::model::Prediction;
@@ -139,6 +142,12 @@ impl<'a> Votes<'a> {
     }
 }
 
+/// The default `min_support` of [`trusted_label`]: the share of k-mers two
+/// genomes at the species boundary (95 % ANI) share when substitutions fall
+/// independently, 0.95^35 with Kraken2's 35-mers. Labels resting on less come
+/// from a genome further away than its species.
+pub const SPECIES_KMER_SHARE: f32 = 0.166;
+
 /// The part of an input label the rule trusts. A label the classifier made
 /// from less than `min_support` of its contig (Kraken2: the share of k-mers
 /// with a hit) comes from a relative, not from the labelled species: genomes
@@ -220,13 +229,14 @@ impl Corrected {
 ///
 /// `label`: the input label (empty = unclassified); `pred`: the student's
 /// prediction (`None` = not annotated, e.g. shorter than the minimum
-/// length); `votes`: the contig's neighbourhood; `generalises[r]`: whether
-/// the student may assign rank r where the neighbourhood is unassigned.
+/// length); `votes`: the contig's neighbourhood; `vouched`: the lineage the
+/// student's taxon must match at ranks where the neighbourhood looks novel
+/// (empty: none).
 pub fn correct(
     label: &Lineage,
     pred: Option<&Prediction>,
     votes: &Votes,
-    generalises: &[bool; 7],
+    vouched: &Lineage,
 ) -> Corrected {
     let Some(pred) = pred else {
         return Corrected::kept(label);
@@ -241,7 +251,7 @@ pub fn correct(
         if l.is_none() && p.is_none() {
             break;
         }
-        if l.is_none() && votes.novel[r.index()] && !generalises[r.index()] {
+        if l.is_none() && votes.novel[r.index()] && vouched.at(r) != p {
             novel_from = Some(r);
             break;
         }
@@ -292,13 +302,13 @@ pub fn student_or_kept_all(labels: &[Lineage], preds: &[Option<Prediction>]) -> 
 
 /// [`correct`] for every contig: `labels` (the input labels, which the
 /// neighbours also vote with), `preds` (the student's), `table` (the
-/// neighbours), all aligned by row. Rows beyond the table get no
-/// neighbourhood (everything looks unassigned).
+/// neighbours), all aligned by row; `vouched(i)`: row i's vouched lineage.
+/// Rows beyond the table get no neighbourhood (everything looks unassigned).
 pub fn correct_all(
     labels: &[Lineage],
     preds: &[Option<Prediction>],
     table: &NeighbourTable,
-    generalises: &[bool; 7],
+    vouched: impl Fn(usize) -> Lineage,
 ) -> Vec<Corrected> {
     let fits: Vec<Option<Silence>> = Rank::ALL
         .iter()
@@ -329,7 +339,7 @@ pub fn correct_all(
                     };
                 }
             }
-            correct(l, p.as_ref(), &votes, generalises)
+            correct(l, p.as_ref(), &votes, &vouched(i))
         })
         .collect()
 }
@@ -598,8 +608,13 @@ mod tests {
         (NeighbourTable { k, index, weight }, labels)
     }
 
-    const ALL: [bool; 7] = [true; 7];
-    const HIGH: [bool; 7] = [true, true, true, false, false, false, false];
+    /// Vouched lineages: everything the tests' students predict, or its first three ranks.
+    fn all() -> Lineage {
+        l("B;P;C;O;F;G;S")
+    }
+    fn high() -> Lineage {
+        l("B;P;C")
+    }
 
     #[test]
     fn an_unlabelled_neighbourhood_stops_a_prediction_where_the_student_does_not_generalise() {
@@ -610,17 +625,47 @@ mod tests {
             &Lineage::unclassified(),
             Some(&p("B;P;C;O;F;G;S")),
             &v,
-            &HIGH,
+            &high(),
         );
         assert_eq!(c.prediction.lineage, l("B;P;C"));
         assert_eq!(c.novel_from, Some(Rank::Order));
         // a label is not cut by the neighbourhood: the student only extends
         // labels, and the label stays where the student contradicts it unsupported
-        let c = correct(&l("B;P;C;O"), Some(&p("B;P;C;O;F;G;S")), &v, &HIGH);
+        let c = correct(&l("B;P;C;O"), Some(&p("B;P;C;O;F;G;S")), &v, &high());
         assert_eq!(c.prediction.lineage, l("B;P;C;O"));
         assert_eq!(c.novel_from, Some(Rank::Family));
-        let c = correct(&l("B;P;C;O"), Some(&p("B;P;C;O2;F;G;S")), &v, &HIGH);
+        let c = correct(&l("B;P;C;O"), Some(&p("B;P;C;O2;F;G;S")), &v, &high());
         assert_eq!(c.prediction.lineage, l("B;P;C;O"));
+    }
+
+    #[test]
+    fn in_a_novel_neighbourhood_only_the_vouched_taxon_is_named() {
+        let (t, labels) = setup(&["", "", ""]);
+        let mut v = Votes::new(&t, 0, &labels);
+        v.novel = [true; 7];
+        let student = p("B;P;C;O;F;G;S");
+        // the heads vouch for another phylum: only the domain is named
+        let c = correct(&Lineage::unclassified(), Some(&student), &v, &l("B;P2;C"));
+        assert_eq!(c.prediction.lineage, l("B"));
+        assert_eq!(c.novel_from, Some(Rank::Phylum));
+        // nothing vouched: nothing named
+        let c = correct(
+            &Lineage::unclassified(),
+            Some(&student),
+            &v,
+            &Lineage::unclassified(),
+        );
+        assert_eq!(c.prediction.lineage, Lineage::unclassified());
+        assert_eq!(c.novel_from, Some(Rank::Domain));
+        // a neighbourhood that does not look novel needs no voucher
+        v.novel = [false; 7];
+        let c = correct(
+            &Lineage::unclassified(),
+            Some(&student),
+            &v,
+            &Lineage::unclassified(),
+        );
+        assert_eq!(c.prediction.lineage, student.lineage);
     }
 
     /// `n` contigs in genome-like blocks of 10 (each contig's neighbours are
@@ -663,7 +708,7 @@ mod tests {
         assert!(s.p_known(&t, &labels, 0, Rank::Domain) > 0.5); // a silent contig of a known genome
         assert!(s.p_known(&t, &labels, 100, Rank::Domain) < 0.5); // a silent contig of an absent one
         let preds: Vec<Option<Prediction>> = (0..200).map(|_| Some(p("B;P;C;O;F;G;S"))).collect();
-        let out = correct_all(&labels, &preds, &t, &HIGH);
+        let out = correct_all(&labels, &preds, &t, |_| high());
         assert_eq!(out[0].prediction.lineage, l("B;P;C;O;F;G;S"));
         assert_eq!(out[100].prediction.lineage, l("B;P;C"));
     }
@@ -674,7 +719,7 @@ mod tests {
         let (t, labels) = blocks(400, |b, m| m < 2 + b % 2);
         assert_eq!(Silence::fit(&t, &labels, Rank::Species), None);
         let preds: Vec<Option<Prediction>> = (0..400).map(|_| Some(p("B;P;C;O;F;G;S"))).collect();
-        let out = correct_all(&labels, &preds, &t, &HIGH);
+        let out = correct_all(&labels, &preds, &t, |_| high());
         assert!(out
             .iter()
             .all(|c| c.prediction.lineage == l("B;P;C;O;F;G;S")));
@@ -697,11 +742,11 @@ mod tests {
             &Lineage::unclassified(),
             Some(&p("B;P;C;O;F;G;S")),
             &v,
-            &HIGH,
+            &high(),
         );
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
         assert_eq!(c.novel_from, None);
-        let c = correct(&l("B;P;C;O;F;G"), Some(&p("B;P;C;O;F;G;S")), &v, &HIGH);
+        let c = correct(&l("B;P;C;O;F;G"), Some(&p("B;P;C;O;F;G;S")), &v, &high());
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
     }
 
@@ -710,17 +755,17 @@ mod tests {
         let (t, labels) = setup(&["B;P;C;O;F;G;S", "B;P;C;O;F;G;S", "B;P;C;O;F;G;T"]);
         let v = Votes::new(&t, 0, &labels);
         // the student contradicts the label with the neighbours' support
-        let c = correct(&l("B;P;C;O;F;G;T"), Some(&p("B;P;C;O;F;G;S")), &v, &ALL);
+        let c = correct(&l("B;P;C;O;F;G;T"), Some(&p("B;P;C;O;F;G;S")), &v, &all());
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
         // the student contradicts the label against the neighbours: the label stays
-        let c = correct(&l("B;P;C;O;F;G;S"), Some(&p("B;P;C;O;F;G;T")), &v, &ALL);
+        let c = correct(&l("B;P;C;O;F;G;S"), Some(&p("B;P;C;O;F;G;T")), &v, &all());
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
         assert_eq!(c.prediction.scores.len(), 7);
         // a student that stops above the label does not remove it...
-        let c = correct(&l("B;P;C;O;F;G;S"), Some(&p("B;P;C")), &v, &ALL);
+        let c = correct(&l("B;P;C;O;F;G;S"), Some(&p("B;P;C")), &v, &all());
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G;S"));
         // ...unless the neighbours side with another taxon
-        let c = correct(&l("B;P;C;O;F;G;T"), Some(&p("B;P;C")), &v, &ALL);
+        let c = correct(&l("B;P;C;O;F;G;T"), Some(&p("B;P;C")), &v, &all());
         assert_eq!(c.prediction.lineage, l("B;P;C;O;F;G"));
     }
 
@@ -728,9 +773,9 @@ mod tests {
     fn contigs_without_a_prediction_keep_their_input_label() {
         let (t, labels) = setup(&["", ""]);
         let v = Votes::new(&t, 0, &labels);
-        let c = correct(&l("B;P"), None, &v, &ALL);
+        let c = correct(&l("B;P"), None, &v, &all());
         assert_eq!((c.prediction.lineage, c.source), (l("B;P"), Source::Input));
-        let c = correct(&Lineage::unclassified(), None, &v, &ALL);
+        let c = correct(&Lineage::unclassified(), None, &v, &all());
         assert_eq!(c.source, Source::None);
     }
 

@@ -35,13 +35,29 @@ pub struct TeacherOutput {
 pub struct OpenSetEvidence {
     /// Every contig's neighbours in the chosen graph (own label never among them).
     pub neighbours: taxdistill_core::openset::NeighbourTable,
-    /// Per rank (domain … species): precision against the labels of a head
-    /// that never saw the contig's genus (clade-held-out folds), among the
-    /// held-out contigs whose label reaches the rank; `None` where none does.
-    pub clade_heldout_precision: [Option<f64>; 7],
-    /// Per rank: whether predictions may be made there for contigs whose
-    /// neighbourhood is unassigned (clade-held-out precision ≥ 1/2).
-    pub generalises: [bool; 7],
+    /// Per rank (domain … species): the probability a head's prediction
+    /// needs to be named where the neighbourhood looks novel, from
+    /// clade-held-out folds ([`crate::novel`]).
+    pub gates: [crate::novel::RankGate; 7],
+    /// Every contig's vouched node in the label tree (0 = the root: nothing):
+    /// the heads' walk down while each rank passes its gate.
+    pub vouched: Vec<u32>,
+}
+
+impl OpenSetEvidence {
+    /// Row `i`'s vouched lineage in `tree`, the label tree the teacher ran on
+    /// (unclassified beyond the rows).
+    pub fn vouched_lineage(
+        &self,
+        tree: &taxdistill_core::taxonomy::LabelTree,
+        i: usize,
+    ) -> taxdistill_core::taxonomy::Lineage {
+        self.vouched
+            .get(i)
+            .map_or_else(taxdistill_core::taxonomy::Lineage::unclassified, |&v| {
+                tree.lineage(v as usize)
+            })
+    }
 }
 
 /// Held-out score at one rank.

@@ -41,7 +41,8 @@
 
 use crate::calibrate::{calibrate, rank_scores};
 pub use crate::calibrate::{OpenSetEvidence, RankScore, TeacherOutput, TeacherReport};
-use crate::heads::{crossfit_heads, fit_half, label_targets, HeadConfig};
+use crate::heads::{calibrated, crossfit_raw, fit_half, label_targets, HeadConfig};
+use crate::novel;
 use crate::{Error, Result};
 use candle_core::{Device, Tensor};
 use rand::seq::SliceRandom;
@@ -390,9 +391,6 @@ fn kernel_width(nbrs: &[(u32, f32)]) -> f32 {
     ds.get(ds.len() / 2).copied().unwrap_or(1.0).max(1e-6)
 }
 
-/// Depth of the genus in the label tree (root 0, domain 1 … species 7).
-const GENUS_DEPTH: usize = 6;
-
 /// The first `k` neighbours of every row with their vote weights
 /// exp(−d / median d), as [`add_votes`] weighs them.
 fn neighbour_table(nbrs: &[Vec<(u32, f32)>], k: usize) -> NeighbourTable {
@@ -410,52 +408,6 @@ fn neighbour_table(nbrs: &[Vec<(u32, f32)>], k: usize) -> NeighbourTable {
         }
     }
     t
-}
-
-/// Per rank, the share of held-out contigs whose most probable taxon at the
-/// rank (top label) is their label's, among `rows` whose label reaches it.
-fn clade_heldout_precision(
-    tree: &LabelTree,
-    probs: &[f32],
-    targets: &[Option<usize>],
-    rows: &[usize],
-) -> [Option<f64>; 7] {
-    let l = tree.n_leaves();
-    let (ok, n) = rows
-        .par_iter()
-        .map(|&i| {
-            let np = tree.node_probs(&probs[i * l..(i + 1) * l]);
-            let mut best = [(f32::NEG_INFINITY, 0usize); 7];
-            for (v, node) in tree.nodes.iter().enumerate().skip(1) {
-                let d = node.depth - 1;
-                if d < 7 && np[v] > best[d].0 {
-                    best[d] = (np[v], v);
-                }
-            }
-            let (mut ok, mut n) = ([0usize; 7], [0usize; 7]);
-            let mut v = targets[i];
-            while let Some(u) = v.filter(|&u| u != 0) {
-                let d = tree.nodes[u].depth - 1;
-                if d < 7 {
-                    n[d] += 1;
-                    ok[d] += (best[d].1 == u) as usize;
-                }
-                v = tree.nodes[u].parent;
-            }
-            (ok, n)
-        })
-        .reduce(
-            || ([0; 7], [0; 7]),
-            |a, b| {
-                let mut c = a;
-                for d in 0..7 {
-                    c.0[d] += b.0[d];
-                    c.1[d] += b.1[d];
-                }
-                c
-            },
-        );
-    std::array::from_fn(|d| (n[d] > 0).then(|| ok[d] as f64 / n[d] as f64))
 }
 
 /// Adds the kernel-weighted votes of `nbrs` to `s.vote` (the label's node and
@@ -802,15 +754,19 @@ pub fn graph_teacher(
         }
         None => (features.data.clone(), features.n_cols()),
     };
-    let head = if cfg.use_heads {
+    let hc = HeadConfig {
+        seed: cfg.seed,
+        ..cfg.heads.clone()
+    };
+    // the heads' raw held-out probabilities also decide the open-set rule's
+    // vouched lineages (crate::novel), calibrated as its gates were
+    let (head, mut gate_probs) = if cfg.use_heads {
         let (x, d) = head_input();
-        let hc = HeadConfig {
-            seed: cfg.seed,
-            ..cfg.heads.clone()
-        };
-        Some(crossfit_heads(&x, d, labels, tree, train_mask, &hc)?)
+        let raw = crossfit_raw(&x, d, labels, tree, train_mask, &hc)?;
+        let gate_probs = cfg.open_set.then(|| raw.probs.clone());
+        (Some(calibrated(tree, labels, raw, &hc)), gate_probs)
     } else {
-        None
+        (None, None)
     };
     let head_probs = head.as_ref().map(|h| h.probs.as_slice());
     timings.insert("heads".to_string(), ms(t));
@@ -904,26 +860,21 @@ pub fn graph_teacher(
     let head_only = head.as_ref().map(|h| rank_scores(tree, &h.probs, &score).0);
     timings.insert("propagate".to_string(), ms(t));
 
-    // the open-set rule's evidence: the graph, and how far up the tree a
-    // model's predictions carry over to a genus it never saw
+    // the open-set rule's evidence: the graph, and how far down the tree the
+    // heads' predictions carry over to clades they never saw
     let t = Instant::now();
     let open_set = if cfg.open_set {
         let (x, d) = head_input();
-        let hc = HeadConfig {
-            seed: cfg.seed ^ 0x0c1a_de5e,
-            group_depth: Some(GENUS_DEPTH),
-            ..cfg.heads.clone()
-        };
-        let precision = match crossfit_heads(&x, d, labels, tree, train_mask, &hc) {
-            Ok(h) => clade_heldout_precision(tree, &h.probs, &targets, &usable),
-            // a single genus in the labels: nothing to hold out, nothing generalises
-            Err(Error::Invalid(_)) => [None; 7],
-            Err(e) => return Err(e),
+        let held = novel::clade_held_out(&x, d, labels, tree, train_mask, &hc)?;
+        let gates = novel::gates(tree, labels, &usable, &held);
+        let probs = match gate_probs.take() {
+            Some(p) => p,
+            None => crossfit_raw(&x, d, labels, tree, train_mask, &hc)?.probs,
         };
         Some(OpenSetEvidence {
             neighbours: neighbour_table(&nbrs, k),
-            generalises: precision.map(|p| p.is_some_and(|p| p >= 0.5)),
-            clade_heldout_precision: precision,
+            vouched: novel::vouched(tree, &probs, &gates),
+            gates,
         })
     } else {
         None
@@ -945,7 +896,7 @@ pub fn graph_teacher(
             "graph_grid": grid,
             "heldout_graph_only": graph_only,
             "heldout_head_only": head_only,
-            "clade_heldout_precision": open_set.as_ref().map(|o| o.clade_heldout_precision),
+            "open_set_gates": open_set.as_ref().map(|o| o.gates),
             "head_report": head.as_ref().map(|h| serde_json::json!({
                 "temperature": h.report.temperature, "ece_after": h.report.ece_after, "timings": h.report.timings })),
         }),
@@ -964,6 +915,7 @@ pub fn graph_teacher(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::heads::crossfit_heads;
     use rand::Rng;
 
     /// Genomes with distinct abundance profiles over `s` samples and weakly

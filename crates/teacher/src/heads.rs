@@ -267,6 +267,36 @@ pub fn crossfit_heads(
     train_mask: &[bool],
     cfg: &HeadConfig,
 ) -> Result<TeacherOutput> {
+    let raw = crossfit_raw(x, d, labels, tree, train_mask, cfg)?;
+    Ok(calibrated(tree, labels, raw, cfg))
+}
+
+/// Held-out leaf probabilities of cross-fitted heads, before temperature
+/// calibration: every usable labelled row is predicted by the head of the one
+/// fold that left it out, every other row by the mean logits of all fold
+/// heads. Also the number of folds and the time taken.
+pub struct CrossFit {
+    /// (n × leaves) softmax probabilities, rows aligned to the labels.
+    pub probs: Vec<f32>,
+    /// Rows that a fold held out (usable labelled rows).
+    pub held_out: Vec<bool>,
+    pub folds: usize,
+    pub train_s: f64,
+}
+
+/// [`crossfit_heads`] without the calibration: the raw held-out probabilities.
+///
+/// # Errors
+/// As [`crossfit_heads`]; with `cfg.group_depth`, also fewer than two clades
+/// at that depth ([`Error::Invalid`]).
+pub fn crossfit_raw(
+    x: &[f32],
+    d: usize,
+    labels: &[Lineage],
+    tree: &LabelTree,
+    train_mask: &[bool],
+    cfg: &HeadConfig,
+) -> Result<CrossFit> {
     let t0 = Instant::now();
     let n = labels.len();
     let l = tree.n_leaves();
@@ -365,31 +395,51 @@ pub fn crossfit_heads(
         probs[i * l..(i + 1) * l].copy_from_slice(&other_logits[r * l..(r + 1) * l]);
     }
     softmax_rows(&mut probs, l);
-    let train_s = t0.elapsed().as_secs_f64();
+    Ok(CrossFit {
+        probs,
+        held_out: fold.iter().map(|&f| f != usize::MAX).collect(),
+        folds: k,
+        train_s: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Temperature-calibrated soft labels and their report from a [`CrossFit`]
+/// (temperature fitted on one half of the held-out rows, scored on the other).
+pub fn calibrated(
+    tree: &LabelTree,
+    labels: &[Lineage],
+    raw: CrossFit,
+    cfg: &HeadConfig,
+) -> TeacherOutput {
+    let t0 = Instant::now();
+    let n = labels.len();
+    let targets = label_targets(labels, tree);
+    let held = |i: usize| targets[i].filter(|_| raw.held_out[i]);
     let fit: Vec<Option<usize>> = (0..n)
-        .map(|i| targets[i].filter(|_| fold[i] != usize::MAX && fit_half(i, cfg.seed)))
+        .map(|i| held(i).filter(|_| fit_half(i, cfg.seed)))
         .collect();
     let score: Vec<Option<usize>> = (0..n)
-        .map(|i| targets[i].filter(|_| fold[i] != usize::MAX && !fit_half(i, cfg.seed)))
+        .map(|i| held(i).filter(|_| !fit_half(i, cfg.seed)))
         .collect();
     let mut report = TeacherReport {
         teacher: "heads".into(),
         n_contigs: n,
-        n_labelled: usable.len(),
-        n_leaves: l,
-        chosen: serde_json::json!({ "heads": cfg, "folds": k }),
+        n_labelled: raw.held_out.iter().filter(|&&h| h).count(),
+        n_leaves: tree.n_leaves(),
+        chosen: serde_json::json!({ "heads": cfg, "folds": raw.folds }),
         ..Default::default()
     };
-    let probs = calibrate(tree, &probs, &fit, &score, &mut report);
-    report.timings.insert("heads_train".into(), train_s);
-    report
-        .timings
-        .insert("heads_total".into(), t0.elapsed().as_secs_f64());
-    Ok(TeacherOutput {
+    let probs = calibrate(tree, &raw.probs, &fit, &score, &mut report);
+    report.timings.insert("heads_train".into(), raw.train_s);
+    report.timings.insert(
+        "heads_total".into(),
+        raw.train_s + t0.elapsed().as_secs_f64(),
+    );
+    TeacherOutput {
         probs,
         report,
         open_set: None,
-    })
+    }
 }
 
 #[cfg(test)]

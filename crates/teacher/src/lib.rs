@@ -3,12 +3,14 @@
 //! - [`genomeocean`]: the GenomeOcean (Mistral) backbone in candle, tokenizer and windowed mean-pooled embeddings.
 //! - [`graph`]: the genome-aware CPU teacher (kNN graph over abundance + composition, cross-fitted label propagation).
 //! - [`heads`]: cross-fitted hierarchical heads on embeddings, temperature calibration, ECE.
+//! - [`novel`]: how far predictions carry over to genomes the labels lack (the open-set rule's vouched lineages).
 
 pub mod calibrate;
 pub mod errors;
 pub mod genomeocean;
 pub mod graph;
 pub mod heads;
+pub mod novel;
 pub mod shard;
 
 pub use errors::{Error, Result};

@@ -13,7 +13,7 @@ use crate::util;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use taxdistill_core::openset;
-use taxdistill_core::taxonomy::{Lineage, Rank};
+use taxdistill_core::taxonomy::Lineage;
 
 /// Which teacher `run` uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,7 +65,8 @@ pub struct Args {
     /// share of the contig (Kraken2: k-mers with a hit) come from a relative,
     /// not the species: they are trusted above the genus only (as training
     /// labels, as votes and as input labels); 0 trusts every label whole.
-    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    /// Default: the 35-mer share at the species boundary, 0.95^35.
+    #[arg(long, default_value_t = openset::SPECIES_KMER_SHARE, value_name = "SHARE")]
     pub min_support: f32,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
@@ -96,7 +97,7 @@ pub fn run(args: Args) -> Result<()> {
     let weak = voters.iter().zip(&lineages).filter(|(v, l)| v != l).count();
     if weak > 0 {
         eprintln!(
-            "{weak} label(s) rest on less than {:.0} % of their contig's k-mers: trusted above the genus only",
+            "{weak} label(s) rest on less than {:.1} % of their contig's k-mers: trusted above the genus only",
             args.min_support * 100.0
         );
     }
@@ -210,18 +211,16 @@ pub fn run(args: Args) -> Result<()> {
     let student_preds = annotate(&student, &features, min_length, &student.meta.thresholds)?;
     let corrected = match open_set.as_ref().filter(|_| !args.no_open_set) {
         Some(ev) => {
-            let rule =
-                |r: usize| ev.clade_heldout_precision[r].map_or("-".into(), |p| format!("{p:.3}"));
+            let gate = |g: &taxdistill_teacher::novel::RankGate| {
+                g.threshold.map_or("-".into(), |t| format!("{t:.2}"))
+            };
             eprintln!(
-                "open set: clade-held-out precision per rank {} (predictions in unassigned neighbourhoods allowed down to {})",
-                (0..7).map(rule).collect::<Vec<_>>().join(" "),
-                Rank::ALL
-                    .iter()
-                    .take_while(|r| ev.generalises[r.index()])
-                    .last()
-                    .map_or("no rank", |r| r.name())
+                "open set: where the neighbourhood looks novel, a rank is named when the heads' probability reaches {} (domain … species; - never)",
+                ev.gates.iter().map(gate).collect::<Vec<_>>().join(" "),
             );
-            openset::correct_all(&voters, &student_preds, &ev.neighbours, &ev.generalises)
+            openset::correct_all(&voters, &student_preds, &ev.neighbours, |i| {
+                ev.vouched_lineage(&tree, i)
+            })
         }
         // contigs without a prediction keep their (trusted) input label
         None => openset::student_or_kept_all(&voters, &student_preds),

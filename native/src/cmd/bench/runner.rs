@@ -342,7 +342,7 @@ fn as_run_writes(
     mut o: Outcome,
     labels: &[Lineage],
     annotated: &[bool],
-    evidence: Option<&taxdistill_teacher::graph::OpenSetEvidence>,
+    evidence: Option<(&taxdistill_teacher::graph::OpenSetEvidence, &LabelTree)>,
 ) -> Outcome {
     let preds: Vec<Option<Prediction>> = o
         .preds
@@ -359,12 +359,11 @@ fn as_run_writes(
         })
         .collect();
     let corrected = match evidence {
-        Some(ev) => {
-            o.details["open_set"] = serde_json::json!({
-                "clade_heldout_precision": ev.clade_heldout_precision,
-                "generalises": ev.generalises,
-            });
-            taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, &ev.generalises)
+        Some((ev, tree)) => {
+            o.details["open_set"] = serde_json::json!({ "gates": ev.gates });
+            taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, |i| {
+                ev.vouched_lineage(tree, i)
+            })
         }
         None => taxdistill_core::openset::student_or_kept_all(labels, &preds),
     };
@@ -663,8 +662,14 @@ pub fn run_one(
             }
             run_ids.push("student_noisy".into());
             let annotated: Vec<bool> = features.lengths.iter().map(|&n| n >= min_length).collect();
-            let r = run_choice(&results, &run_ids, alpha, &temps)
-                .map(|o| as_run_writes(o, &lineages, &annotated, open_set.as_ref()));
+            let r = run_choice(&results, &run_ids, alpha, &temps).map(|o| {
+                as_run_writes(
+                    o,
+                    &lineages,
+                    &annotated,
+                    open_set.as_ref().map(|e| (e, &tree)),
+                )
+            });
             results.push(("taxdistill_run".into(), r));
         }
         Err(e) => {
