@@ -1,9 +1,14 @@
 //! `taxdistill`: correct the taxonomic labels of metagenomic contigs.
 //!
 //! `main` only parses the command line, sets up logging and dispatches to one
-//! module per subcommand under `cmd/`.
+//! module per subcommand under `cmd/`: thin adapters from flags to the
+//! pipeline crate (`taxdistill-pipeline`) and to files, with the shared flags
+//! in `args`, the input files in `inputs` and the output files in `outputs`.
 
+mod args;
 mod cmd;
+mod inputs;
+mod outputs;
 mod util;
 
 use clap::{Parser, Subcommand};

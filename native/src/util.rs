@@ -174,3 +174,49 @@ pub fn load_taxdump(dir: &Path) -> Result<taxdistill_core::taxdump::TaxDump> {
     }
     Ok(td)
 }
+
+/// The pipeline's progress as indicatif bars (hidden with `--quiet`): a
+/// spinner for stages of unknown length, a bar for the others. Also the
+/// pipeline's clock, for the timings in a model's provenance.
+pub struct Bars {
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+    t0: std::time::Instant,
+}
+
+impl Default for Bars {
+    fn default() -> Self {
+        Bars {
+            bar: std::sync::Mutex::new(None),
+            t0: std::time::Instant::now(),
+        }
+    }
+}
+
+impl taxdistill_pipeline::Progress for Bars {
+    fn start(&self, stage: taxdistill_pipeline::Stage, len: Option<u64>) {
+        let pb = match len {
+            Some(n) => progress(n, stage.label()),
+            None => spinner(stage.label()),
+        };
+        if let Some(old) = self.bar.lock().expect("bar lock").replace(pb) {
+            old.finish_and_clear();
+        }
+    }
+
+    fn update(&self, _stage: taxdistill_pipeline::Stage, pos: u64, len: u64) {
+        if let Some(pb) = self.bar.lock().expect("bar lock").as_ref() {
+            pb.set_length(len);
+            pb.set_position(pos);
+        }
+    }
+
+    fn finish(&self, _stage: taxdistill_pipeline::Stage) {
+        if let Some(pb) = self.bar.lock().expect("bar lock").take() {
+            pb.finish_and_clear();
+        }
+    }
+
+    fn now(&self) -> Option<f64> {
+        Some(self.t0.elapsed().as_secs_f64())
+    }
+}

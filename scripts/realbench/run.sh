@@ -25,7 +25,8 @@ MINLEN="${MINLEN:-1000}"
 THREADS="${THREADS:-2}"
 SEED="${SEED:-1}"
 TAG="${TAG:-$TD}"
-PY="$VAMB_VENV/bin/python"
+# vamb's venv when there is one (it has numpy); the helpers need only the standard library
+PY="$VAMB_VENV/bin/python"; [ -x "$PY" ] || PY=python3
 export RAYON_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 log() { echo "[realbench $(date +%H:%M:%S)] $*" >&2; }

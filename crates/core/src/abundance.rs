@@ -166,6 +166,7 @@ pub fn read_abundance_as<R: BufRead>(
     let io = |e: std::io::Error| Error::Io {
         source_name: source_name.to_string(),
         reason: e.to_string(),
+        kind: e.kind(),
     };
     let mut lines = reader.lines();
     let first = match lines.next() {

@@ -52,9 +52,15 @@ pub enum Error {
     /// Invalid argument to a core function.
     #[error("{0}")]
     Invalid(String),
-    /// I/O error while reading or writing, with the source name.
+    /// I/O error while reading or writing, with the source name and the
+    /// `std::io` kind (so callers can tell, e.g., a missing file or a
+    /// broken pipe from bad data).
     #[error("{source_name}: {reason}")]
-    Io { source_name: String, reason: String },
+    Io {
+        source_name: String,
+        reason: String,
+        kind: std::io::ErrorKind,
+    },
     /// Tensor error from candle.
     #[error("tensor: {0}")]
     Candle(String),

@@ -132,6 +132,58 @@ impl ReliabilityBin {
     }
 }
 
+/// Per rank: accuracy of the most probable taxon under leaf probabilities `probs` (n × leaves)
+/// at the rank (argmax of the node probabilities, whatever its probability) against the
+/// truth, over every contig whose truth reaches the rank and over those whose
+/// noisy label also reaches it (a label that stops above the rank: not in the second).
+pub fn argmax_accuracy(
+    ids: &[String],
+    tree: &crate::taxonomy::LabelTree,
+    probs: &[f32],
+    labels: &[Lineage],
+    truth: &[(String, Lineage)],
+) -> Vec<(f64, f64)> {
+    let l = tree.n_leaves();
+    let pos: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let mut by_depth: Vec<Vec<usize>> = vec![Vec::new(); 8];
+    for (v, node) in tree.nodes.iter().enumerate() {
+        by_depth[node.depth.min(7)].push(v);
+    }
+    let mut stats = vec![(0usize, 0usize, 0usize, 0usize); 7];
+    for (id, t) in truth {
+        let Some(&i) = pos.get(id.as_str()) else {
+            continue;
+        };
+        let np = tree.node_probs(&probs[i * l..(i + 1) * l]);
+        for (r, st) in stats.iter_mut().enumerate().take(t.depth()) {
+            let best = by_depth[r + 1]
+                .iter()
+                .copied()
+                .max_by(|&a, &b| np[a].total_cmp(&np[b]).then(b.cmp(&a)));
+            let ok = best.is_some_and(|v| tree.nodes[v].name == t.0[r]);
+            st.0 += 1;
+            st.1 += ok as usize;
+            if labels[i].depth() > r {
+                st.2 += 1;
+                st.3 += ok as usize;
+            }
+        }
+    }
+    stats
+        .iter()
+        .map(|s| {
+            (
+                s.1 as f64 / s.0.max(1) as f64,
+                s.3 as f64 / s.2.max(1) as f64,
+            )
+        })
+        .collect()
+}
+
 /// Equal-width reliability bins over [0, 1] of `(confidence, correct)` pairs;
 /// a confidence of exactly 1 falls into the last bin.
 pub fn reliability(pairs: &[(f64, bool)], n_bins: usize) -> Vec<ReliabilityBin> {

@@ -150,6 +150,7 @@ pub(crate) fn for_each_line<R: BufRead>(
         let n = reader.read_until(b'\n', &mut buf).map_err(|e| Error::Io {
             source_name: source_name.to_string(),
             reason: e.to_string(),
+            kind: e.kind(),
         })?;
         if n == 0 {
             return Ok(());

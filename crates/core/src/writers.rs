@@ -26,6 +26,7 @@ fn io(e: std::io::Error) -> Error {
     Error::Io {
         source_name: "output".to_string(),
         reason: e.to_string(),
+        kind: e.kind(),
     }
 }
 

@@ -1,12 +1,13 @@
 //! TaxDistill teachers: turn contigs + noisy labels into soft labels.
 //!
-//! - [`genomeocean`]: the GenomeOcean (Mistral) backbone in candle, tokenizer and windowed mean-pooled embeddings.
+//! - `genomeocean` (feature `genomeocean`, on by default; native only): the GenomeOcean (Mistral) backbone in candle, tokenizer and windowed mean-pooled embeddings.
 //! - [`graph`]: the genome-aware CPU teacher (kNN graph over abundance + composition, cross-fitted label propagation).
 //! - [`heads`]: cross-fitted hierarchical heads on embeddings, temperature calibration, ECE.
 //! - [`novel`]: how far predictions carry over to genomes the labels lack (the open-set rule's vouched lineages).
 
 pub mod calibrate;
 pub mod errors;
+#[cfg(feature = "genomeocean")]
 pub mod genomeocean;
 pub mod graph;
 pub mod heads;

@@ -15,12 +15,18 @@
 //!
 //! Each labelled contig is predicted once in each; the heads are walked down
 //! the tree (the student's walk, [`LabelTree::best_child`]) and the rank-r
-//! node's probability is recorded. The rank-r threshold is the lowest
-//! probability at which the predictions of both simulations together are
-//! right more often than not (each genome equally likely to be novel at r or
-//! just below: the one prior, ½, that favours neither). No rank passes where
-//! that never happens; the species never does (a species missing from the
-//! labels cannot be named).
+//! node's probability is recorded. How the genomes silent at r divide
+//! between the two cases is estimated from the data: the contigs whose label
+//! names nothing at r are predicted too (by the heads of all clades), and
+//! the share π of "novel below r" is the weight of the mixture
+//! (1 − π)·f_r + π·f_{r+1} of the two simulations' probability histograms
+//! that explains their probabilities best (EM, [`mixture_share`]). The
+//! rank-r threshold is the lowest probability at which the two simulations'
+//! predictions, weighted 1 − π and π, are right more often than not. No rank
+//! passes where that never happens; the species never does (a species missing from the
+//! labels cannot be named). The domain's own clades are never held out: no
+//! classifier's reference lacks a prokaryotic domain, so a genome silent at
+//! the domain is novel below it.
 //!
 //! Every contig's vouched lineage is then the walk of the heads trained on
 //! all clades (random folds, held out as the simulations were), down while
@@ -80,36 +86,91 @@ fn ancestors(tree: &LabelTree, node: usize) -> [Option<usize>; 7] {
 /// The lowest probability at which `preds` ((probability, right) pairs) are
 /// right at least half the time, counting every prediction at or above it;
 /// with that precision. `None` when no such probability exists.
-pub fn threshold(mut preds: Vec<(f32, bool)>) -> Option<(f32, f64)> {
+pub fn threshold(preds: Vec<(f32, bool)>) -> Option<(f32, f64)> {
+    weighted_threshold(preds.into_iter().map(|(p, ok)| (p, ok, 1.0)).collect())
+}
+
+/// [`threshold`] with a weight per prediction.
+pub fn weighted_threshold(mut preds: Vec<(f32, bool, f64)>) -> Option<(f32, f64)> {
     preds.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let (mut ok, mut best) = (0usize, None);
-    for (i, &(p, right)) in preds.iter().enumerate() {
-        ok += right as usize;
+    let (mut ok, mut all, mut best) = (0.0, 0.0, None);
+    for (i, &(p, right, w)) in preds.iter().enumerate() {
+        all += w;
+        if right {
+            ok += w;
+        }
         // only between distinct probabilities: ties pass or fail together
         let last_of_tie = preds.get(i + 1).is_none_or(|q| q.0 < p);
-        if last_of_tie && 2 * ok >= i + 1 {
-            best = Some((p, ok as f64 / (i + 1) as f64));
+        if last_of_tie && all > 0.0 && 2.0 * ok >= all * (1.0 - 1e-9) {
+            best = Some((p, ok / all));
         }
     }
     best
 }
+
+/// The weight π of `b` in the mixture (1 − π)·f_a + π·f_b of the two
+/// samples' probability histograms (20 bins, one pseudo-count each) that
+/// best explains `x` (EM); ½ when `x` is empty.
+pub fn mixture_share(a: &[f32], b: &[f32], x: &[f32]) -> f64 {
+    const BINS: usize = 20;
+    let bin = |p: f32| ((p.clamp(0.0, 1.0) * BINS as f32) as usize).min(BINS - 1);
+    let density = |s: &[f32]| {
+        let mut h = [1.0f64; BINS];
+        for &p in s {
+            h[bin(p)] += 1.0;
+        }
+        let t: f64 = h.iter().sum();
+        h.map(|c| c / t)
+    };
+    let (fa, fb) = (density(a), density(b));
+    if x.is_empty() {
+        return 0.5;
+    }
+    let mut counts = [0.0f64; BINS];
+    for &p in x {
+        counts[bin(p)] += 1.0;
+    }
+    let mut pi = 0.5;
+    for _ in 0..500 {
+        let mut resp = 0.0;
+        for i in 0..BINS {
+            let (pa, pb) = ((1.0 - pi) * fa[i], pi * fb[i]);
+            resp += counts[i] * pb / (pa + pb);
+        }
+        let next = resp / x.len() as f64;
+        if (next - pi).abs() < 1e-9 {
+            pi = next;
+            break;
+        }
+        pi = next;
+    }
+    pi
+}
+
+/// A row's walk ([`walk`]) and its label's node per rank.
+type WalkAndLabel = ([Option<(usize, f32)>; 7], [Option<usize>; 7]);
 
 /// Per rank, the gate from clade-held-out heads (module doc).
 ///
 /// `held[d - 1]`: the held-out probabilities (n × leaves) of heads whose
 /// folds hold out whole clades at label-tree depth d (`None` where the
 /// labels have fewer than two such clades); `rows`: the labelled contigs
-/// they held out.
+/// they held out; `probs` (n × leaves, or empty: π = ½): every contig's
+/// probabilities under the heads of all clades, for the mixture share.
 pub fn gates(
     tree: &LabelTree,
     labels: &[Lineage],
     rows: &[usize],
     held: &[Option<Vec<f32>>; 7],
+    probs: &[f32],
 ) -> [RankGate; 7] {
     let l = tree.n_leaves();
+    // every contig's walk under the heads of all clades, for the silent ones
+    let full: Vec<[Option<(usize, f32)>; 7]> =
+        probs.par_chunks(l).map(|row| walk(tree, row)).collect();
     let targets = label_targets(labels, tree);
     // per simulation depth: each row's walk and label ancestors
-    let walks: Vec<Option<Vec<([Option<(usize, f32)>; 7], [Option<usize>; 7])>>> = held
+    let walks: Vec<Option<Vec<WalkAndLabel>>> = held
         .iter()
         .map(|probs| {
             probs.as_ref().map(|p| {
@@ -123,35 +184,65 @@ pub fn gates(
         })
         .collect();
     std::array::from_fn(|r| {
+        // rank r's own clades held out (depth r + 1), then the next rank's
+        // (depth r + 2); no genome is missing its domain from a classifier's
+        // reference (every one holds both prokaryotic domains)
+        let sims: Vec<Vec<(f32, bool)>> = [r, r + 1]
+            .into_iter()
+            .filter(|&sim| sim > 0)
+            .filter_map(|sim| {
+                let w = walks.get(sim)?.as_ref()?;
+                let preds: Vec<(f32, bool)> = w
+                    .iter()
+                    // the contig counts where its label reaches the held-out depth
+                    .filter(|(_, anc)| anc[sim].is_some())
+                    .map(|(walked, anc)| {
+                        let (node, p) = walked[r].unwrap_or((0, 0.0));
+                        (p, anc[r] == Some(node))
+                    })
+                    .collect();
+                (!preds.is_empty()).then_some(preds)
+            })
+            .collect();
+        // how the contigs silent at r divide between the two: the mixture of
+        // the simulations' probability distributions that fits theirs best
+        let silent: Vec<f32> = labels
+            .iter()
+            .zip(&full)
+            .filter(|(lab, _)| lab.depth() <= r)
+            .map(|(_, w)| w[r].map_or(0.0, |x| x.1))
+            .collect();
+        let share = match sims.as_slice() {
+            [a, b] => mixture_share(
+                &a.iter().map(|x| x.0).collect::<Vec<_>>(),
+                &b.iter().map(|x| x.0).collect::<Vec<_>>(),
+                &silent,
+            ),
+            _ => 1.0,
+        };
+        tracing::debug!(
+            "open-set gate, rank {r}: {} silent contigs, share novel below the rank {share:.3}",
+            silent.len()
+        );
         let mut preds = Vec::new();
-        // rank r's own clades held out (depth r + 1), then the next rank's (depth r + 2)
-        for sim in [r, r + 1] {
-            let Some(Some(w)) = walks.get(sim) else {
-                continue;
-            };
-            let before = preds.len();
-            for (walked, anc) in w {
-                // the contig counts where its label reaches the held-out depth
-                if anc[sim].is_none() {
-                    continue;
+        let k = sims.len();
+        for (j, sim) in sims.into_iter().enumerate() {
+            // with two simulations, the first (novel at r) weighs 1 - share
+            let mass = if k == 2 {
+                if j == 0 {
+                    1.0 - share
+                } else {
+                    share
                 }
-                let (node, p) = walked[r].unwrap_or((0, 0.0));
-                preds.push((p, anc[r] == Some(node)));
-            }
-            let sim_preds = &preds[before..];
-            let right = |p: &&(f32, bool)| p.1;
-            tracing::debug!(
-                "open-set gate, rank {r}, clades of depth {} held out: {}/{} right, {}/{} above 0.9",
-                sim + 1,
-                sim_preds.iter().filter(right).count(),
-                sim_preds.len(),
-                sim_preds.iter().filter(|p| p.0 > 0.9).filter(right).count(),
-                sim_preds.iter().filter(|p| p.0 > 0.9).count(),
-            );
+            } else {
+                1.0
+            };
+            let w = mass / sim.len() as f64;
+            preds.extend(sim.into_iter().map(|(p, ok)| (p, ok, w)));
         }
         let n = preds.len();
         // the species of a genome missing from the labels is never right
-        let t = (r < 6).then(|| threshold(preds)).flatten();
+        let t = (r < 6).then(|| weighted_threshold(preds)).flatten();
         RankGate {
             threshold: t.map(|t| t.0),
             precision: t.map(|t| t.1),
@@ -193,7 +284,8 @@ pub fn clade_held_out(
     cfg: &HeadConfig,
 ) -> Result<[Option<Vec<f32>>; 7]> {
     let mut out: [Option<Vec<f32>>; 7] = Default::default();
-    for (i, slot) in out.iter_mut().enumerate() {
+    // depth 1 (domains held out) is never a simulation (`gates`)
+    for (i, slot) in out.iter_mut().enumerate().skip(1) {
         let depth = i + 1;
         let hc = HeadConfig {
             seed: cfg.seed ^ (0x0c1a_de5e + depth as u64),
@@ -283,7 +375,7 @@ mod tests {
             ]
         };
         // confidently wrong on held-out phyla: 3 wrong at 0.9 above 2 right at 0.8
-        let g = gates(&tree, &labels, &rows, &held(0.9));
+        let g = gates(&tree, &labels, &rows, &held(0.9), &[]);
         assert_eq!(g[0].threshold, Some(1.0)); // one domain: always right
         assert_eq!(g[1].threshold, None);
         assert_eq!(g[1].n, 6);
@@ -291,10 +383,108 @@ mod tests {
         assert_eq!(g[2].threshold, None);
         // unsure on held-out phyla (0.55 to the wrong one): 2 right at 0.8, then
         // 1 wrong at 0.6 (2/3), then 3 wrong at 0.55 (2/6): the phylum passes at 0.6
-        let g = gates(&tree, &labels, &rows, &held(0.55));
+        let g = gates(&tree, &labels, &rows, &held(0.55), &[]);
         assert_eq!(g[1].threshold, Some(0.6));
         assert_eq!(g[1].precision, Some(2.0 / 3.0));
         assert!(g[6].threshold.is_none());
+    }
+
+    #[test]
+    fn the_mixture_share_recovers_the_weight_of_the_second_sample() {
+        // a: unsure (0.3 … 0.6), b: confident (0.9 … 1.0); x: 30 % like b
+        let a: Vec<f32> = (0..300).map(|i| 0.3 + 0.3 * (i as f32 / 300.0)).collect();
+        let b: Vec<f32> = (0..300).map(|i| 0.9 + 0.1 * (i as f32 / 300.0)).collect();
+        let x: Vec<f32> = a
+            .iter()
+            .take(210)
+            .chain(b.iter().take(90))
+            .copied()
+            .collect();
+        let pi = mixture_share(&a, &b, &x);
+        assert!((pi - 0.3).abs() < 0.02, "{pi}");
+        assert_eq!(mixture_share(&a, &b, &[]), 0.5);
+    }
+
+    #[test]
+    fn silent_contigs_like_the_novel_below_simulation_open_the_gate() {
+        let names = ["B;P1;C1", "B;P1;C2", "B;P2;C3"];
+        let labels: Vec<Lineage> = names.iter().map(|n| Lineage::parse(n).unwrap()).collect();
+        let tree = LabelTree::from_lineages(&labels);
+        // phyla held out: wrong at 0.6; classes held out: right at 0.9, but C3,
+        // alone in its phylum, wrong at 0.7
+        let phylum_out: Vec<f32> = [
+            leaf_row(&tree, &[("B;P2;C3", 0.6), ("B;P1;C1", 0.4)]),
+            leaf_row(&tree, &[("B;P2;C3", 0.6), ("B;P1;C2", 0.4)]),
+            leaf_row(&tree, &[("B;P1;C1", 0.6), ("B;P2;C3", 0.4)]),
+        ]
+        .concat();
+        let class_out: Vec<f32> = [
+            leaf_row(&tree, &[("B;P1;C2", 0.9), ("B;P2;C3", 0.1)]),
+            leaf_row(&tree, &[("B;P1;C1", 0.9), ("B;P2;C3", 0.1)]),
+            leaf_row(&tree, &[("B;P1;C1", 0.7), ("B;P2;C3", 0.3)]),
+        ]
+        .concat();
+        let held = [
+            None,
+            Some(phylum_out),
+            Some(class_out),
+            None,
+            None,
+            None,
+            None,
+        ];
+        // three more contigs, silent at the phylum, whose heads are sure (0.9)
+        let mut all = labels.clone();
+        all.extend((0..3).map(|_| Lineage::parse("B").unwrap()));
+        let mut probs: Vec<f32> = names
+            .iter()
+            .flat_map(|&n| leaf_row(&tree, &[(n, 1.0)]))
+            .collect();
+        for _ in 0..3 {
+            probs.extend(leaf_row(&tree, &[("B;P1;C1", 0.9), ("B;P2;C3", 0.1)]));
+        }
+        // π = ½: 0.9, 0.9 right (⅓), 0.7 wrong (⅙), then 3 × 0.6 wrong (½)
+        let half = gates(&tree, &all, &[0, 1, 2], &held, &[]);
+        assert_eq!(half[1].threshold, Some(0.7));
+        // silent contigs all like the class-held-out simulation: π → 1, and
+        // the phylum passes lower, where the novel-at-phylum predictions are
+        let fitted = gates(&tree, &all, &[0, 1, 2], &held, &probs);
+        assert_eq!(fitted[1].threshold, Some(0.6));
+    }
+
+    #[test]
+    fn a_genome_is_never_simulated_novel_at_the_domain() {
+        let names = ["B;P1;C1", "B;P2;C2", "A;P3;C3"];
+        let labels: Vec<Lineage> = names.iter().map(|n| Lineage::parse(n).unwrap()).collect();
+        let tree = LabelTree::from_lineages(&labels);
+        // domains held out: each contig confidently in the other domain
+        let domain_out: Vec<f32> = [
+            leaf_row(&tree, &[("A;P3;C3", 0.99), ("B;P1;C1", 0.01)]),
+            leaf_row(&tree, &[("A;P3;C3", 0.99), ("B;P2;C2", 0.01)]),
+            leaf_row(&tree, &[("B;P1;C1", 0.99), ("A;P3;C3", 0.01)]),
+        ]
+        .concat();
+        // phyla held out: the bacteria keep their domain (0.9), the archaeon,
+        // alone in its domain, does not (0.8)
+        let phylum_out: Vec<f32> = [
+            leaf_row(&tree, &[("B;P2;C2", 0.9), ("A;P3;C3", 0.1)]),
+            leaf_row(&tree, &[("B;P1;C1", 0.9), ("A;P3;C3", 0.1)]),
+            leaf_row(&tree, &[("B;P1;C1", 0.8), ("A;P3;C3", 0.2)]),
+        ]
+        .concat();
+        let held = [
+            Some(domain_out),
+            Some(phylum_out),
+            None,
+            None,
+            None,
+            None,
+            None,
+        ];
+        let g = gates(&tree, &labels, &[0, 1, 2], &held, &[]);
+        // 0.9, 0.9 right, 0.8 wrong: 2/3 (with the domains held out: never ½)
+        assert_eq!(g[0].threshold, Some(0.8));
+        assert_eq!(g[0].n, 3);
     }
 
     #[test]

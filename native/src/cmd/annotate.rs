@@ -2,16 +2,16 @@
 //! candle). Writes the Taxometer output TSV and optionally a CAMI binning file
 //! and a Kraken-style report. Contigs shorter than the model's minimum length
 //! are listed unannotated, or, with `--labels`, keep their input label
-//! (`source` = `input` in the Taxometer TSV, a note in the CAMI header).
+//! (`source` = `input` in the Taxometer TSV, a note in the CAMI header). The
+//! work is the pipeline's ([`taxdistill_pipeline::annotate`]).
 
-use crate::cmd::distill::load_features;
-use crate::util;
-use crate::util::load_taxdump;
-use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
-use taxdistill_core::features::FeatureMatrix;
-use taxdistill_core::model::{predict_from_leaf_probs, Prediction, Student};
-use taxdistill_core::openset::{Corrected, Source};
+use crate::inputs::{load_features, load_labels, load_model};
+use crate::outputs::{sample_id, write_outputs};
+use crate::util::{self, Bars};
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+use taxdistill_core::openset::Source;
+use taxdistill_pipeline::annotate::{annotate, check_features, correct, Outputs};
 
 /// Arguments of `taxdistill annotate`.
 #[derive(clap::Args, Debug)]
@@ -57,155 +57,6 @@ pub struct Args {
     pub format: Option<String>,
 }
 
-/// Loads a model directory.
-pub fn load_model(dir: &Path) -> Result<Student> {
-    let st = dir.join("model.safetensors");
-    let js = dir.join("model.json");
-    let st_bytes = std::fs::read(&st).with_context(|| format!("{}: cannot read", st.display()))?;
-    let js_bytes = std::fs::read(&js).with_context(|| format!("{}: cannot read", js.display()))?;
-    Student::from_bytes(&st_bytes, &js_bytes)
-        .with_context(|| format!("loading the model in {}", dir.display()))
-}
-
-/// Checks that features fit the model (sample count, column count).
-pub fn check_features(student: &Student, features: &FeatureMatrix, model_dir: &Path) -> Result<()> {
-    let meta = &student.meta;
-    if meta.n_samples != features.n_samples {
-        bail!(
-            "{}: the model was trained with {} abundance sample(s) but the input has {}{}",
-            model_dir.display(),
-            meta.n_samples,
-            features.n_samples,
-            if meta.n_samples > 0 && features.n_samples == 0 {
-                " (pass --abundance)"
-            } else {
-                ""
-            }
-        );
-    }
-    if meta.n_features() != features.n_cols() {
-        bail!(
-            "{}: the model expects {} feature columns but the input has {}",
-            model_dir.display(),
-            meta.n_features(),
-            features.n_cols()
-        );
-    }
-    Ok(())
-}
-
-/// Predictions for every row (`None` for contigs shorter than `min_length`).
-pub fn annotate(
-    student: &Student,
-    features: &FeatureMatrix,
-    min_length: usize,
-    thresholds: &[f32; 7],
-) -> Result<Vec<Option<Prediction>>> {
-    let f = features.n_cols();
-    let l = student.meta.tree.n_leaves();
-    let rows: Vec<usize> = (0..features.n_rows())
-        .filter(|&i| features.lengths[i] >= min_length)
-        .collect();
-    let mut out: Vec<Option<Prediction>> = vec![None; features.n_rows()];
-    let pb = util::progress(rows.len() as u64, "annotating");
-    for chunk in rows.chunks(8192) {
-        let mut x = Vec::with_capacity(chunk.len() * f);
-        for &r in chunk {
-            x.extend_from_slice(features.row(r));
-        }
-        let probs = student.leaf_probs(&x)?;
-        for (&r, p) in chunk.iter().zip(probs.chunks(l)) {
-            out[r] = Some(predict_from_leaf_probs(&student.meta.tree, p, thresholds));
-        }
-        pb.inc(chunk.len() as u64);
-    }
-    pb.finish_and_clear();
-    Ok(out)
-}
-
-/// What the writers get: each contig's lineage, and with input labels passed
-/// through, each one's [`Source`] and the CAMI header note.
-pub struct Outputs {
-    pub preds: Vec<Option<Prediction>>,
-    pub sources: Option<Vec<Source>>,
-    pub notes: Vec<String>,
-}
-
-impl Outputs {
-    /// The student's predictions alone (unannotated contigs listed unassigned).
-    pub fn student_only(preds: Vec<Option<Prediction>>) -> Outputs {
-        Outputs {
-            preds,
-            sources: None,
-            notes: Vec::new(),
-        }
-    }
-
-    /// Corrected outputs of every contig, input labels passed through where
-    /// the student made no prediction (shorter than `min_length`).
-    pub fn passed_through(outputs: &[Corrected], min_length: usize) -> Outputs {
-        let sources: Vec<Source> = outputs.iter().map(|c| c.source).collect();
-        Outputs {
-            preds: outputs.iter().map(|c| Some(c.prediction.clone())).collect(),
-            notes: taxdistill_core::writers::passthrough_notes(&sources, min_length),
-            sources: Some(sources),
-        }
-    }
-}
-
-/// Writes the Taxometer TSV and the optional CAMI file and Kraken-style report.
-pub fn write_outputs(
-    features: &FeatureMatrix,
-    outputs: &Outputs,
-    out: &Path,
-    cami: Option<&Path>,
-    report: Option<&Path>,
-    taxonomy: Option<&Path>,
-    sample_id: &str,
-) -> Result<()> {
-    let rows: Vec<(String, Option<Prediction>)> = features
-        .ids
-        .iter()
-        .cloned()
-        .zip(outputs.preds.iter().cloned())
-        .collect();
-    util::write_atomic(out, |w| {
-        match &outputs.sources {
-            Some(s) => taxdistill_core::writers::write_taxometer_with_sources(w, &rows, s)?,
-            None => taxdistill_core::writers::write_taxometer(w, &rows)?,
-        }
-        Ok(())
-    })?;
-    let taxdump = taxonomy.map(load_taxdump).transpose()?;
-    if let Some(p) = cami {
-        util::write_atomic(p, |w| {
-            Ok(taxdistill_core::writers::write_cami(
-                w,
-                sample_id,
-                &rows,
-                taxdump.as_ref(),
-                &outputs.notes,
-            )?)
-        })?;
-    }
-    if let Some(p) = report {
-        let rows: Vec<(String, u64, Option<Prediction>)> = rows
-            .into_iter()
-            .zip(&features.lengths)
-            .map(|((id, p), &n)| (id, n as u64, p))
-            .collect();
-        util::write_atomic(p, |w| {
-            Ok(taxdistill_core::writers::write_kraken_report(
-                w,
-                &rows,
-                false,
-                taxdump.as_ref(),
-            )?)
-        })?;
-    }
-    Ok(())
-}
-
 pub fn run(args: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
     let student = load_model(&args.model)?;
@@ -226,18 +77,19 @@ pub fn run(args: Args) -> Result<()> {
         None
     };
     let features = load_features(&args.contigs, abundance, student.meta.min_length)?;
-    check_features(&student, &features, &args.model)?;
+    check_features(&student, &features, &util::name(&args.model))?;
     let thresholds = match args.threshold {
         Some(t) if !(0.0..=1.0).contains(&t) => bail!("--threshold {t} must be within 0 and 1"),
         Some(t) => [t; 7],
         None => student.meta.thresholds,
     };
-    let preds = annotate(&student, &features, min_length, &thresholds)?;
-    let sample = args
-        .contigs
-        .file_name()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let preds = annotate(
+        &student,
+        &features,
+        min_length,
+        &thresholds,
+        &Bars::default(),
+    )?;
     let n_annotated = preds
         .iter()
         .flatten()
@@ -246,17 +98,14 @@ pub fn run(args: Args) -> Result<()> {
     let n_rows = preds.len();
     let outputs = match &args.labels {
         Some(labels) => {
-            let (lineages, _) = super::distill::load_labels_with_support(
+            let labels = load_labels(
                 labels,
                 args.format.as_deref(),
                 args.taxonomy.as_deref(),
                 &features.ids,
                 &args.contigs,
             )?;
-            Outputs::passed_through(
-                &taxdistill_core::openset::student_or_kept_all(&lineages, &preds),
-                min_length,
-            )
+            Outputs::passed_through(&correct(&labels.lineages, &preds, None), min_length)
         }
         None => Outputs::student_only(preds),
     };
@@ -267,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
         args.cami.as_deref(),
         args.report.as_deref(),
         args.taxonomy.as_deref(),
-        &sample,
+        &sample_id(&args.contigs),
     )?;
     let kept = outputs
         .sources

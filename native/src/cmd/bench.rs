@@ -18,7 +18,7 @@ mod stats;
 mod summary;
 mod svg;
 
-use crate::cmd::distill::TrainArgs;
+use crate::args::TrainArgs;
 use crate::util;
 use anyhow::{bail, Context, Result};
 use runner::{find_vamb, grid_id, method_label, say, DatasetFiles, RunRecord, Settings, Source};
@@ -205,7 +205,7 @@ fn planned_methods(
     if grid {
         m.extend(points.iter().map(|&(a, t)| grid_id(a, t)));
     }
-    for &t in &crate::cmd::run::default_candidate_temperatures(train.temperature)[1..] {
+    for &t in &taxdistill_pipeline::choose::default_candidate_temperatures(train.temperature)[1..] {
         let id = grid_id(train.alpha, t);
         if !m.contains(&id) {
             m.push(id);

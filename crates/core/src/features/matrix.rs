@@ -42,6 +42,7 @@ impl FeatureMatrix {
         let io = |e: std::io::Error| Error::Io {
             source_name: "features TSV".into(),
             reason: e.to_string(),
+            kind: e.kind(),
         };
         let mut line = String::with_capacity(16 * (self.n_cols() + 1));
         line.push_str("contigs");
@@ -80,6 +81,7 @@ impl FeatureMatrix {
             Some(h) => h.map_err(|e| Error::Io {
                 source_name: source_name.to_string(),
                 reason: e.to_string(),
+                kind: e.kind(),
             })?,
             None => return Err(bad(1, "empty file: no header".into())),
         };
@@ -123,6 +125,7 @@ impl FeatureMatrix {
             let line = line.map_err(|e| Error::Io {
                 source_name: source_name.to_string(),
                 reason: e.to_string(),
+                kind: e.kind(),
             })?;
             let line = line.trim_end_matches('\r');
             if line.is_empty() {

@@ -261,6 +261,7 @@ pub fn tnf_of_file(
     let io = |e: std::io::Error| Error::Io {
         source_name: source_name.to_string(),
         reason: format!("cannot read: {e}"),
+        kind: e.kind(),
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut head = [0u8; 2];
@@ -306,6 +307,7 @@ fn blocks_at(
     let too_big = || Error::Io {
         source_name: source_name.to_string(),
         reason: "file too large to address".to_string(),
+        kind: std::io::ErrorKind::FileTooLarge,
     };
     let len = usize::try_from(len).map_err(|_| too_big())?;
     let (block_bytes, ahead) = (block_bytes.max(2), ahead.max(1));
@@ -376,6 +378,7 @@ fn blocks_at(
     merge(outs, source_name, |e, _| Error::Io {
         source_name: source_name.to_string(),
         reason: format!("cannot read: {e}"),
+        kind: e.kind(),
     })
 }
 
@@ -439,6 +442,7 @@ pub fn tnf_of_slice(
     merge(outs, source_name, |e, _| Error::Io {
         source_name: source_name.to_string(),
         reason: e.to_string(),
+        kind: e.kind(),
     })
 }
 
@@ -728,7 +732,10 @@ mod tests {
         }
         assert!(matches!(
             tnf_of_file(&dir.join("no/such.fna"), "missing", |_| {}),
-            Err(Error::Io { .. })
+            Err(Error::Io {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            })
         ));
         for name in ["bad_fasta_duplicate.fna", "bad_fasta_duplicate.fna.gz"] {
             assert!(matches!(

@@ -1,30 +1,34 @@
 //! One benchmark run = one scenario × one seed: get the data (simulate, or
 //! read the dataset), compute features once, run the teacher once, train
 //! and annotate every student variant, run vamb where asked, and score
-//! every method against the truth. The library functions of `distill`,
-//! `teach`, `annotate` and `simulate` do the work; this module only wires,
-//! times and scores them.
+//! every method against the truth. The pipeline crate
+//! (`taxdistill-pipeline`: teach, distill, choose, annotate) and `simulate`
+//! do the work, with typed results (the choice `taxdistill run` makes is the
+//! pipeline's [`Choice`]); this module only wires, times and scores them.
 
 use super::evaluate::{evaluate_method, outcome_codes, Evaluation, Predictions, Truthset};
 use super::measure::{step, subprocess, StepRecord};
 use super::scenarios::{sim_args, LabelSource, Scenario};
-use crate::cmd::annotate::annotate;
-use crate::cmd::convert;
-use crate::cmd::distill::{
-    label_tree, load_features, load_labels, sparse_soft, train_model, SparseSoftRows, TrainArgs,
-};
-use crate::cmd::teach::{soft_labels_for, TeachOptions, TeacherKind};
-use crate::cmd::{run as pipeline, simulate};
-use crate::util;
+use crate::args::TrainArgs;
+use crate::cmd::{convert, simulate};
+use crate::inputs::{embed, load_features, load_labels};
+use crate::util::{self, Bars};
 use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use taxdistill_core::features::FeatureMatrix;
-use taxdistill_core::model::{predict_from_leaf_probs, Prediction, Student};
-use taxdistill_core::softlabels::SoftLabels;
+use taxdistill_core::model::Prediction;
 use taxdistill_core::taxonomy::{LabelTree, Lineage, Rank};
+use taxdistill_pipeline::annotate::{annotate, correct};
+use taxdistill_pipeline::choose::{default_candidate_temperatures, Candidate, Choice};
+use taxdistill_pipeline::distill::{train_student, TrainingData};
+use taxdistill_pipeline::load::label_tree;
+use taxdistill_pipeline::teach::{
+    sparse_soft, teach, teacher_predictions, SparseSoftRows, Taught, TeachOptions, TeacherKind,
+};
+use taxdistill_pipeline::Silent;
 
 /// Input files of a dataset with truth.
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +181,41 @@ struct Outcome {
     preds: Predictions,
     steps: Vec<String>,
     details: serde_json::Value,
+    /// A student's held-out F1 against the labels per rank (what `run`'s choice compares).
+    holdout_f1: Option<[Option<f64>; 7]>,
+}
+
+impl Outcome {
+    /// An outcome that is not a student's.
+    fn of(preds: Predictions, steps: Vec<String>, details: serde_json::Value) -> Outcome {
+        Outcome {
+            preds,
+            steps,
+            details,
+            holdout_f1: None,
+        }
+    }
+}
+
+/// A trained and applied student.
+struct Trained {
+    preds: Vec<Option<Prediction>>,
+    steps: Vec<String>,
+    details: serde_json::Value,
+    holdout_f1: [Option<f64>; 7],
+}
+
+impl Trained {
+    /// The outcome, its steps after the shared ones in `before`.
+    fn outcome(self, before: &[&str]) -> Outcome {
+        let steps = before.iter().map(|s| s.to_string()).chain(self.steps);
+        Outcome {
+            preds: to_predictions(&self.preds, true),
+            steps: steps.collect(),
+            details: self.details,
+            holdout_f1: Some(self.holdout_f1),
+        }
+    }
 }
 
 fn to_predictions(preds: &[Option<Prediction>], with_scores: bool) -> Predictions {
@@ -194,14 +233,6 @@ fn to_predictions(preds: &[Option<Prediction>], with_scores: bool) -> Prediction
             .collect()
     });
     Predictions { lineages, scores }
-}
-
-/// The teacher's own lineage per contig: walk down while the probability is ≥ 0.5
-/// (as `taxdistill teach --predictions`).
-fn teacher_argmax(soft: &SoftLabels, tree: &LabelTree) -> Vec<Option<Prediction>> {
-    (0..soft.contigs.len())
-        .map(|i| Some(predict_from_leaf_probs(tree, soft.row(i), &[0.5; 7])))
-        .collect()
 }
 
 struct Ctx<'a> {
@@ -223,7 +254,7 @@ impl Ctx<'_> {
         tree: Option<&LabelTree>,
         soft: Option<&SparseSoftRows>,
         alpha_t: Option<(f32, f32)>,
-    ) -> Result<(Vec<Option<Prediction>>, Vec<String>, serde_json::Value)> {
+    ) -> Result<Trained> {
         self.pb
             .set_message(format!("{} seed {}: {id}", self.scenario, self.seed));
         let mut args = self.settings.train.clone();
@@ -244,7 +275,7 @@ impl Ctx<'_> {
                     &training,
                     &self.features.lengths,
                     min_length,
-                    self.labels_path,
+                    &util::name(self.labels_path),
                 )?;
                 own = (training, tree);
                 (own.0.as_slice(), &own.1)
@@ -252,20 +283,33 @@ impl Ctx<'_> {
         };
         let prov = serde_json::json!({ "bench": { "scenario": self.scenario, "seed": self.seed, "method": id } });
         let features = self.features;
+        let data = TrainingData {
+            features,
+            labels: lineages,
+            tree,
+            soft: soft.map(|s| s.as_slice()),
+        };
+        let bars = Bars::default();
         let (model, st) = step(&format!("train:{id}"), || {
-            train_model(
-                features,
-                lineages,
-                tree,
-                soft.map(|s| s.as_slice()),
-                &args,
+            Ok(train_student(
+                &data,
+                &args.config(),
+                min_length,
                 prov,
-            )
+                &bars,
+            )?)
         })?;
         self.steps.push(st);
         let (preds, st) = step(&format!("annotate:{id}"), || {
-            let student = Student::from_meta_and_bytes(model.meta.clone(), &model.safetensors)?;
-            annotate(&student, features, min_length, &student.meta.thresholds)
+            let student = model.student()?;
+            let thresholds = student.meta.thresholds;
+            Ok(annotate(
+                &student,
+                features,
+                min_length,
+                &thresholds,
+                &bars,
+            )?)
         })?;
         self.steps.push(st);
         let details = serde_json::json!({
@@ -277,18 +321,19 @@ impl Ctx<'_> {
             "best_epoch": model.report.best_epoch,
             "n_leaves": tree.n_leaves(),
         });
-        Ok((
+        Ok(Trained {
             preds,
-            vec![format!("train:{id}"), format!("annotate:{id}")],
+            steps: vec![format!("train:{id}"), format!("annotate:{id}")],
             details,
-        ))
+            holdout_f1: model.report.holdout_f1,
+        })
     }
 }
 
 /// `taxdistill run`'s pick among students already trained here: `ids` are
 /// the distilled students of `temps` (same α) and, last, the student on the
 /// labels alone; the one `run` would keep by its held-out F1 (labels, never
-/// truth). Its cost is all the candidates' steps.
+/// truth), by the pipeline's [`Choice`]. Its cost is all the candidates' steps.
 fn run_choice(
     results: &[(String, Result<Outcome>)],
     ids: &[String],
@@ -303,16 +348,17 @@ fn run_choice(
             Some((_, Err(e))) => bail!("candidate {id}: {e:#}"),
             None => bail!("candidate {id} was not trained"),
         };
-        let f1: [Option<f64>; 7] = serde_json::from_value(o.details["holdout_f1"].clone())
+        let f1 = o
+            .holdout_f1
             .with_context(|| format!("candidate {id}: no held-out F1"))?;
         let c = match temps.get(k) {
-            Some(&t) => pipeline::Candidate::Distilled(alpha, t),
-            None => pipeline::Candidate::LabelsOnly,
+            Some(&t) => Candidate::Distilled(alpha, t),
+            None => Candidate::LabelsOnly,
         };
         scored.push((c, f1));
         outcomes.push(o);
     }
-    let (best, scores) = pipeline::choose(&scored);
+    let choice = Choice::of(&scored);
     let mut steps: Vec<String> = Vec::new();
     for o in &outcomes {
         for s in &o.steps {
@@ -321,17 +367,17 @@ fn run_choice(
             }
         }
     }
-    Ok(Outcome {
-        preds: outcomes[best].preds.clone(),
+    Ok(Outcome::of(
+        outcomes[choice.kept].preds.clone(),
         steps,
-        details: serde_json::json!({
-            "kept": ids[best],
-            "candidates": ids.iter().zip(&scores).map(|(id, sc)| serde_json::json!({
+        serde_json::json!({
+            "kept": ids[choice.kept],
+            "candidates": ids.iter().zip(&choice.candidates).map(|(id, sc)| serde_json::json!({
                 "method": id,
-                "holdout_f1_mean": sc,
+                "holdout_f1_mean": sc.mean,
             })).collect::<Vec<_>>(),
         }),
-    })
+    ))
 }
 
 /// A chosen student's predictions as `run` writes them: the open-set rule
@@ -358,15 +404,10 @@ fn as_run_writes(
             })
         })
         .collect();
-    let corrected = match evidence {
-        Some((ev, tree)) => {
-            o.details["open_set"] = serde_json::json!({ "gates": ev.gates });
-            taxdistill_core::openset::correct_all(labels, &preds, &ev.neighbours, |i| {
-                ev.vouched_lineage(tree, i)
-            })
-        }
-        None => taxdistill_core::openset::student_or_kept_all(labels, &preds),
-    };
+    if let Some((ev, _)) = evidence {
+        o.details["open_set"] = serde_json::json!({ "gates": ev.gates });
+    }
+    let corrected = correct(labels, &preds, evidence);
     let out: Vec<Option<Prediction>> = corrected.into_iter().map(|c| Some(c.prediction)).collect();
     o.preds = to_predictions(&out, true);
     o
@@ -470,6 +511,7 @@ pub fn run_one(
             &features.ids,
             &files.contigs,
         )
+        .map(|l| l.lineages)
     })?;
     steps.push(st);
     let truth = load_labels(
@@ -479,7 +521,8 @@ pub fn run_one(
         &features.ids,
         &files.contigs,
     )
-    .with_context(|| format!("reading the truth {}", files.truth.display()))?;
+    .with_context(|| format!("reading the truth {}", files.truth.display()))?
+    .lineages;
     if truth.iter().all(|t| t.depth() == 0) {
         bail!(
             "{}: no contig of {} has a true lineage; nothing to evaluate",
@@ -490,7 +533,12 @@ pub fn run_one(
     // the teacher and the students learn from `training` (unresolved leaves);
     // raw labels, vamb and the transitions use the labels as given
     let training = settings.train.training_labels(&lineages, &features.lengths);
-    let tree = label_tree(&training, &features.lengths, min_length, &files.labels)?;
+    let tree = label_tree(
+        &training,
+        &features.lengths,
+        min_length,
+        &util::name(&files.labels),
+    )?;
 
     let reference_depth: Option<Vec<u8>> = match &sim {
         Some(c) => {
@@ -536,14 +584,14 @@ pub fn run_one(
     let mut results: Vec<(String, Result<Outcome>)> = Vec::new();
     results.push((
         "raw_labels".into(),
-        Ok(Outcome {
-            preds: Predictions {
+        Ok(Outcome::of(
+            Predictions {
                 lineages: lineages.clone(),
                 scores: None,
             },
-            steps: vec![],
-            details: serde_json::json!({}),
-        }),
+            vec![],
+            serde_json::json!({}),
+        )),
     ));
 
     let mut ctx = Ctx {
@@ -564,29 +612,29 @@ pub fn run_one(
         seed,
     };
     let teacher = step("teacher", || {
-        soft_labels_for(&features, &training, &tree, None, None, &opts)
+        Ok(teach(&features, &training, &tree, None, &opts, &Silent)?)
     });
-    let teacher = match teacher {
-        Ok(((soft, report, open_set), st)) => {
+    let teacher: std::result::Result<Taught, String> = match teacher {
+        Ok((taught, st)) => {
             ctx.steps.push(st);
-            Ok((soft, report, open_set))
+            Ok(taught)
         }
         Err(e) => Err(format!("{e:#}")),
     };
     match &teacher {
-        Ok((soft, report, _)) => {
-            let argmax = teacher_argmax(soft, &tree);
+        Ok(Taught { soft, report, .. }) => {
+            let argmax = teacher_predictions(soft, &tree);
             results.push((
                 "teacher".into(),
-                Ok(Outcome {
-                    preds: to_predictions(&argmax, true),
-                    steps: vec!["features".into(), "teacher".into()],
-                    details: serde_json::json!({
+                Ok(Outcome::of(
+                    to_predictions(&argmax, true),
+                    vec!["features".into(), "teacher".into()],
+                    serde_json::json!({
                         "temperature": report.temperature,
                         "heldout_ece_after": report.ece_after,
                         "chosen": report.chosen,
                     }),
-                }),
+                )),
             ));
         }
         Err(e) => results.push(("teacher".into(), Err(anyhow::anyhow!("teacher: {e}")))),
@@ -595,33 +643,19 @@ pub fn run_one(
     // student on the noisy labels only (Taxometer-equivalent)
     let r = ctx
         .student("student_noisy", &training, Some(&tree), None, None)
-        .map(|(p, mut s, d)| {
-            s.insert(0, "features".into());
-            Outcome {
-                preds: to_predictions(&p, true),
-                steps: s,
-                details: d,
-            }
-        });
+        .map(|t| t.outcome(&["features"]));
     results.push(("student_noisy".into(), r));
 
     // student on the teacher's hard labels, and distilled with its soft labels
     match &teacher {
-        Ok((soft, _, open_set)) => {
-            let hard: Vec<Lineage> = teacher_argmax(soft, &tree)
+        Ok(Taught { soft, open_set, .. }) => {
+            let hard: Vec<Lineage> = teacher_predictions(soft, &tree)
                 .into_iter()
                 .map(|p| p.map(|p| p.lineage).unwrap_or_default())
                 .collect();
             let r = ctx
                 .student("student_hard", &hard, None, None, None)
-                .map(|(p, mut s, d)| {
-                    s.splice(0..0, ["features".to_string(), "teacher".to_string()]);
-                    Outcome {
-                        preds: to_predictions(&p, true),
-                        steps: s,
-                        details: d,
-                    }
-                });
+                .map(|t| t.outcome(&["features", "teacher"]));
             results.push(("student_hard".into(), r));
             let sparse = sparse_soft(soft, &features.ids, &tree);
             let mut points: Vec<(String, Option<(f32, f32)>)> = vec![("student_soft".into(), None)];
@@ -635,7 +669,7 @@ pub fn run_one(
             }
             // the further distilled students `taxdistill run` trains by default
             let alpha = settings.train.alpha;
-            let temps = pipeline::default_candidate_temperatures(settings.train.temperature);
+            let temps = default_candidate_temperatures(settings.train.temperature);
             let mut run_ids = vec!["student_soft".to_string()];
             for &t in &temps[1..] {
                 let id = grid_id(alpha, t);
@@ -646,16 +680,9 @@ pub fn run_one(
             }
             for (id, at) in points {
                 let r = match &sparse {
-                    Ok(sp) => ctx.student(&id, &training, Some(&tree), Some(sp), at).map(
-                        |(p, mut s, d)| {
-                            s.splice(0..0, ["features".to_string(), "teacher".to_string()]);
-                            Outcome {
-                                preds: to_predictions(&p, true),
-                                steps: s,
-                                details: d,
-                            }
-                        },
-                    ),
+                    Ok(sp) => ctx
+                        .student(&id, &training, Some(&tree), Some(sp), at)
+                        .map(|t| t.outcome(&["features", "teacher"])),
                     Err(e) => Err(anyhow::anyhow!("soft labels: {e:#}")),
                 };
                 results.push((id, r));
@@ -683,20 +710,18 @@ pub fn run_one(
     if let Some(dir) = &settings.genomeocean {
         ctx.pb
             .set_message(format!("{name} seed {seed}: GenomeOcean"));
-        let go = (|| -> Result<(SoftLabels, Vec<String>)> {
-            let (emb, st) = step("embed", || {
-                pipeline::embed(dir, &files.contigs, &features.ids, 8)
-            })?;
+        let go = (|| -> Result<(taxdistill_core::softlabels::SoftLabels, Vec<String>)> {
+            let (emb, st) = step("embed", || embed(dir, &files.contigs, &features.ids, 8))?;
             ctx.steps.push(st);
-            let ((soft, _, _), st) = step("teacher:genomeocean", || {
-                soft_labels_for(
+            let (Taught { soft, .. }, st) = step("teacher:genomeocean", || {
+                Ok(teach(
                     &features,
                     &training,
                     &tree,
-                    Some((emb.0.as_slice(), emb.1)),
-                    Some(emb.2.as_slice()),
+                    Some(&emb),
                     &opts,
-                )
+                    &Silent,
+                )?)
             })?;
             ctx.steps.push(st);
             Ok((
@@ -712,27 +737,28 @@ pub fn run_one(
             Ok((soft, base_steps)) => {
                 results.push((
                     "teacher_genomeocean".into(),
-                    Ok(Outcome {
-                        preds: to_predictions(&teacher_argmax(&soft, &tree), true),
-                        steps: base_steps.clone(),
-                        details: serde_json::json!({}),
-                    }),
+                    Ok(Outcome::of(
+                        to_predictions(&teacher_predictions(&soft, &tree), true),
+                        base_steps.clone(),
+                        serde_json::json!({}),
+                    )),
                 ));
-                let r = sparse_soft(&soft, &features.ids, &tree).and_then(|sp| {
-                    ctx.student(
-                        "student_soft_genomeocean",
-                        &training,
-                        Some(&tree),
-                        Some(&sp),
-                        None,
-                    )
-                });
+                let r = sparse_soft(&soft, &features.ids, &tree)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|sp| {
+                        ctx.student(
+                            "student_soft_genomeocean",
+                            &training,
+                            Some(&tree),
+                            Some(&sp),
+                            None,
+                        )
+                    });
                 results.push((
                     "student_soft_genomeocean".into(),
-                    r.map(|(p, s, d)| Outcome {
-                        preds: to_predictions(&p, true),
-                        steps: base_steps.into_iter().chain(s).collect(),
-                        details: d,
+                    r.map(|t| {
+                        let before: Vec<&str> = base_steps.iter().map(String::as_str).collect();
+                        t.outcome(&before)
                     }),
                 ));
             }
@@ -768,11 +794,11 @@ pub fn run_one(
                 )
                 .map(|(preds, st)| {
                     ctx.steps.push(st);
-                    Outcome {
+                    Outcome::of(
                         preds,
-                        steps: vec!["vamb".into()],
-                        details: serde_json::json!({ "executable": exe.display().to_string() }),
-                    }
+                        vec!["vamb".into()],
+                        serde_json::json!({ "executable": exe.display().to_string() }),
+                    )
                 });
                 results.push(("vamb_taxometer".into(), r));
             }

@@ -18,7 +18,7 @@
 //! novel_genera = 0.3
 //! ```
 
-use crate::cmd::distill::TrainArgs;
+use crate::args::TrainArgs;
 use crate::cmd::simulate;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;

@@ -1,0 +1,59 @@
+//! The CLI's output files, each written atomically: model directories and
+//! the annotation outputs (Taxometer TSV, CAMI, Kraken-style report).
+
+use crate::util;
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::Path;
+use taxdistill_core::features::FeatureMatrix;
+use taxdistill_pipeline::annotate::Outputs;
+use taxdistill_pipeline::distill::BuiltModel;
+
+/// Writes `model.safetensors` + `model.json` into `dir`, atomically.
+pub fn write_model(dir: &Path, model: &BuiltModel) -> Result<()> {
+    let json = model.meta.to_json()?;
+    util::write_dir_atomic(dir, |tmp| {
+        std::fs::File::create(tmp.join("model.safetensors"))
+            .and_then(|mut f| f.write_all(&model.safetensors))
+            .with_context(|| format!("{}: cannot write model.safetensors", dir.display()))?;
+        std::fs::File::create(tmp.join("model.json"))
+            .and_then(|mut f| f.write_all(&json))
+            .with_context(|| format!("{}: cannot write model.json", dir.display()))?;
+        Ok(())
+    })
+}
+
+/// Writes the Taxometer TSV and the optional CAMI file and Kraken-style
+/// report (taxids from the taxdump in `taxonomy` where given).
+pub fn write_outputs(
+    features: &FeatureMatrix,
+    outputs: &Outputs,
+    out: &Path,
+    cami: Option<&Path>,
+    report: Option<&Path>,
+    taxonomy: Option<&Path>,
+    sample_id: &str,
+) -> Result<()> {
+    let ids = &features.ids;
+    util::write_atomic(out, |w| Ok(outputs.write_taxometer(w, ids)?))?;
+    let taxdump = taxonomy.map(util::load_taxdump).transpose()?;
+    if let Some(p) = cami {
+        util::write_atomic(p, |w| {
+            Ok(outputs.write_cami(w, ids, sample_id, taxdump.as_ref())?)
+        })?;
+    }
+    if let Some(p) = report {
+        util::write_atomic(p, |w| {
+            Ok(outputs.write_kraken_report(w, ids, &features.lengths, taxdump.as_ref())?)
+        })?;
+    }
+    Ok(())
+}
+
+/// The sample id of a FASTA in the CAMI header: its file name.
+pub fn sample_id(contigs: &Path) -> String {
+    contigs
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
