@@ -49,10 +49,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use std::time::Instant;
 use taxdistill_core::features::{FeatureMatrix, N_TNF};
 use taxdistill_core::openset::NeighbourTable;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
+use web_time::Instant;
 
 /// Hyper-parameter grids of the graph teacher (each value chosen on held-out labels).
 #[derive(Debug, Clone, serde::Serialize)]

@@ -21,8 +21,8 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::time::Instant;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
+use web_time::Instant;
 
 /// Hyper-parameters of the cross-fitted heads.
 #[derive(Debug, Clone, serde::Serialize)]
