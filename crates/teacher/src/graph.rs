@@ -915,6 +915,7 @@ pub fn graph_teacher(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim_helpers::{f1s, sim_case, teacher_preds};
     use rand::Rng;
 
     /// Genomes with distinct abundance profiles over `s` samples and weakly
@@ -1156,52 +1157,6 @@ mod tests {
         let species = mix[2];
         assert!(genus.graph >= 1.0, "genus {genus:?}");
         assert!(species.graph < 0.5, "species {species:?}");
-    }
-
-    /// A simulator community as the CLI would read it: features, noisy labels, truth.
-    fn sim_case(
-        cfg: &taxdistill_sim::SimConfig,
-    ) -> (FeatureMatrix, Vec<Lineage>, Vec<(String, Lineage)>) {
-        let c = taxdistill_sim::simulate(cfg).unwrap();
-        let mut fa = Vec::new();
-        taxdistill_sim::write::write_fasta(&c, &mut fa).unwrap();
-        let mut ab = Vec::new();
-        taxdistill_sim::write::write_abundance(&c, &mut ab).unwrap();
-        let mut tr = Vec::new();
-        taxdistill_sim::write::write_truth(&c, &mut tr).unwrap();
-        let mut lb = Vec::new();
-        taxdistill_sim::write::write_labels(&c, &mut lb).unwrap();
-        let contigs = taxdistill_core::fasta::read_contigs(&fa[..], "sim.fna").unwrap();
-        let abundance = taxdistill_core::abundance::read_abundance(&ab[..], "sim.tsv").unwrap();
-        let features =
-            taxdistill_core::features::build_features(&contigs, Some(&abundance)).unwrap();
-        let labels =
-            taxdistill_core::labels::read_labels(&lb[..], "labels.tsv", None, None).unwrap();
-        let truth = taxdistill_core::labels::read_labels(&tr[..], "truth.tsv", None, None).unwrap();
-        let (lineages, _) = labels.aligned_to(&features.ids);
-        (features, lineages, truth.entries)
-    }
-
-    fn f1s(truth: &[(String, Lineage)], pred: &[(String, Lineage)]) -> Vec<f64> {
-        taxdistill_core::metrics::evaluate(truth, pred, None)
-            .iter()
-            .map(|m| m.f1)
-            .collect()
-    }
-
-    fn teacher_preds(ids: &[String], tree: &LabelTree, probs: &[f32]) -> Vec<(String, Lineage)> {
-        let l = tree.n_leaves();
-        ids.iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let p = taxdistill_core::model::predict_from_leaf_probs(
-                    tree,
-                    &probs[i * l..(i + 1) * l],
-                    &[0.5; 7],
-                );
-                (id.clone(), p.lineage)
-            })
-            .collect()
     }
 
     #[test]

@@ -13,5 +13,7 @@ pub mod graph;
 pub mod heads;
 pub mod novel;
 pub mod shard;
+#[cfg(test)]
+mod sim_helpers;
 
 pub use errors::{Error, Result};
