@@ -763,8 +763,8 @@ pub fn graph_teacher(
     let (head, mut gate_probs) = if cfg.use_heads {
         let (x, d) = head_input();
         let raw = crossfit_raw(&x, d, labels, tree, train_mask, &hc)?;
-        let gate_probs = cfg.open_set.then(|| raw.probs.clone());
-        (Some(calibrated(tree, labels, raw, &hc)), gate_probs)
+        let head = calibrated(tree, labels, &raw, &hc);
+        (Some(head), cfg.open_set.then_some(raw.probs))
     } else {
         (None, None)
     };
@@ -870,10 +870,11 @@ pub fn graph_teacher(
             Some(p) => p,
             None => crossfit_raw(&x, d, labels, tree, train_mask, &hc)?.probs,
         };
-        let gates = novel::gates(tree, labels, &usable, &held, &probs);
+        let walks = novel::walks(tree, &probs);
+        let gates = novel::gates(tree, labels, &usable, &held, &walks);
         Some(OpenSetEvidence {
             neighbours: neighbour_table(&nbrs, k),
-            vouched: novel::vouched(tree, &probs, &gates),
+            vouched: novel::vouched(&walks, &gates),
             gates,
         })
     } else {

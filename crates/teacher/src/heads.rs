@@ -268,7 +268,7 @@ pub fn crossfit_heads(
     cfg: &HeadConfig,
 ) -> Result<TeacherOutput> {
     let raw = crossfit_raw(x, d, labels, tree, train_mask, cfg)?;
-    Ok(calibrated(tree, labels, raw, cfg))
+    Ok(calibrated(tree, labels, &raw, cfg))
 }
 
 /// Held-out leaf probabilities of cross-fitted heads, before temperature
@@ -408,7 +408,7 @@ pub fn crossfit_raw(
 pub fn calibrated(
     tree: &LabelTree,
     labels: &[Lineage],
-    raw: CrossFit,
+    raw: &CrossFit,
     cfg: &HeadConfig,
 ) -> TeacherOutput {
     let t0 = Instant::now();

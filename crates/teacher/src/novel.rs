@@ -83,15 +83,11 @@ fn ancestors(tree: &LabelTree, node: usize) -> [Option<usize>; 7] {
     out
 }
 
-/// The lowest probability at which `preds` ((probability, right) pairs) are
-/// right at least half the time, counting every prediction at or above it;
-/// with that precision. `None` when no such probability exists.
-pub fn threshold(preds: Vec<(f32, bool)>) -> Option<(f32, f64)> {
-    weighted_threshold(preds.into_iter().map(|(p, ok)| (p, ok, 1.0)).collect())
-}
-
-/// [`threshold`] with a weight per prediction.
-pub fn weighted_threshold(mut preds: Vec<(f32, bool, f64)>) -> Option<(f32, f64)> {
+/// The lowest probability at which `preds` ((probability, right, weight)
+/// triples) are right at least half the time by weight, counting every
+/// prediction at or above it; with that precision. `None` when no such
+/// probability exists.
+pub fn threshold(mut preds: Vec<(f32, bool, f64)>) -> Option<(f32, f64)> {
     preds.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (mut ok, mut all, mut best) = (0.0, 0.0, None);
     for (i, &(p, right, w)) in preds.iter().enumerate() {
@@ -147,30 +143,38 @@ pub fn mixture_share(a: &[f32], b: &[f32], x: &[f32]) -> f64 {
     pi
 }
 
-/// A row's walk ([`walk`]) and its label's node per rank.
-type WalkAndLabel = ([Option<(usize, f32)>; 7], [Option<usize>; 7]);
+/// One row's [`walk`]: the rank-r node and its probability, per rank.
+pub type Walk = [Option<(usize, f32)>; 7];
+
+/// Every row's [`walk`] under `probs` (n × leaves).
+pub fn walks(tree: &LabelTree, probs: &[f32]) -> Vec<Walk> {
+    probs
+        .par_chunks(tree.n_leaves())
+        .map(|row| walk(tree, row))
+        .collect()
+}
+
+/// A row's walk and its label's node per rank.
+type WalkAndLabel = (Walk, [Option<usize>; 7]);
 
 /// Per rank, the gate from clade-held-out heads (module doc).
 ///
 /// `held[d - 1]`: the held-out probabilities (n × leaves) of heads whose
 /// folds hold out whole clades at label-tree depth d (`None` where the
 /// labels have fewer than two such clades); `rows`: the labelled contigs
-/// they held out; `probs` (n × leaves, or empty: π = ½): every contig's
-/// probabilities under the heads of all clades, for the mixture share.
+/// they held out; `full` (one per contig, or empty: π = ½): every contig's
+/// [`walks`] under the heads of all clades, for the mixture share.
 pub fn gates(
     tree: &LabelTree,
     labels: &[Lineage],
     rows: &[usize],
     held: &[Option<Vec<f32>>; 7],
-    probs: &[f32],
+    full: &[Walk],
 ) -> [RankGate; 7] {
     let l = tree.n_leaves();
-    // every contig's walk under the heads of all clades, for the silent ones
-    let full: Vec<[Option<(usize, f32)>; 7]> =
-        probs.par_chunks(l).map(|row| walk(tree, row)).collect();
     let targets = label_targets(labels, tree);
     // per simulation depth: each row's walk and label ancestors
-    let walks: Vec<Option<Vec<WalkAndLabel>>> = held
+    let sim_walks: Vec<Option<Vec<WalkAndLabel>>> = held
         .iter()
         .map(|probs| {
             probs.as_ref().map(|p| {
@@ -191,7 +195,7 @@ pub fn gates(
             .into_iter()
             .filter(|&sim| sim > 0)
             .filter_map(|sim| {
-                let w = walks.get(sim)?.as_ref()?;
+                let w = sim_walks.get(sim)?.as_ref()?;
                 let preds: Vec<(f32, bool)> = w
                     .iter()
                     // the contig counts where its label reaches the held-out depth
@@ -208,7 +212,7 @@ pub fn gates(
         // the simulations' probability distributions that fits theirs best
         let silent: Vec<f32> = labels
             .iter()
-            .zip(&full)
+            .zip(full)
             .filter(|(lab, _)| lab.depth() <= r)
             .map(|(_, w)| w[r].map_or(0.0, |x| x.1))
             .collect();
@@ -228,21 +232,17 @@ pub fn gates(
         let k = sims.len();
         for (j, sim) in sims.into_iter().enumerate() {
             // with two simulations, the first (novel at r) weighs 1 - share
-            let mass = if k == 2 {
-                if j == 0 {
-                    1.0 - share
-                } else {
-                    share
-                }
-            } else {
-                1.0
+            let mass = match (k, j) {
+                (2, 0) => 1.0 - share,
+                (2, _) => share,
+                _ => 1.0,
             };
             let w = mass / sim.len() as f64;
             preds.extend(sim.into_iter().map(|(p, ok)| (p, ok, w)));
         }
         let n = preds.len();
         // the species of a genome missing from the labels is never right
-        let t = (r < 6).then(|| weighted_threshold(preds)).flatten();
+        let t = (r < 6).then(|| threshold(preds)).flatten();
         RankGate {
             threshold: t.map(|t| t.0),
             precision: t.map(|t| t.1),
@@ -251,16 +251,15 @@ pub fn gates(
     })
 }
 
-/// Every row's vouched node: the walk under `probs` (n × leaves) down while
-/// each rank's probability passes its gate (0 = the root: nothing vouched).
-pub fn vouched(tree: &LabelTree, probs: &[f32], gates: &[RankGate; 7]) -> Vec<u32> {
-    let l = tree.n_leaves();
-    probs
-        .par_chunks(l)
-        .map(|row| {
+/// Every row's vouched node: its walk ([`walks`]) down while each rank's
+/// probability passes its gate (0 = the root: nothing vouched).
+pub fn vouched(walks: &[Walk], gates: &[RankGate; 7]) -> Vec<u32> {
+    walks
+        .par_iter()
+        .map(|walk| {
             let mut v = 0;
-            for (r, step) in walk(tree, row).iter().enumerate() {
-                match (step, gates[r].threshold) {
+            for (step, gate) in walk.iter().zip(gates) {
+                match (step, gate.threshold) {
                     (Some((c, p)), Some(t)) if *p >= t => v = *c,
                     _ => break,
                 }
@@ -306,10 +305,15 @@ pub fn clade_held_out(
 mod tests {
     use super::*;
 
+    /// [`threshold`] with every weight 1.
+    fn unweighted(preds: Vec<(f32, bool)>) -> Option<(f32, f64)> {
+        threshold(preds.into_iter().map(|(p, ok)| (p, ok, 1.0)).collect())
+    }
+
     #[test]
     fn threshold_is_the_lowest_probability_with_precision_one_half() {
         // sorted: .9 ok, .8 ok, .7 no, .6 no, .5 no → prefixes 1, 1, .67, .5, .4
-        let t = threshold(vec![
+        let t = unweighted(vec![
             (0.5, false),
             (0.9, true),
             (0.7, false),
@@ -318,13 +322,13 @@ mod tests {
         ]);
         assert_eq!(t, Some((0.6, 0.5)));
         assert_eq!(
-            threshold(vec![(0.9, false), (0.8, false), (0.1, true)]),
+            unweighted(vec![(0.9, false), (0.8, false), (0.1, true)]),
             None
         );
-        assert_eq!(threshold(vec![]), None);
+        assert_eq!(unweighted(vec![]), None);
         // a tie passes or fails as one: (.7 ok, .7 no, .7 no) is 1/3
         assert_eq!(
-            threshold(vec![(0.7, true), (0.7, false), (0.7, false)]),
+            unweighted(vec![(0.7, true), (0.7, false), (0.7, false)]),
             None
         );
     }
@@ -448,7 +452,7 @@ mod tests {
         assert_eq!(half[1].threshold, Some(0.7));
         // silent contigs all like the class-held-out simulation: π → 1, and
         // the phylum passes lower, where the novel-at-phylum predictions are
-        let fitted = gates(&tree, &all, &[0, 1, 2], &held, &probs);
+        let fitted = gates(&tree, &all, &[0, 1, 2], &held, &walks(&tree, &probs));
         assert_eq!(fitted[1].threshold, Some(0.6));
     }
 
@@ -522,7 +526,7 @@ mod tests {
             gate(None),
             gate(None),
         ];
-        let v = vouched(&tree, &probs, &g);
+        let v = vouched(&walks(&tree, &probs), &g);
         assert_eq!(tree.lineage(v[0] as usize), Lineage::parse("B;P1").unwrap());
     }
 }
