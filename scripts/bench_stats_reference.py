@@ -1,5 +1,5 @@
-"""Reference values for the statistics of `taxdistill bench`
-(native/src/cmd/bench/stats.rs tests), computed with SciPy.
+"""Reference values for the statistics of `taxdistill-bench`
+(bench/src/stats.rs tests), computed with SciPy.
 
 usage: /work/venvs/vamb/bin/python scripts/bench_stats_reference.py
 (any Python with scipy >= 1.7; prints the numbers the Rust tests assert)

@@ -25,13 +25,17 @@ OUT=$ROOT/web/assets/demo
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-"$TAXDISTILL" -q simulate --out "$TMP/sim" --seed "$SEED" ${DEMO_SIM_ARGS:-}
+"$TAXDISTILL" -q simulate --out "$TMP/sim" --seed "$SEED" --gzip-level 9 ${DEMO_SIM_ARGS:-}
 "$TAXDISTILL" -q run --contigs "$TMP/sim/contigs.fna.gz" --abundance "$TMP/sim/abundance.tsv" \
   --labels "$TMP/sim/labels.tsv" --hidden "$DEMO_HIDDEN" --out "$TMP/run"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cp "$TMP/sim/contigs.fna.gz" "$TMP/sim/abundance.tsv" "$TMP/sim/labels.tsv" "$TMP/sim/truth.tsv" "$OUT/"
+# the same labels as Kraken2 output (taxids) and the taxonomy they need:
+# what the page's "train it here" step corrects
+gzip -9nc "$TMP/sim/raw/kraken2.out" > "$OUT/kraken2.out.gz"
+cp "$TMP/sim/raw/taxdump/nodes.dmp" "$TMP/sim/raw/taxdump/names.dmp" "$TMP/sim/raw/taxdump/merged.dmp" "$OUT/"
 cp "$TMP/run/model/model.json" "$TMP/run/model/model.safetensors" "$OUT/"
 cat > "$OUT/README.md" <<TXT
 # Demo data of the web app
@@ -39,9 +43,11 @@ cat > "$OUT/README.md" <<TXT
 Made by \`scripts/make_demo.sh $SEED\` (do not edit by hand):
 
 - \`contigs.fna.gz\`, \`abundance.tsv\`, \`labels.tsv\` (noisy labels), \`truth.tsv\`: \`taxdistill simulate --seed $SEED ${DEMO_SIM_ARGS:-}\`
+  (the taxa are invented by the simulator: their names are not real organisms)
+- \`kraken2.out.gz\` + \`nodes.dmp\`, \`names.dmp\`, \`merged.dmp\`: the same labels as Kraken2 output and the simulated taxonomy they use
 - \`model.json\` + \`model.safetensors\`: the student from \`taxdistill run --hidden $DEMO_HIDDEN\` on those files.
 TXT
-DATA=$(cat "$OUT"/contigs.fna.gz "$OUT"/abundance.tsv "$OUT"/labels.tsv "$OUT"/truth.tsv | wc -c)
+DATA=$(cat "$OUT"/contigs.fna.gz "$OUT"/abundance.tsv "$OUT"/labels.tsv "$OUT"/truth.tsv "$OUT"/kraken2.out.gz "$OUT"/*.dmp | wc -c)
 MODEL=$(cat "$OUT"/model.json "$OUT"/model.safetensors | wc -c)
 echo "wrote $OUT: data $DATA bytes, model $MODEL bytes"
 if [ "$DATA" -gt 2000000 ]; then

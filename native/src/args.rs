@@ -1,6 +1,6 @@
 //! Arguments shared by several subcommands: the inputs of the commands that
 //! learn from noisy labels (`distill`, `run`, `teach`) and the training
-//! flags (`distill`, `run`, `bench` plans).
+//! flags (`distill`, `run`, and the `[train]` table of `taxdistill-bench` plans).
 
 use crate::inputs;
 use anyhow::Result;

@@ -1,17 +1,14 @@
 //! `taxdistill`: correct the taxonomic labels of metagenomic contigs.
 //!
 //! `main` only parses the command line, sets up logging and dispatches to one
-//! module per subcommand under `cmd/`: thin adapters from flags to the
-//! pipeline crate (`taxdistill-pipeline`) and to files, with the shared flags
-//! in `args`, the input files in `inputs` and the output files in `outputs`.
-
-mod args;
-mod cmd;
-mod inputs;
-mod outputs;
-mod util;
+//! module per subcommand under `cmd/` (in this crate's library): thin
+//! adapters from flags to the pipeline crate (`taxdistill-pipeline`) and to
+//! files, with the shared flags in `args`, the input files in `inputs` and
+//! the output files in `outputs`. The benchmark is its own binary,
+//! `taxdistill-bench` (the `bench/` crate).
 
 use clap::{Parser, Subcommand};
+use taxdistill::{cmd, util};
 
 /// Correct noisy taxonomic labels of metagenomic contigs by distilling a
 /// genome-aware teacher into a Taxometer-like student.
@@ -57,8 +54,6 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Serve the web app on 127.0.0.1.
     Serve(cmd::serve::Args),
-    /// Benchmark: scenarios × seeds × methods (raw labels, teacher, students, vamb) with a report.
-    Bench(cmd::bench::Args),
 }
 
 fn main() {
@@ -76,7 +71,6 @@ fn main() {
         Command::Teach(a) => cmd::teach::run(a),
         Command::Merge(a) => cmd::merge::run(a),
         Command::Serve(a) => cmd::serve::run(a),
-        Command::Bench(a) => cmd::bench::run(a),
     };
     if let Err(e) = result {
         // one line: the whole context chain

@@ -33,9 +33,11 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080/';
 const WORK = process.env.WORK ?? path.join(import.meta.dirname, 'work');
+const DEMO = process.env.DEMO ?? path.join(import.meta.dirname, '../../web/assets/demo');
 const ART = process.env.ARTIFACTS ?? path.join(import.meta.dirname, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const MODES = (process.env.MODES ?? 'webgpu,cpu').split(',');
@@ -134,6 +136,46 @@ function compareExact(got, expectedPath, what) {
     console.log(`  first difference at line ${i + 1}:\n  page: ${g[i]}\n  CLI:  ${w[i]}`);
   }
   check(same, `${what}: byte-identical to the CLI's (${want.length} bytes)`);
+}
+
+// Per rank (domain … species), F1 of a Taxometer TSV's lineages against the
+// truth: a contig counts as predicted at a rank when its lineage reaches it,
+// as right when the name there equals the truth's (Taxometer's definition).
+function f1PerRank(tsvText, truthPath) {
+  const truth = new Map(fs.readFileSync(truthPath, 'utf8').split('\n').slice(1).filter(Boolean)
+    .map((l) => l.split('\t')).map(([id, lin]) => [id, (lin ?? '').split(';').filter(Boolean)]));
+  const rows = tsvText.split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
+  return [0, 1, 2, 3, 4, 5, 6].map((r) => {
+    let tp = 0; let predicted = 0; let total = 0;
+    for (const [id, lin] of rows) {
+      const want = truth.get(id)?.[r];
+      if (!want) continue;
+      total++;
+      const got = (lin ?? '').split(';').filter(Boolean)[r];
+      if (got) { predicted++; if (got === want) tp++; }
+    }
+    const p = predicted ? tp / predicted : 0; const rc = total ? tp / total : 0;
+    return p + rc ? (2 * p * rc) / (p + rc) : 0;
+  });
+}
+
+// The page's run against the CLI's `run` on the same files and seed: the
+// same lineage for ≥ 99.5 % of contigs and F1 within 0.005 at every rank
+// (training in wasm sums in another order than native SIMD: a few contigs
+// near a threshold may walk one rank further or less).
+function compareRun(got, expectedPath, truthPath, what) {
+  const lineages = (text) => new Map(text.split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')).map(([id, lin]) => [id, lin ?? '']));
+  const want = fs.readFileSync(expectedPath, 'utf8');
+  const g = lineages(got.toString());
+  const w = lineages(want);
+  let same = 0;
+  for (const [id, lin] of w) if (g.get(id) === lin) same++;
+  const share = same / Math.max(1, w.size);
+  check(g.size === w.size && share >= 0.995, `${what}: ${same} of ${w.size} contigs have the CLI run's lineage (${(100 * share).toFixed(2)} %)`);
+  const fg = f1PerRank(got.toString(), truthPath);
+  const fw = f1PerRank(want, truthPath);
+  const worst = Math.max(...fg.map((x, r) => Math.abs(x - fw[r])));
+  check(worst <= 0.005, `${what}: F1 per rank ${fg.map((x) => x.toFixed(3)).join(' ')} vs the CLI's ${fw.map((x) => x.toFixed(3)).join(' ')} (max |diff| ${worst.toFixed(4)})`);
 }
 
 async function waitStatus(page, prefix) {
@@ -281,7 +323,86 @@ for (const mode of MODES) {
   await page.getByTestId('run-button').click();
   await waitDone(page, `${mode} after the error and a cancel`);
 
-  // 4. offline: reload with the network off, served by the service worker
+  // 4. correction in the page: the demo's Kraken2 output, no model, so
+  // `run` (graph teacher, students, the open-set rule) with the bundled
+  // student's widths; then the model it exports, in the page and the CLI
+  await page.goto(`${BASE}?backend=${mode}&min_length=1000&seed=3&alpha=0.5&temperature=2&teacher=none`);
+  await page.getByTestId('demo-button').waitFor();
+  const fromUrl = [];
+  for (const k of ['min-length', 'seed', 'alpha', 'temperature']) fromUrl.push(await page.getByTestId(`option-${k}`).inputValue());
+  const teacherBox = await page.getByTestId('option-teacher').isChecked();
+  check(fromUrl.join(' ') === '1000 3 0.5 2' && !teacherBox, `${mode}: run's options from the URL query (${fromUrl.join(' ')}, teacher ${teacherBox})`);
+  await page.goto(`${BASE}?backend=${mode}`);
+  await page.getByTestId('demo-button').click();
+  await waitDone(page, `${mode} demo again`);
+  const simulated = await page.getByTestId('demo-simulated').textContent();
+  check(simulated.includes('simulated') && simulated.includes('invented'), `${mode}: the demo says its taxa are simulated`);
+  const tRun = Date.now();
+  await page.getByTestId('demo-train').click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid=status]')?.textContent ?? '') !== 'done', null, { timeout: 10000 }).catch(() => {});
+  await waitDone(page, `${mode} the demo trained in the page`);
+  console.log(`  demo trained in the page: ${Date.now() - tRun} ms`);
+  const label = (await page.getByTestId('run-button').textContent()).trim();
+  check(label === 'Correct the labels', `${mode}: with no model the run button trains ('${label}')`);
+  const expectedRun = path.join(WORK, 'expected_run');
+  compareRun(await download(page, 'export-tsv'), path.join(expectedRun, 'predictions.tsv'), path.join(DEMO, 'truth.tsv'), `${mode} the demo trained in the page`);
+  const candidates = await page.getByTestId('training-candidates').locator('tr').count();
+  const kept = await page.getByTestId('training-kept').textContent();
+  const lossPoints = (await page.getByTestId('loss-train').getAttribute('points')).trim().split(' ').length;
+  check(candidates === 4 && kept.startsWith('Kept: ') && lossPoints > 1, `${mode}: the training panel lists 3 students (${kept.slice(0, 60)}…) and a loss curve of ${lossPoints} epochs`);
+  const pointsOf = async (id) => ((await page.getByTestId(id).getAttribute('points')) ?? '').trim().split(' ').filter(Boolean).length;
+  const exampleRows = await page.getByTestId('training-examples').locator('tr').count();
+  check(exampleRows >= 2 && exampleRows <= 6, `${mode}: the training panel shows ${exampleRows - 1} example contigs (label, teacher, output)`);
+  const [hierPoints, kdPoints] = [await pointsOf('loss-hier'), await pointsOf('loss-kd')];
+  check(hierPoints === lossPoints && kdPoints === (kept.includes('distilled') ? lossPoints : 0), `${mode}: the loss curve splits into the hierarchical (${hierPoints} epochs) and distillation (${kdPoints}) terms`);
+  await page.getByTestId('walkthrough-next').click();
+  await page.getByTestId('walkthrough-next').click();
+  const step3kept = await page.getByTestId('walkthrough-text').textContent();
+  const keptName = kept.slice('Kept: '.length, kept.indexOf('. Held-out'));
+  check(step3kept.includes(`here the ${keptName}`), `${mode}: the walkthrough names the student kept ('${keptName}')`);
+  const summaryTsv = (await download(page, 'export-summary')).toString();
+  check(summaryTsv.split('\n')[0] === fs.readFileSync(path.join(expectedRun, 'summary.tsv'), 'utf8').split('\n')[0] && summaryTsv.split('\n').length === 9, `${mode}: summary.tsv exported as run writes it`);
+  await page.getByTestId('training').screenshot({ path: path.join(ART, `${mode}-training.png`) });
+  const trainedTsv = await download(page, 'export-tsv');
+  const softPath = path.join(WORK, `soft_labels_${mode}.safetensors`);
+  fs.writeFileSync(softPath, await download(page, 'export-soft-labels'));
+
+  const exported = path.join(WORK, `page_model_${mode}`);
+  fs.mkdirSync(exported, { recursive: true });
+  fs.writeFileSync(path.join(exported, 'model.json'), await download(page, 'export-model-json'));
+  fs.writeFileSync(path.join(exported, 'model.safetensors'), await download(page, 'export-model-safetensors'));
+  const cliOnPageModel = path.join(WORK, `page_model_${mode}.tsv`);
+  execFileSync(process.env.BIN, ['-q', 'annotate', '--model', exported, '--contigs', path.join(DEMO, 'contigs.fna.gz'), '--abundance', path.join(DEMO, 'abundance.tsv'),
+    '--labels', path.join(DEMO, 'kraken2.out.gz'), '--taxonomy', DEMO, '--out', cliOnPageModel]);
+  // the user's own files replace the demo's: the model first, then the rest
+  await page.getByTestId('model-input').setInputFiles([path.join(exported, 'model.json'), path.join(exported, 'model.safetensors')]);
+  await page.getByTestId('fasta-input').setInputFiles(path.join(DEMO, 'contigs.fna.gz'));
+  await page.getByTestId('abundance-input').setInputFiles(path.join(DEMO, 'abundance.tsv'));
+  await page.getByTestId('labels-input').setInputFiles(path.join(DEMO, 'kraken2.out.gz'));
+  await page.getByTestId('taxonomy-input').setInputFiles(['nodes.dmp', 'names.dmp', 'merged.dmp'].map((f) => path.join(DEMO, f)));
+  await page.getByTestId('run-button').click();
+  await waitDone(page, `${mode} annotate with the page's model`);
+  compareTsv(await download(page, 'export-tsv'), cliOnPageModel, `${mode} the page's exported model, in the page and in the CLI`, mode === 'cpu');
+  await page.getByTestId('model-clear').click();
+  const cleared = (await page.getByTestId('run-button').textContent()).trim();
+  check(cleared === 'Correct the labels', `${mode}: after 'Forget the model' the run button trains again ('${cleared}')`);
+  if (mode === 'cpu') {
+    // soft labels from `taxdistill teach` are the students' targets: given
+    // back the ones the run exported (same files, no model; the file keeps
+    // each contig's 32 likeliest taxa, as `run` writes it), the page
+    // reproduces its predictions but for a few contigs
+    await page.getByTestId('soft-labels-input').setInputFiles(softPath);
+    await page.getByTestId('run-button').click();
+    await waitDone(page, `${mode} run with soft labels given`);
+    const lineagesOf = (b) => b.toString().split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')[1]);
+    const [again, before] = [lineagesOf(await download(page, 'export-tsv')), lineagesOf(trainedTsv)];
+    const same = again.filter((l, i) => l === before[i]).length;
+    const provenance = JSON.parse((await download(page, 'export-model-json')).toString()).provenance;
+    check(again.length === before.length && same >= 0.99 * before.length && provenance.soft_labels === path.basename(softPath),
+      `${mode}: the run's own soft labels, given back, are the targets (${same} of ${before.length} lineages as before; provenance names ${provenance.soft_labels})`);
+  }
+
+  // 5. offline: reload with the network off, served by the service worker
   if (mode === MODES[MODES.length - 1]) {
     await page.evaluate(() => navigator.serviceWorker.ready);
     await ctx.setOffline(true);

@@ -44,6 +44,11 @@ cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
   --out "$WORK/expected_files.tsv" --cami "$WORK/expected_files.cami" --report "$WORK/expected_files.kraken.txt"
 "$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" \
   --labels "$DEMO/labels.tsv" --out "$WORK/expected_demo.tsv"
+# `taxdistill run` on the demo's Kraken2 output with the bundled student's
+# widths: the page, given no model ("Train the student here"), must correct
+# the labels as this does
+"$BIN" -q run --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" \
+  --labels "$DEMO/kraken2.out.gz" --taxonomy "$DEMO" --hidden 128,128 --seed 0 --out "$WORK/expected_run"
 printf '@read1\nACGTACGT\n+\nIIIIIIII\n' > "$WORK/bad.fna"
 # a community large enough (~60 Mbp) that a run is still going when Cancel is clicked
 "$BIN" -q simulate --out "$WORK/bigsim" --seed 9 --contigs 20000 --genomes 100 --gzip-level 1
@@ -66,4 +71,4 @@ done
 
 WASM_BYTES=$(stat -c %s "$ROOT/web/dist/taxdistill_web_bg.wasm")
 echo "wasm bundle: $WASM_BYTES bytes ($(gzip -9c "$ROOT/web/dist/taxdistill_web_bg.wasm" | wc -c) gzipped)"
-BASE_URL=$URL WORK=$WORK ARTIFACTS=$HERE/artifacts node "$HERE/flow.mjs"
+BASE_URL=$URL WORK=$WORK DEMO=$DEMO BIN=$BIN ARTIFACTS=$HERE/artifacts node "$HERE/flow.mjs"

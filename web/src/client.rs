@@ -69,10 +69,12 @@ pub struct Ui {
     pub status: RwSignal<Status>,
     pub progress: RwSignal<Progress>,
     pub result: RwSignal<Option<Arc<Shown>>>,
-    /// Names of the chosen files: fasta, abundance, labels, model, taxonomy.
-    pub names: RwSignal<[String; 5]>,
+    /// Names of the chosen files: fasta, abundance, labels, model, taxonomy, soft labels.
+    pub names: RwSignal<[String; 6]>,
     /// Whether the demo data are loaded (shows the walkthrough).
     pub demo: RwSignal<bool>,
+    /// `run`'s options for a run trained in the page (from the URL query, then the inputs).
+    pub settings: RwSignal<crate::correct::Settings>,
 }
 
 /// Which input a file goes to.
@@ -86,6 +88,8 @@ pub enum Slot {
     TaxNodes,
     TaxNames,
     TaxMerged,
+    /// Soft labels from the native `taxdistill teach` (GenomeOcean on a GPU).
+    SoftLabels,
     /// The demo's known truth (not shown as an input).
     Truth,
 }
@@ -100,6 +104,7 @@ struct Files {
     tax_nodes: Option<(Blob, String)>,
     tax_names: Option<(Blob, String)>,
     tax_merged: Option<(Blob, String)>,
+    soft_labels: Option<(Blob, String)>,
     truth: Option<(Blob, String)>,
 }
 
@@ -127,6 +132,7 @@ pub fn set_file(ui: Ui, slot: Slot, file: Option<(Blob, String)>) {
             Slot::TaxNodes => f.tax_nodes = file,
             Slot::TaxNames => f.tax_names = file,
             Slot::TaxMerged => f.tax_merged = file,
+            Slot::SoftLabels => f.soft_labels = file,
             Slot::Truth => f.truth = file,
         }
         let name =
@@ -147,8 +153,30 @@ pub fn set_file(ui: Ui, slot: Slot, file: Option<(Blob, String)>) {
             name(&f.labels),
             model,
             taxonomy,
+            name(&f.soft_labels),
         ]);
     });
+}
+
+/// Whether a model is chosen (the run annotates with it; without one it trains).
+pub fn has_model() -> bool {
+    FILES.with(|f| {
+        let f = f.borrow();
+        f.model_json.is_some() || f.model_st.is_some()
+    })
+}
+
+/// Forgets the chosen model: the next run trains one on the labels.
+pub fn clear_model(ui: Ui) {
+    set_file(ui, Slot::ModelJson, None);
+    set_file(ui, Slot::ModelSafetensors, None);
+}
+
+/// The page's URL query (`?backend=cpu&min_length=1000`), empty without a window.
+pub fn query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
 /// Forgets every chosen file (before the demo loads its own).
@@ -269,16 +297,26 @@ fn try_run(ui: Ui) -> Result<(), String> {
             .ok_or("choose a FASTA file first (or try the demo)")?;
         set("fasta", fasta);
         set("fastaName", &JsValue::from_str(name));
-        let (mj, _) = f
-            .model_json
-            .as_ref()
-            .ok_or("choose the model files: model.json and model.safetensors together")?;
-        let (ms, _) = f
-            .model_st
-            .as_ref()
-            .ok_or("choose the model files: model.json and model.safetensors together")?;
-        set("modelJson", mj);
-        set("modelSafetensors", ms);
+        match (&f.model_json, &f.model_st) {
+            (Some((mj, _)), Some((ms, _))) => {
+                set("modelJson", mj);
+                set("modelSafetensors", ms);
+            }
+            (None, None) if f.labels.is_some() => {
+                // no model: the page trains one on the labels (`taxdistill run`)
+            }
+            (None, None) => {
+                return Err(
+                    "choose the classifier's labels to correct (or a model to annotate with)"
+                        .into(),
+                )
+            }
+            _ => {
+                return Err(
+                    "choose the model files: model.json and model.safetensors together".into(),
+                )
+            }
+        }
         if let Some((b, n)) = &f.abundance {
             set("abundance", b);
             set("abundanceName", &JsValue::from_str(n));
@@ -286,6 +324,10 @@ fn try_run(ui: Ui) -> Result<(), String> {
         if let Some((b, n)) = &f.labels {
             set("labels", b);
             set("labelsName", &JsValue::from_str(n));
+        }
+        if let Some((b, n)) = &f.soft_labels {
+            set("softLabels", b);
+            set("softLabelsName", &JsValue::from_str(n));
         }
         if let Some((b, n)) = &f.truth {
             set("truth", b);
@@ -309,6 +351,10 @@ fn try_run(ui: Ui) -> Result<(), String> {
         Ok(())
     })?;
     set("backend", &JsValue::from_str(backend_choice()));
+    set(
+        "settings",
+        &JsValue::from_str(&ui.settings.get_untracked().to_query()),
+    );
     let w = worker(ui)?;
     ui.result.set(None);
     ui.progress.set(Progress::default());
@@ -341,6 +387,14 @@ async fn fetch_blob(url: &str) -> Result<Blob, String> {
     b.dyn_into().map_err(|_| format!("{url}: not a blob"))
 }
 
+/// The bytes of a (small) blob, on the page's thread.
+async fn blob_bytes(b: &Blob) -> Result<Vec<u8>, String> {
+    let buf = wasm_bindgen_futures::JsFuture::from(b.array_buffer())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 /// Files of the bundled demo (see scripts/make_demo.sh), fetched from the
 /// same origin (cached by the service worker).
 const DEMO: [(Slot, &str); 6] = [
@@ -360,11 +414,44 @@ pub fn wasm_memory_bytes() -> f64 {
         .byte_length() as f64
 }
 
-/// Loads the demo files and runs them.
-pub async fn load_demo(ui: Ui) {
-    ui.status.set(Status::Loading("the demo".into()));
-    clear_files(ui);
-    for (slot, url) in DEMO {
+/// The demo's classifier output and the taxonomy it needs, for training in
+/// the page ("train it here").
+const DEMO_TRAIN: [(Slot, &str); 4] = [
+    (Slot::Labels, "demo/kraken2.out.gz"),
+    (Slot::TaxNodes, "demo/nodes.dmp"),
+    (Slot::TaxNames, "demo/names.dmp"),
+    (Slot::TaxMerged, "demo/merged.dmp"),
+];
+
+/// Trains the demo's student in the page: the demo's Kraken2 output (with
+/// its taxonomy) replaces its labels, the bundled model is forgotten, and
+/// the student gets the bundled one's widths and minimum length (as
+/// `taxdistill run --hidden … --min-length …` made it).
+pub async fn train_demo(ui: Ui) {
+    let meta = match fetch_blob("demo/model.json").await {
+        Ok(b) => blob_bytes(&b)
+            .await
+            .ok()
+            .and_then(|bytes| taxdistill_core::model::ModelMeta::from_json(&bytes).ok()),
+        Err(_) => None,
+    };
+    if !fetch_demo_files(ui, &DEMO_TRAIN).await {
+        return;
+    }
+    clear_model(ui);
+    if let Some(m) = meta {
+        ui.settings.update(|s| {
+            s.hidden = m.hidden.clone();
+            s.min_length = m.min_length;
+        });
+    }
+    run(ui);
+}
+
+/// Fetches demo files into their slots; `false` (and the status says why)
+/// when one is missing from the build.
+async fn fetch_demo_files(ui: Ui, files: &[(Slot, &str)]) -> bool {
+    for &(slot, url) in files {
         match fetch_blob(url).await {
             Ok(b) => set_file(
                 ui,
@@ -375,9 +462,19 @@ pub async fn load_demo(ui: Ui) {
                 ui.status.set(Status::Error(format!(
                     "the demo is missing from this build ({e}); run scripts/make_demo.sh"
                 )));
-                return;
+                return false;
             }
         }
+    }
+    true
+}
+
+/// Loads the demo files and runs them.
+pub async fn load_demo(ui: Ui) {
+    ui.status.set(Status::Loading("the demo".into()));
+    clear_files(ui);
+    if !fetch_demo_files(ui, &DEMO).await {
+        return;
     }
     ui.demo.set(true);
     run(ui);

@@ -54,6 +54,22 @@ pub fn save_js_text(text: &JsValue, filename: &str, mime: &str) -> Result<(), St
     save_blob(&blob, filename)
 }
 
+/// Downloads a JavaScript `Uint8Array` as `filename` (no copy into wasm memory).
+///
+/// # Errors
+/// `bytes` is not a `Uint8Array`, or the browser refuses to create the blob.
+pub fn save_js_bytes(bytes: &JsValue, filename: &str, mime: &str) -> Result<(), String> {
+    if !bytes.is_instance_of::<js_sys::Uint8Array>() {
+        return Err(format!("{filename}: nothing to save"));
+    }
+    let parts = js_sys::Array::of1(bytes);
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
+        .map_err(|e| format!("{e:?}"))?;
+    save_blob(&blob, filename)
+}
+
 /// The markup of the SVG element with id `id`, standalone (with xmlns and
 /// the chart styles inlined by the chart itself).
 pub fn svg_markup(id: &str) -> Result<String, String> {

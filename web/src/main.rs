@@ -5,6 +5,7 @@
 mod blob_reader;
 mod client;
 mod components;
+mod correct;
 mod download;
 mod infer;
 mod log;

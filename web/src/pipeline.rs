@@ -12,12 +12,12 @@
 
 use crate::results::{Summary, Table, TableBuilder};
 use std::io::BufRead;
-use taxdistill_core::fasta::{Contig, ContigReader};
 use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
 use taxdistill_core::model::{ModelMeta, Prediction};
 use taxdistill_core::openset::{Corrected, Source};
 use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
+use taxdistill_pipeline::annotate::Outputs;
 
 /// An error shown to the user as one line (file, record, reason).
 pub type Error = String;
@@ -35,36 +35,22 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// Contigs per [`FeatureBuilder::push_batch`]: sequences are dropped after
-/// each batch, so memory holds TNF rows, not the FASTA.
-const BATCH: usize = 512;
-
-/// Streams contigs into a [`FeatureBuilder`], calling `progress(contigs, bp)`
-/// after each batch.
+/// Streams contigs into a [`FeatureBuilder`] (the pipeline crate's
+/// [`taxdistill_pipeline::load::stream_contigs`], as the CLI reads them),
+/// calling `progress(contigs, bp)` after each batch.
 ///
 /// # Errors
 /// The core's FASTA errors (source, record, reason).
 pub fn parse_contigs<R: std::io::Read + Send>(
     reader: R,
     source_name: &str,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<FeatureBuilder, Error> {
-    let mut builder = FeatureBuilder::new();
-    let mut batch: Vec<Contig> = Vec::with_capacity(BATCH);
-    let mut bp = 0u64;
-    for c in ContigReader::new(reader, source_name).map_err(|e| e.to_string())? {
-        let c = c.map_err(|e| e.to_string())?;
-        bp += c.seq.len() as u64;
-        batch.push(c);
-        if batch.len() == BATCH {
-            builder.push_batch(&batch);
-            batch.clear();
-            progress(builder.len() as u64, bp);
-        }
-    }
-    builder.push_batch(&batch);
-    progress(builder.len() as u64, bp);
-    Ok(builder)
+    taxdistill_pipeline::load::stream_contigs(reader, source_name, progress).map_err(|e| match e {
+        // the core's message names the file, the record and the reason
+        taxdistill_pipeline::Error::Input { source, .. } => source.to_string(),
+        e => e.to_string(),
+    })
 }
 
 /// Reads an NCBI taxdump (as `taxdistill --taxonomy DIR` does); messages
@@ -213,57 +199,92 @@ pub fn finish(
     for (&i, pred) in p.annotated.iter().zip(preds) {
         per_row[i] = Some(pred);
     }
-    let (per_row, sources): (Vec<Option<Prediction>>, Vec<Source>) = per_row
-        .into_iter()
+    let corrected: Vec<Corrected> = per_row
+        .iter()
         .zip(&p.noisy)
-        .map(|(pred, label)| {
-            let c = Corrected::student_or_kept(label, pred.as_ref());
-            // no label and no prediction: listed unassigned
-            let out = (c.source != Source::None).then_some(c.prediction);
-            (out, c.source)
-        })
-        .unzip();
-    let notes = taxdistill_core::writers::passthrough_notes(&sources, p.min_length);
-    let ids = p.features.ids;
-    let lengths = p.features.lengths;
-    let labelled: Vec<(String, Option<Prediction>)> = ids.iter().cloned().zip(per_row).collect();
-    let mut tsv = Vec::new();
-    taxdistill_core::writers::write_taxometer_with_sources(&mut tsv, &labelled, &sources)
-        .map_err(|e| e.to_string())?;
-    let mut cami = Vec::new();
-    taxdistill_core::writers::write_cami(&mut cami, sample_id, &labelled, taxdump, &notes)
-        .map_err(|e| e.to_string())?;
-    let with_len: Vec<(String, u64, Option<Prediction>)> = labelled
-        .into_iter()
-        .zip(&lengths)
-        .map(|((id, pred), &len)| (id, len as u64, pred))
+        .map(|(pred, label)| Corrected::student_or_kept(label, pred.as_ref()))
         .collect();
-    let mut kraken = Vec::new();
-    taxdistill_core::writers::write_kraken_report(&mut kraken, &with_len, false, taxdump)
-        .map_err(|e| e.to_string())?;
-    let mut b = TableBuilder::with_capacity(n);
-    for (((id, len, pred), noisy), &source) in with_len.iter().zip(&p.noisy).zip(&sources) {
-        b.push(id, *len, noisy, pred.as_ref(), source);
-    }
-    let table = b.finish();
-    let summary = Summary {
-        backend: info.backend,
-        backend_note: info.backend_note,
+    let outputs = Outputs::passed_through(&corrected, p.min_length);
+    let run = Assembled {
+        ids: &p.features.ids,
+        lengths: &p.features.lengths,
+        noisy: &p.noisy,
         has_labels: p.has_labels,
-        secs_features: info.secs_features,
-        secs_inference: info.secs_inference,
-        warnings: p.warnings,
-        ..Summary::of(&table)
+        warnings: p.warnings.clone(),
+        outputs: &outputs,
     };
-    let utf8 =
-        |b: Vec<u8>, what: &str| String::from_utf8(b).map_err(|_| format!("{what}: not UTF-8"));
-    Ok(Output {
-        summary,
-        table,
-        taxometer_tsv: utf8(tsv, "Taxometer TSV")?,
-        cami: utf8(cami, "CAMI")?,
-        kraken_report: utf8(kraken, "Kraken report")?,
-    })
+    run.output(sample_id, info, taxdump)
+}
+
+/// A finished annotation, as the writers and the table take it: rows in
+/// FASTA order.
+pub struct Assembled<'a> {
+    pub ids: &'a [String],
+    pub lengths: &'a [usize],
+    /// The noisy label of each contig (unclassified when not labelled).
+    pub noisy: &'a [Lineage],
+    pub has_labels: bool,
+    pub warnings: Vec<String>,
+    /// What the CLI's writers get ([`Outputs`]).
+    pub outputs: &'a Outputs,
+}
+
+impl Assembled<'_> {
+    /// The table, the charts' data and the exports, written by the
+    /// pipeline's writers (byte for byte what the CLI writes); `taxdump` puts
+    /// taxids into the CAMI file and the report.
+    ///
+    /// # Errors
+    /// A writer error.
+    pub fn output(
+        self,
+        sample_id: &str,
+        info: RunInfo,
+        taxdump: Option<&TaxDump>,
+    ) -> Result<Output, Error> {
+        let (ids, outputs) = (self.ids, self.outputs);
+        let text = |write: &dyn Fn(&mut Vec<u8>) -> taxdistill_pipeline::Result<()>,
+                    what: &str|
+         -> Result<String, Error> {
+            let mut b = Vec::new();
+            write(&mut b).map_err(|e| format!("{what}: {e}"))?;
+            String::from_utf8(b).map_err(|_| format!("{what}: not UTF-8"))
+        };
+        let taxometer_tsv = text(&|w| outputs.write_taxometer(w, ids), "Taxometer TSV")?;
+        let cami = text(&|w| outputs.write_cami(w, ids, sample_id, taxdump), "CAMI")?;
+        let kraken_report = text(
+            &|w| outputs.write_kraken_report(w, ids, self.lengths, taxdump),
+            "Kraken report",
+        )?;
+        let mut b = TableBuilder::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let source = match &outputs.sources {
+                Some(s) => s[i],
+                None if outputs.preds[i].is_some() => Source::Student,
+                None => Source::None,
+            };
+            // no label and no prediction: listed unassigned
+            let pred = outputs.preds[i].as_ref().filter(|_| source != Source::None);
+            b.push(id, self.lengths[i] as u64, &self.noisy[i], pred, source);
+        }
+        let table = b.finish();
+        let summary = Summary {
+            backend: info.backend,
+            backend_note: info.backend_note,
+            has_labels: self.has_labels,
+            secs_features: info.secs_features,
+            secs_inference: info.secs_inference,
+            warnings: self.warnings,
+            ..Summary::of(&table)
+        };
+        Ok(Output {
+            summary,
+            table,
+            taxometer_tsv,
+            cami,
+            kraken_report,
+        })
+    }
 }
 
 #[cfg(test)]

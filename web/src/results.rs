@@ -612,6 +612,13 @@ pub struct Summary {
     /// The comparison with a known truth (the demo ships its simulator's truth).
     #[serde(default)]
     pub truth: Option<TruthCheck>,
+    /// Which student annotated: `run`'s kept candidate (from the model's
+    /// provenance, or the page's own choice), empty when unknown.
+    #[serde(default)]
+    pub student: String,
+    /// What the page trained, when it ran `taxdistill run` itself (no model given).
+    #[serde(default)]
+    pub training: Option<crate::correct::Training>,
 }
 
 /// Noisy labels and the student against a known truth, over the contigs the

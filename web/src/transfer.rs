@@ -7,7 +7,8 @@
 //! Message fields: `summary` (JSON), `ids`, `names` (strings), `lens`
 //! (Float64Array), `noisy`, `pred` (Uint32Array, n × 7), `depth` (Int8Array),
 //! `scores` (Float32Array, n × 7), `source` (Uint8Array: 0 student, 1 input
-//! label kept, 2 none), `tsv`, `cami`, `kraken` (strings), and `transfer`
+//! label kept, 2 none), `tsv`, `cami`, `kraken` (strings), for a run trained in the page
+//! `modelJson`, `modelSafetensors`, `softLabels` (Uint8Array), and `transfer`
 //! (the arrays' buffers, for the transfer list).
 
 use crate::pipeline::Output;
@@ -58,11 +59,34 @@ pub fn encode(out: &Output) -> Result<JsValue, String> {
     Ok(obj.into())
 }
 
-/// The exports, kept as JavaScript strings.
+/// Adds a trained run's files to the message (worker side): `modelJson`,
+/// `modelSafetensors` and, with a teacher, `softLabels` (Uint8Arrays, their
+/// buffers added to `transfer`).
+pub fn attach_model(msg: &JsValue, files: &crate::correct::TrainedFiles) {
+    let obj: &js_sys::Object = msg.unchecked_ref();
+    let transfer: js_sys::Array = get(msg, "transfer").unchecked_into();
+    let add = |k: &str, bytes: &[u8]| {
+        let a = js_sys::Uint8Array::from(bytes);
+        transfer.push(&a.buffer());
+        set(obj, k, &a);
+    };
+    add("modelJson", &files.model_json);
+    add("modelSafetensors", &files.model_safetensors);
+    if let Some(soft) = &files.soft_labels {
+        add("softLabels", soft);
+    }
+}
+
+/// The exports, kept as JavaScript values: strings, and for a run trained
+/// in the page, the model's and the soft labels' bytes (Uint8Arrays;
+/// `undefined` otherwise).
 pub struct Exports {
     pub tsv: JsValue,
     pub cami: JsValue,
     pub kraken: JsValue,
+    pub model_json: JsValue,
+    pub model_safetensors: JsValue,
+    pub soft_labels: JsValue,
 }
 
 /// Unpacks the message (page side).
@@ -114,6 +138,9 @@ pub fn decode(msg: &JsValue) -> Result<(Summary, Table, Exports), String> {
         tsv: get(msg, "tsv"),
         cami: get(msg, "cami"),
         kraken: get(msg, "kraken"),
+        model_json: get(msg, "modelJson"),
+        model_safetensors: get(msg, "modelSafetensors"),
+        soft_labels: get(msg, "softLabels"),
     };
     Ok((summary, table, exports))
 }

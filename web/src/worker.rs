@@ -6,10 +6,14 @@
 //! (see [`crate::transfer`]); the charts' data are computed here, not on the page.
 
 use crate::blob_reader::{read_all, BlobReader};
-use crate::pipeline::{self, RunInfo};
+use crate::correct::{self, Settings};
+use crate::pipeline::{self, Output, RunInfo};
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use taxdistill_core::features::FeatureBuilder;
+use taxdistill_core::taxdump::TaxDump;
+use taxdistill_pipeline::Stage;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope};
@@ -67,32 +71,43 @@ fn open(b: Blob) -> Result<Box<dyn BufRead + Send>, String> {
 /// Runs one job in the worker. `job` holds `fasta`, `fastaName`, optional
 /// `abundance`/`abundanceName`, `labels`/`labelsName`, optional `taxNodes`,
 /// `taxNames`, `taxMerged` (an NCBI taxdump), `modelJson`,
-/// `modelSafetensors` (Blobs) and `backend` (`auto`, `webgpu` or `cpu`).
+/// `modelSafetensors` (Blobs), `backend` (`auto`, `webgpu` or `cpu`) and
+/// `settings` (`run`'s options as a URL query string), and optional
+/// `softLabels`/`softLabelsName` (from the native `taxdistill teach`). Without a model the
+/// worker runs `taxdistill run` (teacher, students, annotation) on the
+/// labels; with one, it annotates with that model.
 ///
 /// # Errors
 /// Any input error, as one line naming the file, record and reason.
 #[wasm_bindgen]
 pub async fn worker_run(job: JsValue) -> Result<JsValue, JsError> {
-    run(&job).await.map_err(|e| JsError::new(&e))
+    let result = if blob(&job, "modelJson").is_none() && blob(&job, "modelSafetensors").is_none() {
+        correct(&job)
+    } else {
+        annotate(&job).await
+    };
+    result.map_err(|e| JsError::new(&e))
 }
 
-async fn run(job: &JsValue) -> Result<JsValue, String> {
-    let t0 = now();
+/// Posts a progress message of `stage`.
+fn progress(stage: &str, contigs: f64, secs: f64, fraction: Option<f64>) {
+    let mut msg = vec![
+        ("type", JsValue::from("progress")),
+        ("stage", stage.into()),
+        ("contigs", contigs.into()),
+        ("secs", secs.into()),
+    ];
+    if let Some(f) = fraction {
+        msg.push(("fraction", f.into()));
+    }
+    post(&msg);
+}
+
+/// The FASTA's features (streamed: sequences are dropped batch by batch),
+/// with progress messages while parsing.
+fn parse_fasta(job: &JsValue, t0: f64) -> Result<(FeatureBuilder, String), String> {
     let fasta_name = string(job, "fastaName");
     let fasta = blob(job, "fasta").ok_or("no FASTA file given")?;
-    let json = read_all(
-        blob(job, "modelJson")
-            .ok_or("no model.json given (pick model.json and model.safetensors)")?,
-    )
-    .map_err(|e| format!("model.json: {e}"))?;
-    let st = read_all(
-        blob(job, "modelSafetensors")
-            .ok_or("no model.safetensors given (pick model.json and model.safetensors)")?,
-    )
-    .map_err(|e| format!("model.safetensors: {e}"))?;
-    let meta = taxdistill_core::model::ModelMeta::from_json(&json).map_err(|e| e.to_string())?;
-    let backend = string(job, "backend");
-
     let total_bytes = fasta.size();
     let mut last = 0.0;
     let (reader, read) = open_counted(fasta)?;
@@ -113,33 +128,156 @@ async fn run(job: &JsValue) -> Result<JsValue, String> {
             ]);
         }
     })?;
-    let n_contigs = builder.len() as f64;
-    post(&[
-        ("type", "progress".into()),
-        ("stage", "features".into()),
-        ("contigs", n_contigs.into()),
-        ("secs", ((now() - t0) / 1000.0).into()),
-    ]);
+    progress(
+        "features",
+        builder.len() as f64,
+        (now() - t0) / 1000.0,
+        None,
+    );
+    Ok((builder, fasta_name))
+}
+
+/// The NCBI taxdump of the job, if it has one.
+fn taxdump(job: &JsValue, n_contigs: f64, t0: f64) -> Result<Option<TaxDump>, String> {
+    match (blob(job, "taxNodes"), blob(job, "taxNames")) {
+        (Some(nodes), Some(names)) => {
+            progress("taxonomy", n_contigs, (now() - t0) / 1000.0, None);
+            let merged = blob(job, "taxMerged").map(open).transpose()?;
+            Ok(Some(pipeline::load_taxdump(
+                open(nodes)?,
+                open(names)?,
+                merged,
+            )?))
+        }
+        (None, None) => Ok(None),
+        _ => Err("taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into()),
+    }
+}
+
+/// CAMI's @SampleID: the FASTA's file name, as the CLI writes it.
+fn sample_id(fasta_name: &str) -> String {
+    fasta_name
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The demo's simulator truth, when the job brings it: the walkthrough
+/// reports against it.
+fn truth_check(job: &JsValue, out: &mut Output) -> Result<(), String> {
+    if let Some(b) = blob(job, "truth") {
+        let name = string(job, "truthName");
+        let truth = taxdistill_core::labels::read_labels(open(b)?, &name, None, None)
+            .map_err(|e| e.to_string())?;
+        out.summary.truth = Some(crate::results::truth_check(&out.table, &truth.entries));
+    }
+    out.summary.wasm_memory_bytes = wasm_memory_bytes();
+    Ok(())
+}
+
+/// The pipeline's progress as the worker's messages: a stage's steps as a
+/// fraction, at most ten messages a second.
+struct Posted {
+    t0: f64,
+    last: std::cell::Cell<f64>,
+}
+
+impl Posted {
+    fn secs(&self) -> f64 {
+        (now() - self.t0) / 1000.0
+    }
+}
+
+impl taxdistill_pipeline::Progress for Posted {
+    fn start(&self, stage: Stage, _len: Option<u64>) {
+        self.last.set(now());
+        progress(stage.label(), 0.0, self.secs(), Some(0.0));
+    }
+    fn update(&self, stage: Stage, pos: u64, len: u64) {
+        let t = now();
+        if t - self.last.get() > 100.0 {
+            self.last.set(t);
+            let fraction = pos as f64 / len.max(1) as f64;
+            progress(stage.label(), pos as f64, self.secs(), Some(fraction));
+        }
+    }
+    fn now(&self) -> Option<f64> {
+        Some(now() / 1000.0)
+    }
+}
+
+/// `taxdistill run` on the job's files: the teacher and the students train
+/// here, on the CPU.
+fn correct(job: &JsValue) -> Result<JsValue, String> {
+    let t0 = now();
+    let settings = Settings::from_query(&string(job, "settings"))?;
+    let labels_name = string(job, "labelsName");
+    let labels = blob(job, "labels").ok_or(
+        "nothing to correct: choose the classifier's labels (or a model, to annotate with it)",
+    )?;
+    let (builder, fasta_name) = parse_fasta(job, t0)?;
+    let taxdump = taxdump(job, builder.len() as f64, t0)?;
+    let abundance_name = string(job, "abundanceName");
+    let abundance = blob(job, "abundance").map(open).transpose()?;
+    let soft_name = string(job, "softLabelsName");
+    let soft = match blob(job, "softLabels") {
+        Some(b) => Some(read_all(b).map_err(|e| format!("{soft_name}: {e}"))?),
+        None => None,
+    };
+    let inputs = correct::Inputs {
+        contigs: builder,
+        abundance: abundance.map(|r| (r, abundance_name.as_str())),
+        labels: (open(labels)?, labels_name.as_str()),
+        taxdump: taxdump.as_ref(),
+        soft_labels: soft.map(|b| (b, soft_name.as_str())),
+    };
+    let provenance = serde_json::json!({
+        "command": "taxdistill web (run in the browser)",
+        "settings": &settings,
+        "teacher": if settings.teacher { "graph" } else { "none" },
+        "soft_labels": (!soft_name.is_empty()).then_some(&soft_name),
+    });
+    let posted = Posted {
+        t0,
+        last: std::cell::Cell::new(0.0),
+    };
+    let (mut out, mut training, files) = correct::run(
+        inputs,
+        &settings.options(),
+        &sample_id(&fasta_name),
+        provenance,
+        &posted,
+    )?;
+    training.settings = Some(settings);
+    out.summary.student = training.kept.clone();
+    out.summary.secs_features = posted.secs();
+    out.summary.training = Some(training);
+    truth_check(job, &mut out)?;
+    let msg = crate::transfer::encode(&out)?;
+    crate::transfer::attach_model(&msg, &files);
+    Ok(msg)
+}
+
+/// Annotation with the job's model (the student on WebGPU or the CPU).
+async fn annotate(job: &JsValue) -> Result<JsValue, String> {
+    let t0 = now();
+    let json = read_all(
+        blob(job, "modelJson")
+            .ok_or("no model.json given (pick model.json and model.safetensors)")?,
+    )
+    .map_err(|e| format!("model.json: {e}"))?;
+    let st = read_all(
+        blob(job, "modelSafetensors")
+            .ok_or("no model.safetensors given (pick model.json and model.safetensors)")?,
+    )
+    .map_err(|e| format!("model.safetensors: {e}"))?;
+    let meta = taxdistill_core::model::ModelMeta::from_json(&json).map_err(|e| e.to_string())?;
+    let backend = string(job, "backend");
+    let (builder, fasta_name) = parse_fasta(job, t0)?;
+    let taxdump = taxdump(job, builder.len() as f64, t0)?;
     let abundance_name = string(job, "abundanceName");
     let labels_name = string(job, "labelsName");
-    let taxdump = match (blob(job, "taxNodes"), blob(job, "taxNames")) {
-        (Some(nodes), Some(names)) => {
-            post(&[
-                ("type", "progress".into()),
-                ("stage", "taxonomy".into()),
-                ("contigs", n_contigs.into()),
-                ("secs", ((now() - t0) / 1000.0).into()),
-            ]);
-            let merged = blob(job, "taxMerged").map(open).transpose()?;
-            Some(pipeline::load_taxdump(open(nodes)?, open(names)?, merged)?)
-        }
-        (None, None) => None,
-        _ => {
-            return Err(
-                "taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into(),
-            )
-        }
-    };
     let abundance = blob(job, "abundance").map(open).transpose()?;
     let labels = blob(job, "labels").map(open).transpose()?;
     let prepared = pipeline::prepare(
@@ -150,13 +288,7 @@ async fn run(job: &JsValue) -> Result<JsValue, String> {
         &meta,
     )?;
     let t1 = now();
-    post(&[
-        ("type", "progress".into()),
-        ("stage", "inference".into()),
-        ("contigs", 0.0.into()),
-        ("secs", 0.0.into()),
-        ("fraction", 0.0.into()),
-    ]);
+    progress("inference", 0.0, 0.0, Some(0.0));
     let x = pipeline::selected_features(&prepared);
     let n_rows = prepared.annotated.len().max(1) as f64;
     let mut last = 0.0;
@@ -164,39 +296,32 @@ async fn run(job: &JsValue) -> Result<JsValue, String> {
         let t = now();
         if t - last > 100.0 {
             last = t;
-            post(&[
-                ("type", "progress".into()),
-                ("stage", "inference".into()),
-                ("contigs", (done as f64).into()),
-                ("secs", ((t - t1) / 1000.0).into()),
-                ("fraction", (done as f64 / n_rows).into()),
-            ]);
+            let secs = (t - t1) / 1000.0;
+            progress("inference", done as f64, secs, Some(done as f64 / n_rows));
         }
     })
     .await?;
     drop(x);
     let t2 = now();
-    // CAMI @SampleID: the FASTA's file name, as `taxdistill annotate` writes it
-    let sample = fasta_name
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let info = RunInfo {
         backend,
         backend_note: note,
         secs_features: (t1 - t0) / 1000.0,
         secs_inference: (t2 - t1) / 1000.0,
     };
-    let mut out = pipeline::finish(prepared, preds, &sample, info, taxdump.as_ref())?;
-    // the demo brings its simulator's truth: the walkthrough reports against it
-    if let Some(b) = blob(job, "truth") {
-        let name = string(job, "truthName");
-        let truth = taxdistill_core::labels::read_labels(open(b)?, &name, None, None)
-            .map_err(|e| e.to_string())?;
-        out.summary.truth = Some(crate::results::truth_check(&out.table, &truth.entries));
-    }
-    out.summary.wasm_memory_bytes = wasm_memory_bytes();
+    let mut out = pipeline::finish(
+        prepared,
+        preds,
+        &sample_id(&fasta_name),
+        info,
+        taxdump.as_ref(),
+    )?;
+    // `run` records the student it kept in the model's provenance
+    out.summary.student = meta.provenance["student_fallback"]["kept"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    truth_check(job, &mut out)?;
     crate::transfer::encode(&out)
 }
 

@@ -1,6 +1,6 @@
 //! Per-rank precision, recall and F1 as Taxometer and TaxDistill define them;
 //! and calibration (reliability bins, expected calibration error) — the one
-//! home of both for the teacher's report, `bench` and the page.
+//! home of both for the teacher's report, `taxdistill-bench` and the page.
 //!
 //! For each rank, over the contigs whose truth reaches that rank: a contig is
 //! *correct* when the prediction reaches the rank with the same name there,

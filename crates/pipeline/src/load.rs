@@ -9,15 +9,53 @@
 use crate::progress::{Progress, Stage};
 use crate::{Error, Result};
 use std::io::{BufRead, Read};
-use taxdistill_core::features::{build_features_with, FeatureMatrix, FeatureOptions};
+use taxdistill_core::fasta::{Contig, ContigReader};
+use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
 use taxdistill_core::labels::LabelFormat;
 use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::{LabelTree, Lineage};
 
+/// Contigs per [`FeatureBuilder::push_batch`]: each batch's sequences are
+/// dropped once its TNF rows exist, so memory holds features, not the FASTA.
+pub const BATCH: usize = 512;
+
+/// Streams a FASTA into a [`FeatureBuilder`] (TNF, ids, lengths), batch by
+/// batch, calling `progress(contigs, bp)` after each batch; sequences are
+/// not kept. The CLI and the browser read contigs through this one path.
+///
+/// # Errors
+/// A malformed FASTA ([`Error::Input`]: source, record, reason).
+pub fn stream_contigs<R: Read + Send>(
+    contigs: R,
+    contigs_name: &str,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<FeatureBuilder> {
+    let input = |source| Error::Input {
+        what: format!("reading {contigs_name}"),
+        source,
+    };
+    let mut builder = FeatureBuilder::new();
+    let mut batch: Vec<Contig> = Vec::with_capacity(BATCH);
+    let mut bp = 0u64;
+    for c in ContigReader::new(contigs, contigs_name).map_err(input)? {
+        let c = c.map_err(input)?;
+        bp += c.seq.len() as u64;
+        batch.push(c);
+        if batch.len() == BATCH {
+            builder.push_batch(&batch);
+            batch.clear();
+            progress(builder.len() as u64, bp);
+        }
+    }
+    builder.push_batch(&batch);
+    progress(builder.len() as u64, bp);
+    Ok(builder)
+}
+
 /// Features of a FASTA (+ abundances): rows in FASTA order, contigs shorter
 /// than `min_length` kept as rows but left out of the normalisation
-/// statistics. `contigs_name` and the abundance name are the sources' names
-/// in messages.
+/// statistics. The FASTA is streamed ([`stream_contigs`]). `contigs_name`
+/// and the abundance name are the sources' names in messages.
 ///
 /// # Errors
 /// A malformed FASTA or abundance table ([`Error::Input`]), abundances that
@@ -30,12 +68,7 @@ pub fn read_features<R: Read + Send>(
     progress: &dyn Progress,
 ) -> Result<FeatureMatrix> {
     progress.start(Stage::ReadContigs, None);
-    let seqs = taxdistill_core::fasta::read_contigs(contigs, contigs_name).map_err(|source| {
-        Error::Input {
-            what: format!("reading {contigs_name}"),
-            source,
-        }
-    })?;
+    let builder = stream_contigs(contigs, contigs_name, |_, _| {})?;
     progress.finish(Stage::ReadContigs);
     let ab = match abundance {
         Some((r, name)) => Some(taxdistill_core::abundance::read_abundance(r, name).map_err(
@@ -47,12 +80,12 @@ pub fn read_features<R: Read + Send>(
         None => None,
     };
     progress.start(Stage::Features, None);
-    let m = build_features_with(&seqs, ab.as_ref(), &FeatureOptions { min_length }).map_err(
-        |source| Error::Input {
+    let m = builder
+        .finish(ab.as_ref(), &FeatureOptions { min_length })
+        .map_err(|source| Error::Input {
             what: format!("features of {contigs_name}"),
             source,
-        },
-    )?;
+        })?;
     progress.finish(Stage::Features);
     Ok(m)
 }
@@ -194,6 +227,66 @@ mod tests {
         assert!(e
             .to_string()
             .starts_with("labels.tsv: no contig of at least 2000 bp"));
+    }
+
+    /// A FASTA of `n` contigs of varied lengths (xorshift bases, some N runs).
+    fn fasta(n: usize) -> String {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        (0..n)
+            .map(|i| {
+                let len = 300 + (i * 7919) % 6000;
+                let seq: String = (0..len)
+                    .map(|j| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        if j % 997 < 5 {
+                            'N'
+                        } else {
+                            b"ACGT"[(x % 4) as usize] as char
+                        }
+                    })
+                    .collect();
+                format!(">c{i} description\n{seq}\n")
+            })
+            .collect()
+    }
+
+    /// Streaming (sequences dropped batch by batch, over more than one
+    /// batch) gives the features of the whole FASTA in memory.
+    #[test]
+    fn streamed_features_are_the_in_memory_ones() {
+        let text = fasta(BATCH + 37);
+        let m = read_features(text.as_bytes(), "c.fna", None, 2000, &crate::Silent).unwrap();
+        let contigs = taxdistill_core::fasta::read_contigs(text.as_bytes(), "c.fna").unwrap();
+        let want = taxdistill_core::features::build_features_with(
+            &contigs,
+            None,
+            &FeatureOptions { min_length: 2000 },
+        )
+        .unwrap();
+        assert_eq!(m.ids, want.ids);
+        assert_eq!(m.lengths, want.lengths);
+        assert_eq!(m.n_cols(), want.n_cols());
+        assert_eq!(m.data, want.data);
+        let mut seen = Vec::new();
+        stream_contigs(text.as_bytes(), "c.fna", |n, _| seen.push(n)).unwrap();
+        assert_eq!(seen, vec![BATCH as u64, BATCH as u64 + 37]);
+    }
+
+    #[test]
+    fn a_malformed_fasta_is_an_input_error_naming_the_file() {
+        let e = read_features(
+            &b"@r1\nACGT\n+\nIIII\n"[..],
+            "reads.fna",
+            None,
+            2000,
+            &crate::Silent,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Input { .. }), "{e:?}");
+        let chain = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+        assert!(chain.contains("reads.fna"), "{chain}");
     }
 
     #[test]

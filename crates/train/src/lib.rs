@@ -126,6 +126,10 @@ pub struct EpochStats {
     /// The run's epoch budget ([`schedule`]).
     pub max_epochs: usize,
     pub train_loss: f32,
+    /// The hierarchical and distillation terms of `train_loss` (as weighted
+    /// in it: α and (1 − α)·T²); the second `None` without a teacher.
+    pub hier_loss: f32,
+    pub kd_loss: Option<f32>,
     pub val_loss: Option<f32>,
     pub lr: f64,
 }
@@ -437,7 +441,7 @@ pub fn train(
             let k = batches.len() - 1;
             batches[k] = &train_rows[k * bs..];
         }
-        let mut epoch_loss = 0f64;
+        let (mut epoch_loss, mut epoch_hier, mut epoch_kd) = (0f64, 0f64, 0f64);
         let mut seen = 0usize;
         for rows in batches {
             let lr = lr_min
@@ -448,13 +452,17 @@ pub fn train(
             let xb = Tensor::from_vec(gather(&ctx.x, f, rows), (rows.len(), f), net.device())?;
             let t = ctx.targets(rows, net.device())?;
             let logits = net.forward_train(&xb, &mut rng)?;
-            let loss = loss::batch_loss(&logits, &t, cfg.temperature)?;
-            let lv = loss.to_scalar::<f32>()?;
+            let terms = loss::batch_loss_terms(&logits, &t, cfg.temperature)?;
+            let lv = terms.total.to_scalar::<f32>()?;
             if !lv.is_finite() {
                 return Err(Error::Diverged { epoch, loss: lv });
             }
-            opt.backward_step(&loss)?;
+            opt.backward_step(&terms.total)?;
             epoch_loss += lv as f64 * rows.len() as f64;
+            epoch_hier += terms.hier.to_scalar::<f32>()? as f64 * rows.len() as f64;
+            if let Some(kd) = &terms.kd {
+                epoch_kd += kd.to_scalar::<f32>()? as f64 * rows.len() as f64;
+            }
             seen += rows.len();
             step += 1;
         }
@@ -467,6 +475,8 @@ pub fn train(
             epoch,
             max_epochs,
             train_loss: (epoch_loss / seen.max(1) as f64) as f32,
+            hier_loss: (epoch_hier / seen.max(1) as f64) as f32,
+            kd_loss: distilling.then(|| (epoch_kd / seen.max(1) as f64) as f32),
             val_loss,
             lr: opt.learning_rate(),
         };

@@ -154,20 +154,44 @@ pub fn batch_targets(
     })
 }
 
+/// A batch's loss and its two terms, each a mean over the batch's contigs.
+pub struct LossTerms {
+    /// α-weighted hierarchical loss + (1 − α)·T²-weighted KL: a scalar
+    /// tensor carrying gradients to the logits.
+    pub total: Tensor,
+    /// The hierarchical term (as weighted in `total`).
+    pub hier: Tensor,
+    /// The distillation term (as weighted in `total`), with a teacher.
+    pub kd: Option<Tensor>,
+}
+
 /// Mean loss of a batch (a scalar tensor carrying gradients to `logits`).
 pub fn batch_loss(logits: &Tensor, t: &BatchTargets, temperature: f32) -> Result<Tensor> {
+    Ok(batch_loss_terms(logits, t, temperature)?.total)
+}
+
+/// Mean loss of a batch and its hierarchical and distillation terms.
+pub fn batch_loss_terms(logits: &Tensor, t: &BatchTargets, temperature: f32) -> Result<LossTerms> {
     let b = logits.dim(0)?;
     let lse_all = logits.log_sum_exp(D::Minus1)?;
     let lse_lab = logits.add(&t.mask)?.log_sum_exp(D::Minus1)?;
     let hier = (lse_all - lse_lab)?;
-    let mut total = (hier * &t.hier_w)?.sum_all()?;
+    let hier_sum = (hier * &t.hier_w)?.sum_all()?;
+    let mut total = hier_sum.clone();
+    let mut kd = None;
     if let Some((p_t, neg_ent, kw)) = &t.teacher {
         let lsm = candle_nn::ops::log_softmax(&(logits / temperature as f64)?, D::Minus1)?;
         let ce = (p_t * lsm)?.sum(D::Minus1)?.neg()?;
         let kl = (ce + neg_ent)?;
-        total = (total + (kl * kw)?.sum_all()?)?;
+        let kd_sum = (kl * kw)?.sum_all()?;
+        total = (total + &kd_sum)?;
+        kd = Some((kd_sum / b as f64)?);
     }
-    Ok((total / b as f64)?)
+    Ok(LossTerms {
+        total: (total / b as f64)?,
+        hier: (hier_sum / b as f64)?,
+        kd,
+    })
 }
 
 #[cfg(test)]

@@ -78,6 +78,12 @@ fn student_learns_separable_species_and_folded_model_predicts_them() {
         eligible: &eligible,
     };
     let t = train(&input, &cfg, &mut |_| {}).unwrap();
+    // no teacher: the loss is the hierarchical term alone
+    assert!(t
+        .report
+        .history
+        .iter()
+        .all(|e| e.kd_loss.is_none() && e.hier_loss == e.train_loss));
     assert_eq!(t.report.n_holdout, 80);
     let student = Student::from_bytes(
         &t.safetensors_bytes().unwrap(),
@@ -230,6 +236,16 @@ fn teacher_alone_teaches_unlabelled_contigs() {
     };
     let t = train(&input, &cfg, &mut |_| {}).unwrap();
     assert_eq!(t.report.n_train_teacher_only, 400);
+    // the epoch's loss is its hierarchical and distillation terms
+    for e in &t.report.history {
+        let kd = e.kd_loss.expect("a distillation term");
+        assert!(kd > 0.0 && e.hier_loss > 0.0, "{e:?}");
+        let sum = e.hier_loss + kd;
+        assert!(
+            (sum - e.train_loss).abs() <= 1e-4 * e.train_loss.max(1.0),
+            "{e:?}"
+        );
+    }
     let student = Student::from_bytes(
         &t.safetensors_bytes().unwrap(),
         &meta(&tree, &t, cfg.hidden.clone()).to_json().unwrap(),

@@ -77,7 +77,7 @@ pub(crate) fn contig_lengths(path: &Path) -> Result<Vec<(String, u64)>> {
 
 /// Reads labels (format detected unless given), logging their warnings.
 /// Taxometer output TSVs keep their scores.
-pub(crate) fn load_labels(
+pub fn load_labels(
     path: &Path,
     format: Option<&str>,
     taxdump: Option<&TaxDump>,

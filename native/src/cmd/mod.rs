@@ -1,7 +1,6 @@
 //! One module per subcommand: each has `Args` (clap) and `run(Args) -> anyhow::Result<()>`.
 
 pub mod annotate;
-pub mod bench;
 pub mod convert;
 pub mod distill;
 pub mod embed;

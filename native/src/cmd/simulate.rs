@@ -196,7 +196,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Writes every output file of a simulated community into `out` (the files
 /// listed in the module doc), each atomically; `gzip_level` 0-9 for the FASTA.
-/// Also used by `taxdistill bench`.
+/// Also used by `taxdistill-bench`.
 pub fn write_community(c: &taxdistill_sim::Community, out: &Path, gzip_level: u32) -> Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create directory", out.display()))?;

@@ -8,6 +8,7 @@ use super::sankey::Sankey;
 use super::status::StatusBar;
 use super::sunburst::Sunburst;
 use super::table::ResultsTable;
+use super::training::TrainingView;
 use super::walkthrough::Walkthrough;
 use crate::client::{Progress, Status, Ui};
 use crate::results::RANKS;
@@ -22,7 +23,15 @@ pub fn App() -> impl IntoView {
         result: RwSignal::new(None),
         names: RwSignal::new(Default::default()),
         demo: RwSignal::new(false),
+        settings: RwSignal::new(Default::default()),
     };
+    // `run`'s options from the URL query (`?min_length=1000&alpha=0.3…`)
+    match crate::correct::Settings::from_query(&crate::client::query()) {
+        Ok(s) => ui.settings.set(s),
+        Err(e) => ui
+            .status
+            .set(Status::Error(format!("the page's address: {e}"))),
+    }
     // rank shown by the Sankey and the histogram (default: genus)
     let rank = RwSignal::new(5usize);
     view! {
@@ -50,6 +59,7 @@ pub fn App() -> impl IntoView {
                         view! {
                             <section class="results">
                                 <Exports result=r.clone() />
+                                {r.summary.training.clone().map(|t| view! { <TrainingView training=t /> })}
                                 <div class="rank-pick">
                                     "Rank for the Sankey and the histogram: "
                                     <select on:change=move |ev| {

@@ -15,6 +15,8 @@ pub fn slot_of(name: &str) -> Slot {
         Slot::TaxNames
     } else if n.ends_with("merged.dmp") {
         Slot::TaxMerged
+    } else if n.ends_with(".safetensors") && n.contains("soft") {
+        Slot::SoftLabels
     } else if n.ends_with(".json") {
         Slot::ModelJson
     } else if n.ends_with(".safetensors") {
@@ -128,18 +130,101 @@ pub fn InputPanel(
                 <FileInput ui=ui label="Contigs (FASTA)" hint=".fa, .fna, .fasta, optionally .gz" testid="fasta-input" target=Some(Slot::Fasta) name_index=0 accept=".fa,.fna,.fasta,.fas,.gz" />
                 <FileInput ui=ui label="Abundance (optional)" hint="vamb abundance.tsv, strobealign --aemb, MetaBAT/CoverM depth" testid="abundance-input" target=Some(Slot::Abundance) name_index=1 accept=".tsv,.txt,.gz" />
                 <FileInput ui=ui label="Noisy labels (optional)" hint="Taxometer, MMseqs2, Kraken2, Metabuli, Centrifuge or CAMI" testid="labels-input" target=Some(Slot::Labels) name_index=2 accept=".tsv,.txt,.out,.csv,.cami,.gz" />
-                <FileInput ui=ui label="Model" hint="model.json + model.safetensors, both at once (from taxdistill distill or run)" testid="model-input" target=None name_index=3 accept=".json,.safetensors" multiple=true />
+                <FileInput ui=ui label="Model (optional)" hint="model.json + model.safetensors, both at once (from taxdistill distill or run); without one, a student is trained here on the labels" testid="model-input" target=None name_index=3 accept=".json,.safetensors" multiple=true />
+                <FileInput ui=ui label="Soft labels (optional)" hint="soft_labels.safetensors from taxdistill teach (e.g. GenomeOcean on a GPU): the students' targets instead of the graph teacher's" testid="soft-labels-input" target=Some(Slot::SoftLabels) name_index=5 accept=".safetensors" />
                 <FileInput ui=ui label="Taxonomy (for labels by taxid)" testid="taxonomy-input" target=None name_index=4 accept=".dmp,.gz" multiple=true hint="NCBI nodes.dmp + names.dmp, for Kraken2, Centrifuge, Metabuli labels" />
             </div>
+            <RunOptions ui=ui />
             <div class="actions">
                 <button data-testid="run-button" class="primary" on:click=move |_| client::run(ui) disabled=running>
-                    "Annotate"
+                    {move || {
+                        // re-read when the chosen files change
+                        let _ = ui.names.get();
+                        if client::has_model() { "Annotate with the model" } else { "Correct the labels" }
+                    }}
+                </button>
+                <button data-testid="model-clear" on:click=move |_| client::clear_model(ui) disabled=move || running() || ui.names.get()[3].is_empty()>
+                    "Forget the model"
                 </button>
                 <button data-testid="cancel-button" on:click=move |_| client::cancel(ui) disabled=move || !running()>
                     "Cancel"
                 </button>
             </div>
         </section>
+    }
+}
+
+/// One numeric or text option of `run`, by its URL query name.
+#[component]
+fn OptionInput(
+    /// The shared signals.
+    ui: Ui,
+    /// The option's query name (`min_length`, `alpha`, …).
+    key: &'static str,
+    /// Label shown to the user (the CLI flag).
+    label: &'static str,
+    /// The current value as text.
+    value: Signal<String>,
+    /// A problem with the last value typed, shown beside the options.
+    error: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label class="option">
+            <span>{label}</span>
+            <input
+                type="text"
+                size="9"
+                data-testid=format!("option-{}", key.replace('_', "-"))
+                prop:value=move || value.get()
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let mut s = ui.settings.get_untracked();
+                    match s.set(key, &v).and_then(|()| s.check()) {
+                        Ok(()) => {
+                            ui.settings.set(s);
+                            error.set(String::new());
+                        }
+                        Err(e) => error.set(e),
+                    }
+                }
+            />
+        </label>
+    }
+}
+
+/// `taxdistill run`'s options for a run trained in the page (no model
+/// chosen); they start from the URL query (`?min_length=1000&seed=0&alpha=0.3&temperature=4`).
+#[component]
+fn RunOptions(
+    /// The shared signals.
+    ui: Ui,
+) -> impl IntoView {
+    let error = RwSignal::new(String::new());
+    let st = ui.settings;
+    view! {
+        <details class="run-options" data-testid="run-options">
+            <summary>"Options (as taxdistill run; used when no model is chosen)"</summary>
+            <OptionInput ui=ui key="min_length" label="--min-length" value=Signal::derive(move || st.get().min_length.to_string()) error=error />
+            <OptionInput ui=ui key="alpha" label="--alpha" value=Signal::derive(move || st.get().alpha.to_string()) error=error />
+            <OptionInput ui=ui key="temperature" label="--temperature" value=Signal::derive(move || st.get().temperature.to_string()) error=error />
+            <OptionInput ui=ui key="seed" label="--seed" value=Signal::derive(move || st.get().seed.to_string()) error=error />
+            <OptionInput ui=ui key="hidden" label="--hidden" value=Signal::derive(move || st.get().hidden.iter().map(usize::to_string).collect::<Vec<_>>().join(",")) error=error />
+            <label class="option">
+                <input
+                    type="checkbox"
+                    data-testid="option-teacher"
+                    prop:checked=move || st.get().teacher
+                    on:change=move |ev| {
+                        let on = event_target::<HtmlInputElement>(&ev).checked();
+                        st.update(|s| s.teacher = on);
+                    }
+                />
+                <span>"graph teacher (off: --teacher none)"</span>
+            </label>
+            <Show when=move || !error.get().is_empty()>
+                <span class="error">{move || format!("error: {}", error.get())}</span>
+            </Show>
+        </details>
     }
 }
 
@@ -157,5 +242,6 @@ mod tests {
         assert_eq!(slot_of("nodes.dmp"), Slot::TaxNodes);
         assert_eq!(slot_of("names.dmp.gz"), Slot::TaxNames);
         assert_eq!(slot_of("merged.dmp"), Slot::TaxMerged);
+        assert_eq!(slot_of("soft_labels.safetensors"), Slot::SoftLabels);
     }
 }

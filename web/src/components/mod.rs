@@ -10,6 +10,7 @@ mod sankey;
 mod status;
 mod sunburst;
 mod table;
+mod training;
 mod walkthrough;
 
 pub use app::App;

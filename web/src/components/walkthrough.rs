@@ -3,7 +3,7 @@
 //! truth is known — whether those changes were right (numbers from the run
 //! on screen).
 
-use crate::client::Ui;
+use crate::client::{Status, Ui};
 use crate::results::{Summary, RANKS};
 use leptos::prelude::*;
 
@@ -31,8 +31,12 @@ fn step_text(step: usize, s: Option<&Summary>) -> String {
         2 => match s {
             Some(s) => {
                 let c = s.rank_counts[GENUS];
+                let which = match s.student.as_str() {
+                    "" => "A small network, trained on the noisy labels and the teacher's soft labels,".to_string(),
+                    kept => format!("A small network — here the {kept}, which `run` kept over the other students for its F1 on held-out labels —"),
+                };
                 format!(
-                    "3 · What the student changed. A small network, trained on the noisy labels and the teacher's soft labels, annotated the {} contigs long enough for it ({} were too short: {} of them keep their input label as given, marked \"input\" in the table and the exports). At genus rank it confirmed {} labels, changed {}, removed {} where it was unsure (it stops above genus), deepened {} shallow ones and labelled {} contigs the classifier left unclassified. The Sankey shows where labels moved; the histogram how sure it is.",
+                    "3 · What the student changed. {which} annotated the {} contigs long enough for it ({} were too short: {} of them keep their input label as given, marked \"input\" in the table and the exports). At genus rank it confirmed {} labels, changed {}, removed {} where it was unsure (it stops above genus), deepened {} shallow ones and labelled {} contigs the classifier left unclassified. The Sankey shows where labels moved; the histogram how sure it is.",
                     s.n_annotated,
                     s.n_contigs - s.n_annotated,
                     s.n_kept_input,
@@ -109,12 +113,27 @@ pub fn Walkthrough(
     view! {
         <section class="walkthrough" data-testid="walkthrough">
             <h2>"Demo walkthrough"</h2>
+            <p class="hint" data-testid="demo-simulated">
+                "The demo's community is simulated: its taxa are invented names, not real organisms, and its student was trained on them (it knows no other taxa)."
+            </p>
             <p data-testid="walkthrough-text">{text}</p>
             {table}
             <div class="steps">
                 <button on:click=move |_| step.update(|s| *s = s.saturating_sub(1)) disabled=move || step.get() == 0>"Back"</button>
                 <span>{move || format!("{} / {STEPS}", step.get() + 1)}</span>
                 <button data-testid="walkthrough-next" on:click=move |_| step.update(|s| *s = (*s + 1).min(STEPS - 1)) disabled=move || step.get() == STEPS - 1>"Next"</button>
+            </div>
+            <div class="steps">
+                <button
+                    data-testid="demo-train"
+                    on:click=move |_| leptos::task::spawn_local(crate::client::train_demo(ui))
+                    disabled=move || matches!(ui.status.get(), Status::Running | Status::Loading(_))
+                >
+                    "Train the student here"
+                </button>
+                <span class="hint">
+                    "Forget the bundled model and correct the demo's Kraken2 output in this page: teacher, students and annotation, as taxdistill run does (about half a minute)."
+                </span>
             </div>
         </section>
     }

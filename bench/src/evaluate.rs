@@ -4,7 +4,7 @@
 //! novelty class, calibration of the scores, label transitions, and the
 //! per-contig outcomes the McNemar test pairs up.
 
-use super::stats::{ece, reliability, ReliabilityBin};
+use crate::stats::{ece, reliability, ReliabilityBin};
 use serde::{Deserialize, Serialize};
 use taxdistill_core::metrics::{evaluate, RankMetrics};
 use taxdistill_core::taxonomy::{normalize_name, Lineage, Rank};

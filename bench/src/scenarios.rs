@@ -18,19 +18,19 @@
 //! novel_genera = 0.3
 //! ```
 
-use crate::args::TrainArgs;
-use crate::cmd::simulate;
-use anyhow::{anyhow, bail, Context, Result};
+use crate::errors::{Error, Result};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+use taxdistill::args::TrainArgs;
+use taxdistill::cmd::simulate;
 
 /// Built-in presets: (name, TOML text).
 pub const PRESETS: [(&str, &str); 2] = [
-    ("quick", include_str!("presets/quick.toml")),
-    ("full", include_str!("presets/full.toml")),
+    ("quick", include_str!("../presets/quick.toml")),
+    ("full", include_str!("../presets/full.toml")),
 ];
 
 /// Which simulated label file a scenario feeds to the methods.
@@ -114,26 +114,31 @@ impl Scenario {
 /// Parses `--grid` text: `alpha:temperature` pairs separated by commas.
 ///
 /// # Errors
-/// A pair that is not two numbers, α outside [0, 1] or T ≤ 0.
+/// [`Error::BadValue`]: a pair that is not two numbers, α outside [0, 1] or T ≤ 0.
 pub fn parse_grid(s: &str) -> Result<Vec<(f32, f32)>> {
+    let bad = |value: &str, reason: String| Error::BadValue {
+        flag: "--grid".into(),
+        value: value.into(),
+        reason,
+    };
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (a, t) = part
             .split_once(':')
-            .ok_or_else(|| anyhow!("--grid '{part}': expected alpha:temperature, e.g. 0.1:4"))?;
+            .ok_or_else(|| bad(part, "expected alpha:temperature, e.g. 0.1:4".into()))?;
         let a: f32 = a
             .trim()
             .parse()
-            .with_context(|| format!("--grid '{part}': alpha is not a number"))?;
+            .map_err(|e| bad(part, format!("alpha is not a number: {e}")))?;
         let t: f32 = t
             .trim()
             .parse()
-            .with_context(|| format!("--grid '{part}': temperature is not a number"))?;
-        check_grid_point(a, t).map_err(|e| anyhow!("--grid '{part}': {e}"))?;
+            .map_err(|e| bad(part, format!("temperature is not a number: {e}")))?;
+        check_grid_point(a, t).map_err(|e| bad(part, e))?;
         out.push((a, t));
     }
     if out.is_empty() {
-        bail!("--grid '{s}': no alpha:temperature pair");
+        return Err(bad(s, "no alpha:temperature pair".into()));
     }
     Ok(out)
 }
@@ -151,16 +156,21 @@ fn check_grid_point(a: f32, t: f32) -> std::result::Result<(), String> {
 /// Parses `key=value,key=value` (numbers, `true`/`false`, else text).
 ///
 /// # Errors
-/// A part without `=` or with an empty key.
+/// [`Error::BadValue`]: a part without `=` or with an empty key.
 pub fn parse_key_values(s: &str, what: &str) -> Result<Vec<(String, Value)>> {
+    let bad = |part: &str, reason: &str| Error::BadValue {
+        flag: what.into(),
+        value: part.into(),
+        reason: reason.into(),
+    };
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, v) = part
             .split_once('=')
-            .ok_or_else(|| anyhow!("{what} '{part}': expected key=value"))?;
+            .ok_or_else(|| bad(part, "expected key=value"))?;
         let (k, v) = (k.trim(), v.trim());
         if k.is_empty() {
-            bail!("{what} '{part}': empty key");
+            return Err(bad(part, "empty key"));
         }
         let value = match v {
             "true" => Value::Bool(true),
@@ -185,21 +195,25 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Reads a plan from TOML or JSON text (JSON when it starts with `{`).
 ///
 /// # Errors
-/// Syntax errors and unknown keys name the source and line; then the
-/// checks of [`Plan::validate`].
+/// [`Error::BadPlan`]: syntax errors and unknown keys name the source and
+/// line; then the checks of [`Plan::validate`].
 pub fn parse_plan(text: &str, source: &str) -> Result<Plan> {
+    let bad = |line: usize, message: &str| Error::BadPlan {
+        plan: source.into(),
+        reason: format!("line {line}: {message}"),
+    };
     let plan: Plan = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| {
-            anyhow!(
-                "{source}: line {}: {}",
+            let message = e.to_string();
+            bad(
                 e.line(),
-                e.to_string().split(" at line").next().unwrap_or_default()
+                message.split(" at line").next().unwrap_or_default(),
             )
         })?
     } else {
         toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| line_of(text, s.start));
-            anyhow!("{source}: line {line}: {}", e.message().replace('\n', " "))
+            bad(line, &e.message().replace('\n', " "))
         })?
     };
     plan.validate(source)?;
@@ -209,25 +223,32 @@ pub fn parse_plan(text: &str, source: &str) -> Result<Plan> {
 /// A preset by name, or a plan file.
 ///
 /// # Errors
-/// Neither a readable file nor a preset name; or a bad plan.
+/// [`Error::Io`]: an unreadable file; [`Error::BadValue`]: neither a file
+/// nor a preset name; or a bad plan.
 pub fn load_plan(spec: &str) -> Result<Plan> {
     let path = Path::new(spec);
     if path.is_file() {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            reason: format!("cannot read: {e}"),
+        })?;
         return parse_plan(&text, &path.display().to_string());
     }
     match PRESETS.iter().find(|(n, _)| *n == spec) {
         Some((n, text)) => parse_plan(text, &format!("preset '{n}'")),
-        None => bail!(
-            "--scenarios '{spec}': no such file, and not a preset ({})",
-            PRESETS.map(|p| p.0).join(", ")
-        ),
+        None => Err(Error::BadValue {
+            flag: "--scenarios".into(),
+            value: spec.into(),
+            reason: format!(
+                "no such file, and not a preset ({})",
+                PRESETS.map(|p| p.0).join(", ")
+            ),
+        }),
     }
 }
 
 /// A JSON value as the text of a command-line flag value.
-fn flag_value(key: &str, v: &Value) -> Result<Option<String>> {
+fn flag_value(key: &str, v: &Value) -> std::result::Result<Option<String>, String> {
     Ok(match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -237,17 +258,21 @@ fn flag_value(key: &str, v: &Value) -> Result<Option<String>> {
                 .map(|x| match x {
                     Value::Number(n) => Ok(n.to_string()),
                     Value::String(s) => Ok(s.clone()),
-                    _ => Err(anyhow!("'{key}': list items must be numbers or strings")),
+                    _ => Err(format!("'{key}': list items must be numbers or strings")),
                 })
-                .collect::<Result<Vec<_>>>()?
+                .collect::<std::result::Result<Vec<_>, _>>()?
                 .join(","),
         ),
-        _ => bail!("'{key}': expected a number, string, true or a list"),
+        _ => {
+            return Err(format!(
+                "'{key}': expected a number, string, true or a list"
+            ))
+        }
     })
 }
 
 /// `key = value` pairs as `--key value` flags (`false` drops the flag).
-fn to_flags(map: &BTreeMap<String, Value>) -> Result<Vec<String>> {
+fn to_flags(map: &BTreeMap<String, Value>) -> std::result::Result<Vec<String>, String> {
     let mut out = Vec::new();
     for (k, v) in map {
         if matches!(v, Value::Bool(false)) {
@@ -289,19 +314,20 @@ fn clap_one_line(e: clap::Error) -> String {
 /// The simulator arguments of a scenario for one seed, writing into `out`.
 ///
 /// # Errors
-/// An unknown simulator flag, a bad value, `seed`/`out` in the map, or a
-/// setting the simulator rejects.
+/// [`Error::BadPlan`]: an unknown simulator flag, a bad value, `seed`/`out`
+/// in the map, or a setting the simulator rejects.
 pub fn sim_args(sc: &Scenario, seed: u64, out: &Path, source: &str) -> Result<simulate::Args> {
+    let bad = |reason: String| Error::BadPlan {
+        plan: source.into(),
+        reason: format!("scenario '{}': {reason}", sc.name),
+    };
     for k in ["seed", "out"] {
         if sc.sim.contains_key(k) {
-            bail!(
-                "{source}: scenario '{}': sim.{k} is set by bench (use seeds = [...])",
-                sc.name
-            );
+            return Err(bad(format!("sim.{k} is set by bench (use seeds = [...])")));
         }
     }
     let mut argv = vec!["simulate".to_string()];
-    argv.extend(to_flags(&sc.sim).with_context(|| format!("{source}: scenario '{}'", sc.name))?);
+    argv.extend(to_flags(&sc.sim).map_err(bad)?);
     // bench scenarios keep the simulator's original (independent) label
     // model unless they ask for another (`label_model = "realistic"`), so
     // old plans and the built-in presets give the same communities
@@ -314,28 +340,24 @@ pub fn sim_args(sc: &Scenario, seed: u64, out: &Path, source: &str) -> Result<si
         "--out".into(),
         out.display().to_string(),
     ]);
-    let cli = SimCli::try_parse_from(&argv).map_err(|e| {
-        anyhow!(
-            "{source}: scenario '{}': sim: {}",
-            sc.name,
-            clap_one_line(e)
-        )
-    })?;
-    cli.args
-        .config()
-        .with_context(|| format!("{source}: scenario '{}'", sc.name))?;
+    let cli =
+        SimCli::try_parse_from(&argv).map_err(|e| bad(format!("sim: {}", clap_one_line(e))))?;
+    cli.args.config().map_err(|e| bad(format!("{e:#}")))?;
     Ok(cli.args)
 }
 
 /// The training flags of a plan.
 ///
 /// # Errors
-/// An unknown flag or a bad value.
+/// [`Error::BadPlan`]: an unknown flag or a bad value.
 pub fn train_args(plan: &Plan, source: &str) -> Result<TrainArgs> {
+    let bad = |reason: String| Error::BadPlan {
+        plan: source.into(),
+        reason: format!("[train]: {reason}"),
+    };
     let mut argv = vec!["train".to_string()];
-    argv.extend(to_flags(&plan.train).with_context(|| format!("{source}: [train]"))?);
-    let cli = TrainCli::try_parse_from(&argv)
-        .map_err(|e| anyhow!("{source}: [train]: {}", clap_one_line(e)))?;
+    argv.extend(to_flags(&plan.train).map_err(bad)?);
+    let cli = TrainCli::try_parse_from(&argv).map_err(|e| bad(clap_one_line(e)))?;
     Ok(cli.args)
 }
 
@@ -344,10 +366,14 @@ impl Plan {
     /// checked by parsing them as the subcommands would.
     ///
     /// # Errors
-    /// The first problem, naming the source and the scenario.
+    /// [`Error::BadPlan`]: the first problem, naming the source and the scenario.
     pub fn validate(&self, source: &str) -> Result<()> {
+        let bad = |reason: String| Error::BadPlan {
+            plan: source.into(),
+            reason,
+        };
         if self.scenario.is_empty() {
-            bail!("{source}: no [[scenario]]");
+            return Err(bad("no [[scenario]]".into()));
         }
         let mut seen = std::collections::HashSet::new();
         for sc in &self.scenario {
@@ -357,28 +383,28 @@ impl Plan {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if !ok {
-                bail!(
-                    "{source}: scenario name '{}': use letters, digits, '-' and '_'",
+                return Err(bad(format!(
+                    "scenario name '{}': use letters, digits, '-' and '_'",
                     sc.name
-                );
+                )));
             }
             if !seen.insert(sc.name.as_str()) {
-                bail!("{source}: scenario '{}' appears twice", sc.name);
+                return Err(bad(format!("scenario '{}' appears twice", sc.name)));
             }
             let seeds = sc.seeds(self);
             if seeds.is_empty() {
-                bail!("{source}: scenario '{}' has no seed", sc.name);
+                return Err(bad(format!("scenario '{}' has no seed", sc.name)));
             }
             let mut s = seeds.to_vec();
             s.sort_unstable();
             s.dedup();
             if s.len() != seeds.len() {
-                bail!("{source}: scenario '{}' repeats a seed", sc.name);
+                return Err(bad(format!("scenario '{}' repeats a seed", sc.name)));
             }
             sim_args(sc, seeds[0], Path::new("unused"), source)?;
         }
         for &(a, t) in &self.grid {
-            check_grid_point(a, t).map_err(|e| anyhow!("{source}: grid: {e}"))?;
+            check_grid_point(a, t).map_err(|e| bad(format!("grid: {e}")))?;
         }
         train_args(self, source)?;
         Ok(())

@@ -6,7 +6,7 @@
 //! the process already held (the data of the run). Subprocesses (vamb): the
 //! child's own `ru_maxrss` from `wait4`. Off Linux, memory is not reported.
 
-use anyhow::{Context, Result};
+use crate::errors::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
@@ -40,7 +40,10 @@ fn read_hwm_mib() -> Option<f64> {
 ///
 /// # Errors
 /// Whatever `f` returns.
-pub fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, StepRecord)> {
+pub fn step<T, E>(
+    name: &str,
+    f: impl FnOnce() -> std::result::Result<T, E>,
+) -> std::result::Result<(T, StepRecord), E> {
     let reset = reset_hwm();
     let t0 = Instant::now();
     let out = f()?;
@@ -60,20 +63,31 @@ pub fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, StepReco
 /// measured step (peak memory = the child's `ru_maxrss`).
 ///
 /// # Errors
-/// The command cannot be started or waited for (not a failed exit status:
+/// [`Error::Io`] when the log cannot be created, [`Error::Subprocess`] when
+/// the command cannot be started or waited for (not a failed exit status:
 /// that is returned).
 pub fn subprocess(name: &str, cmd: &mut Command, log: &Path) -> Result<(ExitStatus, StepRecord)> {
-    let f =
-        std::fs::File::create(log).with_context(|| format!("{}: cannot create", log.display()))?;
-    let f2 = f.try_clone()?;
+    let io = |e: std::io::Error| Error::Io {
+        path: log.display().to_string(),
+        reason: format!("cannot create: {e}"),
+    };
+    let f = std::fs::File::create(log).map_err(io)?;
+    let f2 = f.try_clone().map_err(io)?;
+    let program = format!("{:?}", cmd.get_program());
     let t0 = Instant::now();
     let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::from(f))
         .stderr(Stdio::from(f2))
         .spawn()
-        .with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
-    let (status, maxrss_kib) = wait_with_rusage(child)?;
+        .map_err(|e| Error::Subprocess {
+            program: program.clone(),
+            reason: format!("cannot start: {e}"),
+        })?;
+    let (status, maxrss_kib) = wait_with_rusage(child).map_err(|e| Error::Subprocess {
+        program,
+        reason: format!("waiting for it: {e}"),
+    })?;
     Ok((
         status,
         StepRecord {
@@ -85,7 +99,7 @@ pub fn subprocess(name: &str, cmd: &mut Command, log: &Path) -> Result<(ExitStat
 }
 
 #[cfg(target_os = "linux")]
-fn wait_with_rusage(child: std::process::Child) -> Result<(ExitStatus, Option<i64>)> {
+fn wait_with_rusage(child: std::process::Child) -> std::io::Result<(ExitStatus, Option<i64>)> {
     use std::os::unix::process::ExitStatusExt;
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
@@ -99,7 +113,7 @@ fn wait_with_rusage(child: std::process::Child) -> Result<(ExitStatus, Option<i6
         }
         let err = std::io::Error::last_os_error();
         if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(err).context("waiting for the subprocess");
+            return Err(err);
         }
     }
     // the child is reaped: drop the handle without waiting again
@@ -108,7 +122,7 @@ fn wait_with_rusage(child: std::process::Child) -> Result<(ExitStatus, Option<i6
 }
 
 #[cfg(not(target_os = "linux"))]
-fn wait_with_rusage(mut child: std::process::Child) -> Result<(ExitStatus, Option<i64>)> {
+fn wait_with_rusage(mut child: std::process::Child) -> std::io::Result<(ExitStatus, Option<i64>)> {
     Ok((child.wait()?, None))
 }
 
@@ -118,10 +132,10 @@ mod tests {
 
     #[test]
     fn an_in_process_step_sees_its_own_allocation_in_the_peak() {
-        let (_, before) = step("small", || Ok(())).unwrap();
+        let (_, before) = step("small", || Ok::<_, Error>(())).unwrap();
         let (n, rec) = step("big", || {
             let v = vec![1u8; 64 << 20];
-            Ok(v.iter().map(|&x| x as usize).sum::<usize>())
+            Ok::<_, Error>(v.iter().map(|&x| x as usize).sum::<usize>())
         })
         .unwrap();
         assert_eq!(n, 64 << 20);

@@ -1,12 +1,52 @@
-//! CLI tests of `taxdistill bench`: the `quick` preset end to end (files,
-//! JSON structure, every method present, metrics within [0, 1] and
+//! Tests of the `taxdistill-bench` binary: the `quick` preset end to end
+//! (files, JSON structure, every method present, metrics within [0, 1] and
 //! consistent counts, plots), `--resume`, a dataset with truth, and clear
 //! one-line errors for bad plans. Seconds in a debug build.
 
+use clap::Parser;
 use std::path::Path;
+use std::process::{Command, Output};
 
-mod common;
-use common::{bin, fail, ok};
+/// The `taxdistill-bench` binary that cargo built for these tests.
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_taxdistill-bench"))
+}
+
+/// The standard error of a finished command, checked to have succeeded
+/// (`success`) or failed.
+fn stderr_of(out: Output, success: bool, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.success(), success, "{what}: {stderr}");
+    stderr
+}
+
+fn ok(out: Output, what: &str) -> String {
+    stderr_of(out, true, what)
+}
+
+fn fail(out: Output, what: &str) -> String {
+    stderr_of(out, false, what)
+}
+
+/// `taxdistill simulate`'s flags, to make a dataset as the CLI would.
+#[derive(Parser)]
+struct Simulate {
+    #[command(flatten)]
+    args: taxdistill::cmd::simulate::Args,
+}
+
+/// Writes a simulated community into `out` exactly as `taxdistill simulate
+/// FLAGS --out OUT` does (the same flags, defaults and writer).
+fn simulate(flags: &[&str], out: &Path) {
+    let argv = ["simulate"]
+        .into_iter()
+        .chain(flags.iter().copied())
+        .chain(["--out", out.to_str().unwrap()]);
+    let sim = Simulate::parse_from(argv);
+    let cfg = sim.args.config().unwrap();
+    let community = taxdistill_sim::simulate(&cfg).unwrap();
+    taxdistill::cmd::simulate::write_community(&community, out, 1).unwrap();
+}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap())
@@ -121,7 +161,7 @@ fn quick_preset_writes_a_complete_report_and_resume_reuses_its_runs() {
     let out = dir.path().join("bench");
     let stderr = ok(
         bin()
-            .args(["bench", "--scenarios", "quick", "--no-vamb", "--out"])
+            .args(["--scenarios", "quick", "--no-vamb", "--out"])
             .arg(&out)
             .output()
             .unwrap(),
@@ -145,7 +185,7 @@ fn quick_preset_writes_a_complete_report_and_resume_reuses_its_runs() {
     }
     assert!(!out.join("work").exists(), "scratch data should be removed");
     let r = json(&out.join("results.json"));
-    assert_eq!(r["tool"], "taxdistill bench");
+    assert_eq!(r["tool"], "taxdistill-bench");
     let runs = r["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["scenario"], "tiny");
@@ -191,14 +231,7 @@ fn quick_preset_writes_a_complete_report_and_resume_reuses_its_runs() {
     let before = std::fs::read_to_string(out.join("summary.tsv")).unwrap();
     let stderr = ok(
         bin()
-            .args([
-                "bench",
-                "--scenarios",
-                "quick",
-                "--no-vamb",
-                "--resume",
-                "--out",
-            ])
+            .args(["--scenarios", "quick", "--no-vamb", "--resume", "--out"])
             .arg(&out)
             .output()
             .unwrap(),
@@ -215,31 +248,24 @@ fn quick_preset_writes_a_complete_report_and_resume_reuses_its_runs() {
 fn a_dataset_with_truth_is_benchmarked_over_two_seeds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    ok(
-        bin()
-            .args([
-                "-q",
-                "simulate",
-                "--genomes",
-                "10",
-                "--contigs",
-                "300",
-                "--samples",
-                "2",
-                "--seed",
-                "9",
-                "--out",
-            ])
-            .arg(&data)
-            .output()
-            .unwrap(),
-        "simulate",
+    simulate(
+        &[
+            "--genomes",
+            "10",
+            "--contigs",
+            "300",
+            "--samples",
+            "2",
+            "--seed",
+            "9",
+        ],
+        &data,
     );
     // Kraken2 output + taxdump as the labels, the Taxometer truth as truth
     let out = dir.path().join("bench");
     ok(
         bin()
-            .args(["-q", "bench", "--dataset"])
+            .args(["-q", "--dataset"])
             .arg(&data)
             .arg("--labels")
             .arg(data.join("raw/kraken2.out"))
@@ -282,7 +308,7 @@ fn bad_plans_and_inputs_are_one_line_errors() {
     let out = dir.path().join("o");
     let e = fail(
         bin()
-            .args(["bench", "--scenarios", "no-such-plan", "--out"])
+            .args(["--scenarios", "no-such-plan", "--out"])
             .arg(&out)
             .output()
             .unwrap(),
@@ -299,7 +325,7 @@ fn bad_plans_and_inputs_are_one_line_errors() {
     .unwrap();
     let e = fail(
         bin()
-            .args(["bench", "--scenarios"])
+            .args(["--scenarios"])
             .arg(&plan)
             .arg("--out")
             .arg(&out)
@@ -317,7 +343,7 @@ fn bad_plans_and_inputs_are_one_line_errors() {
     .unwrap();
     let e = fail(
         bin()
-            .args(["bench", "--scenarios"])
+            .args(["--scenarios"])
             .arg(&plan)
             .arg("--out")
             .arg(&out)
@@ -334,7 +360,7 @@ fn bad_plans_and_inputs_are_one_line_errors() {
     std::fs::create_dir_all(&empty).unwrap();
     let e = fail(
         bin()
-            .args(["bench", "--dataset"])
+            .args(["--dataset"])
             .arg(&empty)
             .arg("--out")
             .arg(&out)
@@ -353,7 +379,6 @@ fn bad_plans_and_inputs_are_one_line_errors() {
 fn dry_run_prints_every_scenario_and_method_of_the_full_preset() {
     let o = bin()
         .args([
-            "bench",
             "--scenarios",
             "full",
             "--dry-run",
@@ -389,7 +414,7 @@ fn a_genomeocean_model_adds_its_teacher_and_student_from_a_json_plan() {
     let out = dir.path().join("bench");
     ok(
         bin()
-            .args(["-q", "bench", "--scenarios"])
+            .args(["-q", "--scenarios"])
             .arg(&plan)
             .arg("--genomeocean")
             .arg(&model)

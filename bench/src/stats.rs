@@ -1,4 +1,4 @@
-//! Statistics of `taxdistill bench`: mean ± sd over seeds, the paired t-test
+//! Statistics of `taxdistill-bench`: mean ± sd over seeds, the paired t-test
 //! over seeds and the exact McNemar test over contigs; calibration
 //! (reliability bins, expected calibration error) lives in
 //! `taxdistill_core::metrics`, shared with the teacher's report.
