@@ -1,12 +1,15 @@
 //! Arguments shared by several subcommands: the inputs of the commands that
-//! learn from noisy labels (`distill`, `run`, `teach`) and the training
-//! flags (`distill`, `run`, and the `[train]` table of `taxdistill-bench` plans).
+//! learn from noisy labels (`distill`, `run`, `teach`), the training
+//! flags (`distill`, `run`, and the `[train]` table of `taxdistill-bench` plans)
+//! and the parsers of flag values (`--try-temperatures`, `--shard`,
+//! `--branching`).
 
 use crate::inputs;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use taxdistill_core::taxonomy::Lineage;
 use taxdistill_pipeline::load::{training_labels, Loaded};
+use taxdistill_teacher::shard::Shard;
 use taxdistill_train::TrainConfig;
 
 /// The inputs of the commands that learn from noisy labels (`distill`, `run`, `teach`).
@@ -151,5 +154,57 @@ impl TrainArgs {
             self.min_length,
             !self.no_unresolved_leaves,
         )
+    }
+}
+
+/// The default of `run --try-temperatures`: the pipeline's
+/// [`taxdistill_pipeline::choose::DEFAULT_TRY_TEMPERATURES`].
+pub const DEFAULT_TRY_TEMPERATURES: &str = "1";
+
+/// One `--try-temperatures` value: a temperature > 0 (an empty list allowed).
+pub fn parse_temperature(s: &str) -> std::result::Result<Option<f32>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    match s.trim().parse::<f32>() {
+        Ok(t) if t > 0.0 && t.is_finite() => Ok(Some(t)),
+        _ => Err(format!("'{s}' is not a temperature (a number > 0)")),
+    }
+}
+
+/// One `--shard` value: shard i of n, `i/n` (1-based).
+pub fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
+    s.parse::<Shard>().map_err(|e| e.to_string())
+}
+
+/// `simulate --branching`: 6 comma-separated numbers, the mean children per
+/// parent from domain→phylum to genus→species.
+///
+/// # Errors
+/// Not 6 numbers.
+pub fn parse_branching(s: &str) -> Result<[f64; 6]> {
+    let b: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .with_context(|| format!("--branching '{}': expected 6 comma-separated numbers", s))?;
+    let branching: [f64; 6] = b
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("--branching '{}': expected 6 comma-separated numbers", s))?;
+    Ok(branching)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use taxdistill_pipeline::choose::DEFAULT_TRY_TEMPERATURES as PIPELINE;
+
+    #[test]
+    fn the_default_of_try_temperatures_is_the_pipelines() {
+        let parsed: Vec<f32> = DEFAULT_TRY_TEMPERATURES
+            .split(',')
+            .filter_map(|t| parse_temperature(t).unwrap())
+            .collect();
+        assert_eq!(parsed, PIPELINE.to_vec());
     }
 }

@@ -1,13 +1,17 @@
-//! The CLI's output files, each written atomically: model directories and
-//! the annotation outputs (Taxometer TSV, CAMI, Kraken-style report).
+//! The CLI's output files, each written atomically: model directories,
+//! the annotation outputs (Taxometer TSV, CAMI, Kraken-style report) and
+//! the teacher's own predictions.
 
 use crate::util;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
 use taxdistill_core::features::FeatureMatrix;
+use taxdistill_core::softlabels::SoftLabels;
+use taxdistill_core::taxonomy::LabelTree;
 use taxdistill_pipeline::annotate::Outputs;
 use taxdistill_pipeline::distill::BuiltModel;
+use taxdistill_pipeline::teach::teacher_predictions;
 
 /// Writes `model.safetensors` + `model.json` into `dir`, atomically.
 pub fn write_model(dir: &Path, model: &BuiltModel) -> Result<()> {
@@ -48,6 +52,20 @@ pub fn write_outputs(
         })?;
     }
     Ok(())
+}
+
+/// Writes the teacher's own lineage per contig of `soft` (walking down
+/// `tree` while the probability is >= 0.5) as a Taxometer TSV at `path`.
+pub fn write_teacher_predictions(path: &Path, soft: &SoftLabels, tree: &LabelTree) -> Result<()> {
+    let rows: Vec<_> = soft
+        .contigs
+        .iter()
+        .cloned()
+        .zip(teacher_predictions(soft, tree))
+        .collect();
+    util::write_atomic(path, |w| {
+        Ok(taxdistill_core::writers::write_taxometer(w, &rows)?)
+    })
 }
 
 /// The sample id of a FASTA in the CAMI header: its file name.

@@ -4,6 +4,7 @@
 //! worker (a fresh one is started for the next run).
 
 use crate::components::TableIndex;
+use crate::errors::Error;
 use crate::results::{Summary, Table};
 use crate::transfer::Exports;
 use leptos::prelude::*;
@@ -209,14 +210,14 @@ pub fn prefer_gpu() -> bool {
     backend_choice() != "cpu"
 }
 
-fn worker(ui: Ui) -> Result<Worker, String> {
+fn worker(ui: Ui) -> Result<Worker, Error> {
     if let Some(w) = WORKER.with(|w| w.borrow().clone()) {
         return Ok(w);
     }
     let opts = WorkerOptions::new();
     opts.set_type(WorkerType::Module);
     let w = Worker::new_with_options("./worker.js", &opts)
-        .map_err(|e| format!("cannot start the worker: {e:?}"))?;
+        .map_err(|e| Error::Browser(format!("cannot start the worker: {e:?}")))?;
     let on_message = OnMessage::new(move |ev: MessageEvent| handle_message(ui, ev.data()));
     w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     let on_error = OnError::new(move |ev: web_sys::ErrorEvent| {
@@ -266,7 +267,7 @@ fn handle_message(ui: Ui, data: JsValue) {
                 })));
                 ui.status.set(Status::Done);
             }
-            Err(e) => ui.status.set(Status::Error(e)),
+            Err(e) => ui.status.set(Status::Error(e.to_string())),
         },
         Some("error") => ui.status.set(Status::Error(
             get(&data, "message")
@@ -280,21 +281,21 @@ fn handle_message(ui: Ui, data: JsValue) {
 /// Starts a run with the chosen files; errors (missing inputs) go to the status.
 pub fn run(ui: Ui) {
     if let Err(e) = try_run(ui) {
-        ui.status.set(Status::Error(e));
+        ui.status.set(Status::Error(e.to_string()));
     }
 }
 
-fn try_run(ui: Ui) -> Result<(), String> {
+fn try_run(ui: Ui) -> Result<(), Error> {
     let job = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| {
         let _ = js_sys::Reflect::set(&job, &JsValue::from_str(k), v);
     };
-    FILES.with(|f| -> Result<(), String> {
+    FILES.with(|f| -> Result<(), Error> {
         let f = f.borrow();
         let (fasta, name) = f
             .fasta
             .as_ref()
-            .ok_or("choose a FASTA file first (or try the demo)")?;
+            .ok_or_else(|| Error::Inputs("choose a FASTA file first (or try the demo)".into()))?;
         set("fasta", fasta);
         set("fastaName", &JsValue::from_str(name));
         match (&f.model_json, &f.model_st) {
@@ -306,15 +307,15 @@ fn try_run(ui: Ui) -> Result<(), String> {
                 // no model: the page trains one on the labels (`taxdistill run`)
             }
             (None, None) => {
-                return Err(
+                return Err(Error::Inputs(
                     "choose the classifier's labels to correct (or a model to annotate with)"
                         .into(),
-                )
+                ))
             }
             _ => {
-                return Err(
+                return Err(Error::Inputs(
                     "choose the model files: model.json and model.safetensors together".into(),
-                )
+                ))
             }
         }
         if let Some((b, n)) = &f.abundance {
@@ -343,9 +344,9 @@ fn try_run(ui: Ui) -> Result<(), String> {
             }
             (None, None) => {}
             _ => {
-                return Err(
+                return Err(Error::Inputs(
                     "taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into(),
-                )
+                ))
             }
         }
         Ok(())
@@ -360,7 +361,7 @@ fn try_run(ui: Ui) -> Result<(), String> {
     ui.progress.set(Progress::default());
     ui.status.set(Status::Running);
     w.post_message(&job)
-        .map_err(|e| format!("cannot send the job to the worker: {e:?}"))
+        .map_err(|e| Error::Browser(format!("cannot send the job to the worker: {e:?}")))
 }
 
 /// Stops the running job (terminates the worker).
@@ -369,29 +370,27 @@ pub fn cancel(ui: Ui) {
     ui.status.set(Status::Cancelled);
 }
 
-async fn fetch_blob(url: &str) -> Result<Blob, String> {
-    let w = web_sys::window().ok_or("no window")?;
+async fn fetch_blob(url: &str) -> Result<Blob, Error> {
+    let fail = |why: &str| Error::Browser(format!("{url}: {why}"));
+    let w = web_sys::window().ok_or_else(|| fail("no window"))?;
     let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
         .await
-        .map_err(|_| format!("{url}: cannot fetch"))?;
-    let resp: web_sys::Response = resp
-        .dyn_into()
-        .map_err(|_| format!("{url}: not a response"))?;
+        .map_err(|_| fail("cannot fetch"))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| fail("not a response"))?;
     if !resp.ok() {
-        return Err(format!("{url}: HTTP {}", resp.status()));
+        return Err(fail(&format!("HTTP {}", resp.status())));
     }
-    let b =
-        wasm_bindgen_futures::JsFuture::from(resp.blob().map_err(|_| format!("{url}: no body"))?)
-            .await
-            .map_err(|_| format!("{url}: cannot read"))?;
-    b.dyn_into().map_err(|_| format!("{url}: not a blob"))
+    let b = wasm_bindgen_futures::JsFuture::from(resp.blob().map_err(|_| fail("no body"))?)
+        .await
+        .map_err(|_| fail("cannot read"))?;
+    b.dyn_into().map_err(|_| fail("not a blob"))
 }
 
 /// The bytes of a (small) blob, on the page's thread.
-async fn blob_bytes(b: &Blob) -> Result<Vec<u8>, String> {
+async fn blob_bytes(b: &Blob) -> Result<Vec<u8>, Error> {
     let buf = wasm_bindgen_futures::JsFuture::from(b.array_buffer())
         .await
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| Error::Browser(format!("{e:?}")))?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 

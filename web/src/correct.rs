@@ -88,24 +88,26 @@ impl Settings {
     /// # Errors
     /// A value that does not parse.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
-        fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, Error> {
-            v.trim()
-                .parse()
-                .map_err(|_| format!("{key}={v}: not a valid value"))
+        let bad = |reason| Error::Setting {
+            key: key.to_string(),
+            value: value.to_string(),
+            reason,
+        };
+        fn parse<T: std::str::FromStr>(v: &str) -> Option<T> {
+            v.trim().parse().ok()
         }
+        let number = || bad("not a valid value");
         match key {
-            "min_length" => self.min_length = parse(key, value)?,
-            "seed" => self.seed = parse(key, value)?,
-            "alpha" => self.alpha = parse(key, value)?,
-            "temperature" => self.temperature = parse(key, value)?,
+            "min_length" => self.min_length = parse(value).ok_or_else(number)?,
+            "seed" => self.seed = parse(value).ok_or_else(number)?,
+            "alpha" => self.alpha = parse(value).ok_or_else(number)?,
+            "temperature" => self.temperature = parse(value).ok_or_else(number)?,
             "hidden" => {
                 self.hidden = value
                     .split(',')
-                    .map(|w| {
-                        parse::<usize>(key, w).and_then(|w| match w {
-                            1..=4096 => Ok(w),
-                            _ => Err(format!("{key}={value}: widths from 1 to 4096")),
-                        })
+                    .map(|w| match parse::<usize>(w) {
+                        Some(w @ 1..=4096) => Ok(w),
+                        _ => Err(bad("widths from 1 to 4096, comma-separated")),
                     })
                     .collect::<Result<_, _>>()?
             }
@@ -113,7 +115,7 @@ impl Settings {
                 self.teacher = match value {
                     "graph" | "on" | "true" | "1" => true,
                     "none" | "off" | "false" | "0" => false,
-                    _ => return Err(format!("teacher={value}: use graph or none")),
+                    _ => return Err(bad("use graph or none")),
                 }
             }
             _ => {}
@@ -127,13 +129,18 @@ impl Settings {
     /// α outside 0…1, a temperature ≤ 0.
     pub fn check(&self) -> Result<(), Error> {
         if !(0.0..=1.0).contains(&self.alpha) {
-            return Err(format!("alpha={}: must be between 0 and 1", self.alpha));
+            return Err(Error::Setting {
+                key: "alpha".into(),
+                value: self.alpha.to_string(),
+                reason: "must be between 0 and 1",
+            });
         }
         if !(self.temperature > 0.0 && self.temperature.is_finite()) {
-            return Err(format!(
-                "temperature={}: must be a number > 0",
-                self.temperature
-            ));
+            return Err(Error::Setting {
+                key: "temperature".into(),
+                value: self.temperature.to_string(),
+                reason: "must be a number > 0",
+            });
         }
         Ok(())
     }
@@ -288,24 +295,18 @@ pub fn run<A: BufRead, L: BufRead>(
     progress: &dyn Progress,
 ) -> Result<(Output, Training, TrainedFiles), Error> {
     let abundance = match inputs.abundance {
-        Some((r, name)) => {
-            Some(taxdistill_core::abundance::read_abundance(r, name).map_err(|e| e.to_string())?)
-        }
+        Some((r, name)) => Some(taxdistill_core::abundance::read_abundance(r, name)?),
         None => None,
     };
-    let features = inputs
-        .contigs
-        .finish(
-            abundance.as_ref(),
-            &FeatureOptions {
-                min_length: opts.min_length,
-            },
-        )
-        .map_err(|e| e.to_string())?;
+    let features = inputs.contigs.finish(
+        abundance.as_ref(),
+        &FeatureOptions {
+            min_length: opts.min_length,
+        },
+    )?;
     drop(abundance);
     let (reader, labels_name) = inputs.labels;
-    let labels = read_labels(reader, labels_name, None, inputs.taxdump, &features.ids)
-        .map_err(|e| label_error(&e))?;
+    let labels = read_labels(reader, labels_name, None, inputs.taxdump, &features.ids)?;
     let mut warnings = labels.warnings.clone();
     if labels.absent > 0 {
         warnings.push(format!(
@@ -313,14 +314,13 @@ pub fn run<A: BufRead, L: BufRead>(
             labels.absent
         ));
     }
-    let prepared =
-        prepare(Loaded { features, labels }, opts, labels_name).map_err(|e| one_line(&e))?;
-    let mut taught = prepared.teach(None, progress).map_err(|e| one_line(&e))?;
+    let prepared = prepare(Loaded { features, labels }, opts, labels_name)?;
+    let mut taught = prepared.teach(None, progress)?;
     if let Some((bytes, name)) = &inputs.soft_labels {
-        let soft = SoftLabels::from_bytes(bytes, name).map_err(|e| e.to_string())?;
+        let soft = SoftLabels::from_bytes(bytes, name)?;
         // checked here, where the error can name the file
         soft.aligned_to(&prepared.loaded.features.ids, &prepared.tree)
-            .map_err(|e| format!("{name}: {e}"))?;
+            .map_err(|e| Error::Inputs(format!("{name}: {e}")))?;
         taught = Some(match taught {
             Some(t) => Taught { soft, ..t },
             None => Taught {
@@ -333,12 +333,9 @@ pub fn run<A: BufRead, L: BufRead>(
     let soft_labels = taught
         .as_ref()
         .map(|t| t.soft.to_bytes(Some(32.min(t.soft.n_leaves()))))
-        .transpose()
-        .map_err(|e| format!("soft labels: {e}"))?;
+        .transpose()?;
     let teacher_soft = taught.as_ref().map(|t| t.soft.clone());
-    let out = prepared
-        .finish(taught, provenance, progress)
-        .map_err(|e| one_line(&e))?;
+    let out = prepared.finish(taught, provenance, progress)?;
     let model = &out.students.model;
     let training = Training {
         settings: None,
@@ -382,10 +379,7 @@ pub fn run<A: BufRead, L: BufRead>(
             .unwrap_or_default(),
     };
     let files = TrainedFiles {
-        model_json: model
-            .meta
-            .to_json()
-            .map_err(|e| format!("model.json: {e}"))?,
+        model_json: model.meta.to_json()?,
         model_safetensors: model.safetensors.clone(),
         soft_labels,
     };
@@ -406,39 +400,6 @@ pub fn run<A: BufRead, L: BufRead>(
     };
     let output = assembled.output(sample_id, info, inputs.taxdump)?;
     Ok((output, training, files))
-}
-
-/// An error and its causes on one line.
-pub fn one_line(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !s.contains(&text) {
-            s.push_str(": ");
-            s.push_str(&text);
-        }
-        cause = c.source();
-    }
-    s
-}
-
-/// A label-reading error; taxid formats without a taxonomy point at the
-/// page's Taxonomy input (the core's message speaks of the CLI's flag).
-fn label_error(e: &taxdistill_pipeline::Error) -> String {
-    use taxdistill_core::Error as Core;
-    match e {
-        taxdistill_pipeline::Error::Input {
-            source: Core::TaxdumpRequired {
-                source_name,
-                format,
-            },
-            ..
-        } => format!(
-            "{source_name}: {format} labels name taxa by taxid only: add the NCBI taxonomy they were made with (nodes.dmp and names.dmp) in the Taxonomy input"
-        ),
-        e => one_line(e),
-    }
 }
 
 #[cfg(test)]
@@ -609,7 +570,8 @@ mod tests {
             true,
         )
         .err()
-        .unwrap();
+        .unwrap()
+        .to_string();
         assert!(err.starts_with("soft.safetensors"), "{err}");
     }
 
@@ -625,7 +587,7 @@ mod tests {
     fn labels_that_give_nothing_to_train_on_are_one_line_naming_the_file() {
         let mut f = community();
         f.labels = b"contigs\tpredictions\n".to_vec();
-        let err = run_with_soft(&f, None, true).err().unwrap();
+        let err = run_with_soft(&f, None, true).err().unwrap().to_string();
         assert!(err.starts_with("labels.tsv"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }
@@ -661,6 +623,7 @@ mod tests {
         assert_eq!(Settings::default().min_length, 2000);
         assert!(Settings::from_query("alpha=2")
             .unwrap_err()
+            .to_string()
             .contains("alpha"));
         assert!(Settings::from_query("temperature=0").is_err());
         assert_eq!(
@@ -678,6 +641,7 @@ mod tests {
         );
         assert!(Settings::from_query("seed=x")
             .unwrap_err()
+            .to_string()
             .starts_with("seed=x"));
     }
 }

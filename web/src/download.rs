@@ -1,22 +1,28 @@
 //! Saving exports: text files and charts (SVG as drawn, PNG rasterised
 //! through a canvas). Everything stays in the page (Blob URLs).
 
+use crate::errors::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-fn document() -> Result<web_sys::Document, String> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| "no document".to_string())
+/// A browser API's failure.
+fn js(e: JsValue) -> Error {
+    Error::Browser(format!("{e:?}"))
 }
 
-fn save_blob(blob: &web_sys::Blob, filename: &str) -> Result<(), String> {
-    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(|e| format!("{e:?}"))?;
+fn document() -> Result<web_sys::Document, Error> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| Error::Browser("no document".into()))
+}
+
+fn save_blob(blob: &web_sys::Blob, filename: &str) -> Result<(), Error> {
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(js)?;
     let a: web_sys::HtmlAnchorElement = document()?
         .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
+        .map_err(js)?
         .dyn_into()
-        .map_err(|_| "not an anchor")?;
+        .map_err(|_| Error::Browser("not an anchor".into()))?;
     a.set_href(&url);
     a.set_download(filename);
     a.click();
@@ -34,7 +40,7 @@ fn save_blob(blob: &web_sys::Blob, filename: &str) -> Result<(), String> {
 ///
 /// # Errors
 /// The browser refuses to create the blob.
-pub fn save_text(text: &str, filename: &str, mime: &str) -> Result<(), String> {
+pub fn save_text(text: &str, filename: &str, mime: &str) -> Result<(), Error> {
     save_js_text(&JsValue::from_str(text), filename, mime)
 }
 
@@ -42,15 +48,14 @@ pub fn save_text(text: &str, filename: &str, mime: &str) -> Result<(), String> {
 ///
 /// # Errors
 /// `text` is not a string, or the browser refuses to create the blob.
-pub fn save_js_text(text: &JsValue, filename: &str, mime: &str) -> Result<(), String> {
+pub fn save_js_text(text: &JsValue, filename: &str, mime: &str) -> Result<(), Error> {
     if !text.is_string() {
-        return Err(format!("{filename}: nothing to save"));
+        return Err(Error::Browser(format!("{filename}: nothing to save")));
     }
     let parts = js_sys::Array::of1(text);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(|e| format!("{e:?}"))?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(js)?;
     save_blob(&blob, filename)
 }
 
@@ -58,34 +63,33 @@ pub fn save_js_text(text: &JsValue, filename: &str, mime: &str) -> Result<(), St
 ///
 /// # Errors
 /// `bytes` is not a `Uint8Array`, or the browser refuses to create the blob.
-pub fn save_js_bytes(bytes: &JsValue, filename: &str, mime: &str) -> Result<(), String> {
+pub fn save_js_bytes(bytes: &JsValue, filename: &str, mime: &str) -> Result<(), Error> {
     if !bytes.is_instance_of::<js_sys::Uint8Array>() {
-        return Err(format!("{filename}: nothing to save"));
+        return Err(Error::Browser(format!("{filename}: nothing to save")));
     }
     let parts = js_sys::Array::of1(bytes);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
-        .map_err(|e| format!("{e:?}"))?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(js)?;
     save_blob(&blob, filename)
 }
 
 /// The markup of the SVG element with id `id`, standalone (with xmlns and
 /// the chart styles inlined by the chart itself).
-pub fn svg_markup(id: &str) -> Result<String, String> {
+pub fn svg_markup(id: &str) -> Result<String, Error> {
     let el = document()?
         .get_element_by_id(id)
-        .ok_or_else(|| format!("no chart '{id}' on the page"))?;
+        .ok_or_else(|| Error::Browser(format!("no chart '{id}' on the page")))?;
     let _ = el.set_attribute("xmlns", "http://www.w3.org/2000/svg");
-    let s = web_sys::XmlSerializer::new().map_err(|e| format!("{e:?}"))?;
-    s.serialize_to_string(&el).map_err(|e| format!("{e:?}"))
+    let s = web_sys::XmlSerializer::new().map_err(js)?;
+    s.serialize_to_string(&el).map_err(js)
 }
 
 /// Downloads the chart `id` as SVG.
 ///
 /// # Errors
 /// The chart is not on the page.
-pub fn save_svg(id: &str, filename: &str) -> Result<(), String> {
+pub fn save_svg(id: &str, filename: &str) -> Result<(), Error> {
     save_text(&svg_markup(id)?, filename, "image/svg+xml")
 }
 
@@ -93,26 +97,25 @@ pub fn save_svg(id: &str, filename: &str) -> Result<(), String> {
 ///
 /// # Errors
 /// The chart is not on the page or the canvas is unavailable.
-pub fn save_png(id: &str, filename: &str) -> Result<(), String> {
+pub fn save_png(id: &str, filename: &str) -> Result<(), Error> {
     let doc = document()?;
     let el = doc
         .get_element_by_id(id)
-        .ok_or_else(|| format!("no chart '{id}' on the page"))?;
+        .ok_or_else(|| Error::Browser(format!("no chart '{id}' on the page")))?;
     let rect = el.get_bounding_client_rect();
     let (w, h) = (rect.width().max(1.0) * 2.0, rect.height().max(1.0) * 2.0);
     let markup = svg_markup(id)?;
     let parts = js_sys::Array::of1(&JsValue::from_str(&markup));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("image/svg+xml");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let img = web_sys::HtmlImageElement::new().map_err(|e| format!("{e:?}"))?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(js)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js)?;
+    let img = web_sys::HtmlImageElement::new().map_err(js)?;
     let canvas: web_sys::HtmlCanvasElement = doc
         .create_element("canvas")
-        .map_err(|e| format!("{e:?}"))?
+        .map_err(js)?
         .dyn_into()
-        .map_err(|_| "not a canvas")?;
+        .map_err(|_| Error::Browser("not a canvas".into()))?;
     canvas.set_width(w as u32);
     canvas.set_height(h as u32);
     let name = filename.to_string();

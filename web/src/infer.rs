@@ -2,6 +2,7 @@
 //! for and usable, else the core's CPU forward pass. Says which ran, and why
 //! the CPU ran.
 
+use crate::errors::Error;
 use taxdistill_core::model::Prediction;
 use taxdistill_gpu::{init_device, Backend, Engine, DEFAULT_BATCH_ROWS};
 use wasm_bindgen::{JsCast, JsValue};
@@ -56,7 +57,7 @@ pub async fn predict(
     x: &[f32],
     backend: &str,
     mut progress: impl FnMut(usize),
-) -> Result<(Vec<Prediction>, String, String), String> {
+) -> Result<(Vec<Prediction>, String, String), Error> {
     crate::log::init();
     crate::log::take();
     let mut why = String::new();
@@ -85,12 +86,17 @@ pub async fn predict(
     } else {
         None
     };
-    let engine =
-        Engine::with_context(ctx, st, json, DEFAULT_BATCH_ROWS).map_err(|e| e.to_string())?;
+    let engine = Engine::with_context(ctx, st, json, DEFAULT_BATCH_ROWS)
+        .map_err(|e| Error::Inference(e.to_string()))?;
     let f = engine.meta().n_features().max(1);
     let mut preds = Vec::with_capacity(x.len() / f);
     for chunk in x.chunks(PROGRESS_ROWS * f) {
-        preds.extend(engine.predict(chunk).await.map_err(|e| e.to_string())?);
+        preds.extend(
+            engine
+                .predict(chunk)
+                .await
+                .map_err(|e| Error::Inference(e.to_string()))?,
+        );
         progress(preds.len());
     }
     // read after predict: a device lost mid-run falls back to the CPU

@@ -7,6 +7,7 @@ mod client;
 mod components;
 mod correct;
 mod download;
+mod errors;
 mod infer;
 mod log;
 mod pipeline;

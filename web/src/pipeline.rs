@@ -19,8 +19,7 @@ use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
 use taxdistill_pipeline::annotate::Outputs;
 
-/// An error shown to the user as one line (file, record, reason).
-pub type Error = String;
+pub use crate::errors::Error;
 
 /// Contigs parsed, features built, labels aligned; ready for the student.
 pub struct Prepared {
@@ -46,11 +45,11 @@ pub fn parse_contigs<R: std::io::Read + Send>(
     source_name: &str,
     progress: impl FnMut(u64, u64),
 ) -> Result<FeatureBuilder, Error> {
-    taxdistill_pipeline::load::stream_contigs(reader, source_name, progress).map_err(|e| match e {
-        // the core's message names the file, the record and the reason
-        taxdistill_pipeline::Error::Input { source, .. } => source.to_string(),
-        e => e.to_string(),
-    })
+    Ok(taxdistill_pipeline::load::stream_contigs(
+        reader,
+        source_name,
+        progress,
+    )?)
 }
 
 /// Reads an NCBI taxdump (as `taxdistill --taxonomy DIR` does); messages
@@ -59,7 +58,7 @@ pub fn parse_contigs<R: std::io::Read + Send>(
 /// # Errors
 /// The core's taxdump errors (file, line, reason).
 pub fn load_taxdump<R: BufRead>(nodes: R, names: R, merged: Option<R>) -> Result<TaxDump, Error> {
-    TaxDump::from_readers(nodes, names, merged, "taxonomy").map_err(|e| e.to_string())
+    Ok(TaxDump::from_readers(nodes, names, merged, "taxonomy")?)
 }
 
 /// Builds features and aligns labels; `taxdump` resolves taxid-only label
@@ -77,44 +76,37 @@ pub fn prepare<A: BufRead, L: BufRead>(
 ) -> Result<Prepared, Error> {
     let mut warnings = Vec::new();
     let abundance = match abundance {
-        Some((r, name)) if meta.use_abundance => Some(taxdistill_core::abundance::read_abundance(r, name).map_err(|e| e.to_string())?),
+        Some((r, name)) if meta.use_abundance => Some(taxdistill_core::abundance::read_abundance(r, name)?),
         Some((_, name)) => {
             warnings.push(format!("{name}: ignored, the model was trained without abundances"));
             None
         }
         None if meta.use_abundance => {
-            return Err(format!(
+            return Err(Error::Inputs(format!(
                 "the model expects abundances for {} sample(s): add the abundance file it was trained with",
                 meta.n_samples
-            ))
+            )))
         }
         None => None,
     };
-    let features = builder
-        .finish(abundance.as_ref(), &feature_options(meta))
-        .map_err(|e| e.to_string())?;
+    let features = builder.finish(abundance.as_ref(), &feature_options(meta))?;
     // the same checks as `taxdistill annotate`
     if features.n_samples != meta.n_samples || features.n_cols() != meta.n_features() {
-        return Err(format!(
+        return Err(Error::Inputs(format!(
             "the model was trained with {} abundance sample(s) ({} feature columns) but the input has {} ({} columns)",
             meta.n_samples,
             meta.n_features(),
             features.n_samples,
             features.n_cols()
-        ));
+        )));
     }
     let annotated: Vec<usize> = (0..features.n_rows())
         .filter(|&i| features.lengths[i] >= meta.min_length)
         .collect();
     let (noisy, has_labels) = match labels {
         Some((r, name)) => {
-            let l = taxdistill_core::labels::read_labels(r, name, None, taxdump).map_err(|e| match e {
-                // the core's message speaks of the CLI's --taxonomy flag
-                taxdistill_core::Error::TaxdumpRequired { source_name, format } => format!(
-                    "{source_name}: {format} labels name taxa by taxid only: add the NCBI taxonomy they were made with (nodes.dmp and names.dmp) in the Taxonomy input"
-                ),
-                e => e.to_string(),
-            })?;
+            // a taxid format without a taxdump points at the Taxonomy input ([`Error::TaxonomyNeeded`])
+            let l = taxdistill_core::labels::read_labels(r, name, None, taxdump)?;
             let (lineages, absent) = l.aligned_to(&features.ids);
             if absent > 0 {
                 warnings.push(format!(
@@ -188,11 +180,11 @@ pub fn finish(
     taxdump: Option<&TaxDump>,
 ) -> Result<Output, Error> {
     if preds.len() != p.annotated.len() {
-        return Err(format!(
+        return Err(Error::Inference(format!(
             "{} predictions for {} annotated contigs",
             preds.len(),
             p.annotated.len()
-        ));
+        )));
     }
     let n = p.features.n_rows();
     let mut per_row: Vec<Option<Prediction>> = vec![None; n];
@@ -247,8 +239,8 @@ impl Assembled<'_> {
                     what: &str|
          -> Result<String, Error> {
             let mut b = Vec::new();
-            write(&mut b).map_err(|e| format!("{what}: {e}"))?;
-            String::from_utf8(b).map_err(|_| format!("{what}: not UTF-8"))
+            write(&mut b)?;
+            String::from_utf8(b).map_err(|_| Error::Inputs(format!("{what}: not UTF-8")))
         };
         let taxometer_tsv = text(&|w| outputs.write_taxometer(w, ids), "Taxometer TSV")?;
         let cami = text(&|w| outputs.write_cami(w, ids, sample_id, taxdump), "CAMI")?;
@@ -524,7 +516,8 @@ mod tests {
         let builder = parse_contigs(text.as_bytes(), "t.fna", |_, _| {}).unwrap();
         let err = prepare::<&[u8], &[u8]>(builder, None, Some((&kraken[..], "k.out")), None, &meta)
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(
             err.starts_with("k.out: ") && err.contains("Taxonomy input"),
             "{err}"
@@ -555,7 +548,8 @@ mod tests {
     fn a_bad_taxdump_is_an_error_naming_the_file() {
         let err = load_taxdump(&b"1\t|\tbad\n"[..], &b""[..], None)
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(err.starts_with("taxonomy/nodes.dmp: line 1"), "{err}");
     }
 
@@ -568,7 +562,8 @@ mod tests {
         let builder = parse_contigs(fasta().as_bytes(), "t.fna", |_, _| {}).unwrap();
         let err = prepare::<&[u8], &[u8]>(builder, None, None, None, &meta)
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(err.contains("abundance"), "{err}");
     }
 
@@ -576,7 +571,8 @@ mod tests {
     fn fastq_is_an_error_naming_the_file() {
         let err = parse_contigs(&b"@r1\nACGT\n+\nIIII\n"[..], "reads.fna", |_, _| {})
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(err.starts_with("reads.fna"), "{err}");
     }
 }

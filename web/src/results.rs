@@ -593,7 +593,8 @@ pub struct Summary {
     pub total_bp: u64,
     /// Whether noisy labels were given.
     pub has_labels: bool,
-    /// Seconds spent parsing + features, and in inference.
+    /// Seconds spent parsing + features, and in inference (for a run
+    /// trained in the page: in the teacher, training and annotation).
     pub secs_features: f64,
     pub secs_inference: f64,
     /// Non-fatal problems (e.g. labels naming contigs absent from the FASTA).

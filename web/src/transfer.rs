@@ -11,6 +11,7 @@
 //! `modelJson`, `modelSafetensors`, `softLabels` (Uint8Array), and `transfer`
 //! (the arrays' buffers, for the transfer list).
 
+use crate::errors::Error;
 use crate::pipeline::Output;
 use crate::results::{Summary, Table};
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,10 +28,11 @@ fn get(v: &JsValue, k: &str) -> JsValue {
 ///
 /// # Errors
 /// The summary does not serialise.
-pub fn encode(out: &Output) -> Result<JsValue, String> {
+pub fn encode(out: &Output) -> Result<JsValue, Error> {
     let obj = js_sys::Object::new();
     let t = &out.table;
-    let summary = serde_json::to_string(&out.summary).map_err(|e| e.to_string())?;
+    let summary = serde_json::to_string(&out.summary)
+        .map_err(|e| Error::Browser(format!("the run's summary: {e}")))?;
     set(&obj, "summary", &JsValue::from_str(&summary));
     set(&obj, "ids", &JsValue::from_str(&t.ids));
     set(&obj, "names", &JsValue::from_str(&t.names.join("\n")));
@@ -93,8 +95,8 @@ pub struct Exports {
 ///
 /// # Errors
 /// A field is missing or of the wrong type, or the sizes disagree.
-pub fn decode(msg: &JsValue) -> Result<(Summary, Table, Exports), String> {
-    let bad = |what: &str| format!("unreadable result from the worker ({what})");
+pub fn decode(msg: &JsValue) -> Result<(Summary, Table, Exports), Error> {
+    let bad = |what: &str| Error::Browser(format!("unreadable result from the worker ({what})"));
     let summary: Summary = serde_json::from_str(
         &get(msg, "summary")
             .as_string()

@@ -7,6 +7,7 @@
 
 use crate::blob_reader::{read_all, BlobReader};
 use crate::correct::{self, Settings};
+use crate::errors::Error;
 use crate::pipeline::{self, Output, RunInfo};
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,13 +47,14 @@ fn now() -> f64 {
 
 /// A text reader over a blob, gunzipping when the first bytes say gzip, and
 /// a counter of the blob's bytes read so far.
-fn open_counted(b: Blob) -> Result<(Box<dyn BufRead + Send>, Arc<AtomicU64>), String> {
-    let mut r = BlobReader::new(b).map_err(|e| e.to_string())?;
+fn open_counted(b: Blob, name: &str) -> Result<(Box<dyn BufRead + Send>, Arc<AtomicU64>), Error> {
+    let read_error = |e: std::io::Error| Error::Read {
+        name: name.to_string(),
+        reason: e.to_string(),
+    };
+    let mut r = BlobReader::new(b).map_err(read_error)?;
     let counter = r.counter();
-    let gz = r
-        .fill_buf()
-        .map_err(|e| e.to_string())?
-        .starts_with(&[0x1f, 0x8b]);
+    let gz = r.fill_buf().map_err(read_error)?.starts_with(&[0x1f, 0x8b]);
     let r: Box<dyn BufRead + Send> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 20,
@@ -64,8 +66,8 @@ fn open_counted(b: Blob) -> Result<(Box<dyn BufRead + Send>, Arc<AtomicU64>), St
     Ok((r, counter))
 }
 
-fn open(b: Blob) -> Result<Box<dyn BufRead + Send>, String> {
-    open_counted(b).map(|(r, _)| r)
+fn open(b: Blob, name: &str) -> Result<Box<dyn BufRead + Send>, Error> {
+    open_counted(b, name).map(|(r, _)| r)
 }
 
 /// Runs one job in the worker. `job` holds `fasta`, `fastaName`, optional
@@ -86,7 +88,7 @@ pub async fn worker_run(job: JsValue) -> Result<JsValue, JsError> {
     } else {
         annotate(&job).await
     };
-    result.map_err(|e| JsError::new(&e))
+    result.map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Posts a progress message of `stage`.
@@ -105,12 +107,12 @@ fn progress(stage: &str, contigs: f64, secs: f64, fraction: Option<f64>) {
 
 /// The FASTA's features (streamed: sequences are dropped batch by batch),
 /// with progress messages while parsing.
-fn parse_fasta(job: &JsValue, t0: f64) -> Result<(FeatureBuilder, String), String> {
+fn parse_fasta(job: &JsValue, t0: f64) -> Result<(FeatureBuilder, String), Error> {
     let fasta_name = string(job, "fastaName");
-    let fasta = blob(job, "fasta").ok_or("no FASTA file given")?;
+    let fasta = blob(job, "fasta").ok_or_else(|| Error::Inputs("no FASTA file given".into()))?;
     let total_bytes = fasta.size();
     let mut last = 0.0;
-    let (reader, read) = open_counted(fasta)?;
+    let (reader, read) = open_counted(fasta, &fasta_name)?;
     let builder = pipeline::parse_contigs(reader, &fasta_name, |n, bp| {
         let t = now();
         if t - last > 100.0 {
@@ -138,19 +140,23 @@ fn parse_fasta(job: &JsValue, t0: f64) -> Result<(FeatureBuilder, String), Strin
 }
 
 /// The NCBI taxdump of the job, if it has one.
-fn taxdump(job: &JsValue, n_contigs: f64, t0: f64) -> Result<Option<TaxDump>, String> {
+fn taxdump(job: &JsValue, n_contigs: f64, t0: f64) -> Result<Option<TaxDump>, Error> {
     match (blob(job, "taxNodes"), blob(job, "taxNames")) {
         (Some(nodes), Some(names)) => {
             progress("taxonomy", n_contigs, (now() - t0) / 1000.0, None);
-            let merged = blob(job, "taxMerged").map(open).transpose()?;
+            let merged = blob(job, "taxMerged")
+                .map(|b| open(b, "merged.dmp"))
+                .transpose()?;
             Ok(Some(pipeline::load_taxdump(
-                open(nodes)?,
-                open(names)?,
+                open(nodes, "nodes.dmp")?,
+                open(names, "names.dmp")?,
                 merged,
             )?))
         }
         (None, None) => Ok(None),
-        _ => Err("taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into()),
+        _ => Err(Error::Inputs(
+            "taxonomy: give both nodes.dmp and names.dmp (merged.dmp is optional)".into(),
+        )),
     }
 }
 
@@ -165,11 +171,10 @@ fn sample_id(fasta_name: &str) -> String {
 
 /// The demo's simulator truth, when the job brings it: the walkthrough
 /// reports against it.
-fn truth_check(job: &JsValue, out: &mut Output) -> Result<(), String> {
+fn truth_check(job: &JsValue, out: &mut Output) -> Result<(), Error> {
     if let Some(b) = blob(job, "truth") {
         let name = string(job, "truthName");
-        let truth = taxdistill_core::labels::read_labels(open(b)?, &name, None, None)
-            .map_err(|e| e.to_string())?;
+        let truth = taxdistill_core::labels::read_labels(open(b, &name)?, &name, None, None)?;
         out.summary.truth = Some(crate::results::truth_check(&out.table, &truth.entries));
     }
     out.summary.wasm_memory_bytes = wasm_memory_bytes();
@@ -209,26 +214,35 @@ impl taxdistill_pipeline::Progress for Posted {
 
 /// `taxdistill run` on the job's files: the teacher and the students train
 /// here, on the CPU.
-fn correct(job: &JsValue) -> Result<JsValue, String> {
+fn correct(job: &JsValue) -> Result<JsValue, Error> {
     let t0 = now();
     let settings = Settings::from_query(&string(job, "settings"))?;
     let labels_name = string(job, "labelsName");
-    let labels = blob(job, "labels").ok_or(
-        "nothing to correct: choose the classifier's labels (or a model, to annotate with it)",
-    )?;
+    let labels = blob(job, "labels").ok_or_else(|| {
+        Error::Inputs(
+            "nothing to correct: choose the classifier's labels (or a model, to annotate with it)"
+                .into(),
+        )
+    })?;
     let (builder, fasta_name) = parse_fasta(job, t0)?;
+    let t1 = now();
     let taxdump = taxdump(job, builder.len() as f64, t0)?;
     let abundance_name = string(job, "abundanceName");
-    let abundance = blob(job, "abundance").map(open).transpose()?;
+    let abundance = blob(job, "abundance")
+        .map(|b| open(b, &abundance_name))
+        .transpose()?;
     let soft_name = string(job, "softLabelsName");
     let soft = match blob(job, "softLabels") {
-        Some(b) => Some(read_all(b).map_err(|e| format!("{soft_name}: {e}"))?),
+        Some(b) => Some(read_all(b).map_err(|e| Error::Read {
+            name: soft_name.clone(),
+            reason: e.to_string(),
+        })?),
         None => None,
     };
     let inputs = correct::Inputs {
         contigs: builder,
         abundance: abundance.map(|r| (r, abundance_name.as_str())),
-        labels: (open(labels)?, labels_name.as_str()),
+        labels: (open(labels, &labels_name)?, labels_name.as_str()),
         taxdump: taxdump.as_ref(),
         soft_labels: soft.map(|b| (b, soft_name.as_str())),
     };
@@ -251,7 +265,9 @@ fn correct(job: &JsValue) -> Result<JsValue, String> {
     )?;
     training.settings = Some(settings);
     out.summary.student = training.kept.clone();
-    out.summary.secs_features = posted.secs();
+    // for a trained run: parsing, then the rest (teacher, training, annotation)
+    out.summary.secs_features = (t1 - t0) / 1000.0;
+    out.summary.secs_inference = (now() - t1) / 1000.0;
     out.summary.training = Some(training);
     truth_check(job, &mut out)?;
     let msg = crate::transfer::encode(&out)?;
@@ -260,26 +276,33 @@ fn correct(job: &JsValue) -> Result<JsValue, String> {
 }
 
 /// Annotation with the job's model (the student on WebGPU or the CPU).
-async fn annotate(job: &JsValue) -> Result<JsValue, String> {
+async fn annotate(job: &JsValue) -> Result<JsValue, Error> {
     let t0 = now();
-    let json = read_all(
-        blob(job, "modelJson")
-            .ok_or("no model.json given (pick model.json and model.safetensors)")?,
-    )
-    .map_err(|e| format!("model.json: {e}"))?;
-    let st = read_all(
-        blob(job, "modelSafetensors")
-            .ok_or("no model.safetensors given (pick model.json and model.safetensors)")?,
-    )
-    .map_err(|e| format!("model.safetensors: {e}"))?;
-    let meta = taxdistill_core::model::ModelMeta::from_json(&json).map_err(|e| e.to_string())?;
+    let model_file = |key: &str, name: &str| -> Result<Vec<u8>, Error> {
+        let b = blob(job, key).ok_or_else(|| {
+            Error::Inputs(format!(
+                "no {name} given (pick model.json and model.safetensors)"
+            ))
+        })?;
+        read_all(b).map_err(|e| Error::Read {
+            name: name.to_string(),
+            reason: e.to_string(),
+        })
+    };
+    let json = model_file("modelJson", "model.json")?;
+    let st = model_file("modelSafetensors", "model.safetensors")?;
+    let meta = taxdistill_core::model::ModelMeta::from_json(&json)?;
     let backend = string(job, "backend");
     let (builder, fasta_name) = parse_fasta(job, t0)?;
     let taxdump = taxdump(job, builder.len() as f64, t0)?;
     let abundance_name = string(job, "abundanceName");
     let labels_name = string(job, "labelsName");
-    let abundance = blob(job, "abundance").map(open).transpose()?;
-    let labels = blob(job, "labels").map(open).transpose()?;
+    let abundance = blob(job, "abundance")
+        .map(|b| open(b, &abundance_name))
+        .transpose()?;
+    let labels = blob(job, "labels")
+        .map(|b| open(b, &labels_name))
+        .transpose()?;
     let prepared = pipeline::prepare(
         builder,
         abundance.map(|r| (r, abundance_name.as_str())),

@@ -10,9 +10,13 @@
 //!    per-contig normalised profile over samples when S ≥ 2, plus
 //!    log-abundance), extra embeddings. The distance is the weighted sum of
 //!    the blocks' squared Euclidean distances.
-//! 2. Exact kNN (blocked matmul distances, O(n·k) memory), self excluded, so a
-//!    contig's soft label never uses its own label. Only rows in `train_mask`
-//!    are neighbours.
+//! 2. kNN, self excluded, so a contig's soft label never uses its own label.
+//!    Only rows in `train_mask` are neighbours. The choice of block weights and
+//!    k uses exact search (blocked matmul distances, O(n·k) memory) for the
+//!    selection queries; the final graph over all contigs is exact up to
+//!    [`EXACT_KNN_MAX_CONTIGS`] contigs and approximate (HNSW, `crate::ann`,
+//!    native only) above, where its recall@k against the exact lists of the
+//!    selection queries is reported.
 //! 3. Per-rank pooling, down the label tree. Neighbour j votes with weight
 //!    w_j = exp(−d_j / median d) for the node of its label and all its
 //!    ancestors (V[c] = vote weight reaching c). At an inner node u whose
@@ -76,7 +80,16 @@ pub struct GraphTeacherConfig {
     pub open_set: bool,
     pub heads: HeadConfig,
     pub seed: u64,
+    /// Above this many contigs the final neighbour graph is approximate
+    /// (HNSW, native only); at most this many, exact. 0 forces approximate
+    /// search, `usize::MAX` exact.
+    pub exact_knn_max_contigs: usize,
 }
+
+/// Default of [`GraphTeacherConfig::exact_knn_max_contigs`]: exact search costs
+/// O(n²) distances (32 s at 50k contigs on two cores, hours at 1M); on two
+/// cores HNSW breaks even near 25k contigs and is 1.6× faster at 50k (docs/ann.md).
+pub const EXACT_KNN_MAX_CONTIGS: usize = 20_000;
 
 impl Default for GraphTeacherConfig {
     fn default() -> Self {
@@ -92,6 +105,7 @@ impl Default for GraphTeacherConfig {
             open_set: true,
             heads: HeadConfig::default(),
             seed: 0,
+            exact_knn_max_contigs: EXACT_KNN_MAX_CONTIGS,
         }
     }
 }
@@ -335,6 +349,29 @@ impl Knn {
             }
         }
         Ok(out)
+    }
+}
+
+impl Knn {
+    /// The `k` approximate nearest neighbours of each query under one weight
+    /// vector (HNSW, see `crate::ann`), in the shape of [`Knn::neighbours`].
+    #[cfg(not(target_arch = "wasm32"))]
+    fn ann_neighbours(
+        &self,
+        queries: &[usize],
+        weights: &[f32],
+        k: usize,
+        seed: u64,
+    ) -> Neighbours {
+        crate::ann::neighbours(
+            &self.blocks.data,
+            &self.blocks.widths,
+            weights,
+            &self.cand_rows,
+            queries,
+            k,
+            seed,
+        )
     }
 }
 
@@ -843,10 +880,33 @@ pub fn graph_teacher(
     // the teacher for every contig
     let t = Instant::now();
     let all: Vec<usize> = (0..n).collect();
-    let nbrs = knn
-        .neighbours(&all, &weights[wi..wi + 1], k, &dev)?
-        .pop()
-        .expect("one weight vector");
+    let mut knn_report = None;
+    #[cfg(not(target_arch = "wasm32"))]
+    let ann = (n > cfg.exact_knn_max_contigs)
+        .then(|| knn.ann_neighbours(&all, &weights[wi], k, cfg.seed ^ 0xa11));
+    #[cfg(target_arch = "wasm32")]
+    let ann: Option<Neighbours> = None;
+    let nbrs = match ann {
+        Some(nbrs) => {
+            // the selection queries' exact lists (kmax ≥ k) are the reference
+            let approx: Vec<Vec<(u32, f32)>> = queries.iter().map(|&q| nbrs[q].clone()).collect();
+            #[cfg(not(target_arch = "wasm32"))]
+            let recall = crate::ann::recall_at_k(&approx, &sel[wi], k);
+            #[cfg(target_arch = "wasm32")]
+            let recall = f64::NAN;
+            knn_report = Some(serde_json::json!({
+                "search": "hnsw",
+                "exact_knn_max_contigs": cfg.exact_knn_max_contigs,
+                "recall_at_k": recall,
+                "recall_queries": approx.len(),
+            }));
+            nbrs
+        }
+        None => knn
+            .neighbours(&all, &weights[wi..wi + 1], k, &dev)?
+            .pop()
+            .expect("one weight vector"),
+    };
     timings.insert("knn".to_string(), ms(t));
     let t = Instant::now();
     let probs = teacher_rows(tree, &targets, &all, &nbrs, k, &mix, head_probs);
@@ -903,6 +963,10 @@ pub fn graph_teacher(
         }),
         ..Default::default()
     };
+    // only when the graph is approximate, so exact runs' reports stay as they were
+    if let (Some(r), Some(c)) = (knn_report, report.chosen.as_object_mut()) {
+        c.insert("knn".to_string(), r);
+    }
     let probs = calibrate(tree, &probs, &fit, &score, &mut report);
     timings.insert("total".to_string(), ms(t_all));
     report.timings = timings;
@@ -1185,6 +1249,86 @@ mod tests {
         );
         // species F1 of the teacher's own lineage must beat the raw labels'
         assert!(ft[6] > fr[6], "raw {fr:?} teacher {ft:?}");
+    }
+
+    /// The exact and the approximate lists of every row of a clustered community.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn exact_and_ann(k: usize) -> (Neighbours, Neighbours) {
+        let (f, _, _) = community(600, 5, 0.0, 11);
+        let n = f.n_rows();
+        let dev = Device::Cpu;
+        // every third row is no candidate, as rows outside `train_mask`
+        let cand: Vec<usize> = (0..n).filter(|i| i % 3 != 0).collect();
+        let knn = Knn::new(build_blocks(&f, None).unwrap(), cand, &dev).unwrap();
+        let all: Vec<usize> = (0..n).collect();
+        let w = vec![0.5f32, 0.5];
+        let exact = knn
+            .neighbours(&all, std::slice::from_ref(&w), k, &dev)
+            .unwrap()
+            .pop()
+            .unwrap();
+        (exact, knn.ann_neighbours(&all, &w, k, 3))
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn approximate_neighbours_recall_the_exact_ones_in_their_order() {
+        let k = 20;
+        let (exact, ann) = exact_and_ann(k);
+        let recall = crate::ann::recall_at_k(&ann, &exact, k);
+        assert!(recall >= 0.95, "recall@{k} = {recall}");
+        for (i, (a, e)) in ann.iter().zip(&exact).enumerate() {
+            assert_eq!(a.len(), k);
+            assert!(
+                a.iter().all(|&(j, _)| j as usize != i && j % 3 != 0),
+                "row {i}: {a:?}"
+            );
+            assert!(a
+                .windows(2)
+                .all(|p| (p[0].1, p[0].0) < (p[1].1, p[1].0) || p[0] == p[1]));
+            // the same squared weighted distances, up to the matmul's rounding
+            for (j, d) in a {
+                if let Some((_, de)) = e.iter().find(|x| x.0 == *j) {
+                    assert!(
+                        (d - de).abs() <= 1e-4 * de.max(1.0),
+                        "row {i} → {j}: {d} vs {de}"
+                    );
+                }
+            }
+        }
+        // seeded and built on one thread: the same lists every time
+        assert_eq!(ann, exact_and_ann(k).1);
+    }
+
+    #[test]
+    fn small_inputs_keep_exact_search_and_forced_ann_reports_its_recall() {
+        let (f, labels, _) = community(60, 3, 0.1, 5);
+        let tree = LabelTree::from_lineages(labels.iter());
+        let mask = vec![true; f.n_rows()];
+        let cfg = GraphTeacherConfig {
+            use_heads: false,
+            open_set: false,
+            ..Default::default()
+        };
+        let exact = graph_teacher(&f, &labels, &tree, &mask, None, &cfg).unwrap();
+        assert!(exact.report.chosen.get("knn").is_none());
+        let forced = GraphTeacherConfig {
+            exact_knn_max_contigs: usize::MAX,
+            ..cfg.clone()
+        };
+        let same = graph_teacher(&f, &labels, &tree, &mask, None, &forced).unwrap();
+        assert_eq!(exact.probs, same.probs);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let ann_cfg = GraphTeacherConfig {
+                exact_knn_max_contigs: 0,
+                ..cfg
+            };
+            let ann = graph_teacher(&f, &labels, &tree, &mask, None, &ann_cfg).unwrap();
+            let recall = ann.report.chosen["knn"]["recall_at_k"].as_f64().unwrap();
+            assert!(recall >= 0.95, "{}", ann.report.chosen["knn"]);
+            assert_eq!(ann.probs.len(), exact.probs.len());
+        }
     }
 
     #[test]

@@ -1,26 +1,12 @@
 //! `taxdistill convert`: labels of any supported tool → Taxometer TSV, CAMI
 //! taxonomic binning, or a Kraken-style report.
 
+use crate::convert::{rows, write};
 use crate::util;
 use anyhow::{bail, Context, Result};
-use std::collections::HashMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use taxdistill_core::labels::{self, LabelFormat, Labels};
-use taxdistill_core::model::Prediction;
-use taxdistill_core::taxdump::TaxDump;
-use taxdistill_core::writers;
+use std::path::PathBuf;
 
-/// Output formats of `convert`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum To {
-    /// Taxometer output TSV (`contigs`, `predictions`, `scores`).
-    Taxometer,
-    /// CAMI taxonomic binning format 0.9.1.
-    Cami,
-    /// Kraken-style report (percent, clade count, direct count, rank, taxid, name).
-    KrakenReport,
-}
+pub use crate::convert::{load_labels, To};
 
 /// Arguments of `taxdistill convert`.
 #[derive(clap::Args)]
@@ -58,78 +44,6 @@ pub struct Args {
     pub by_bp: bool,
 }
 
-/// Contig ids and lengths in FASTA order.
-pub(crate) fn contig_lengths(path: &Path) -> Result<Vec<(String, u64)>> {
-    let f =
-        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let sp = util::spinner("contigs");
-    let mut out = Vec::new();
-    for c in
-        taxdistill_core::fasta::ContigReader::new(std::io::BufReader::new(f), &util::name(path))?
-    {
-        let c = c?;
-        out.push((c.id, c.seq.len() as u64));
-        sp.inc(1);
-    }
-    sp.finish_and_clear();
-    Ok(out)
-}
-
-/// Reads labels (format detected unless given), logging their warnings.
-/// Taxometer output TSVs keep their scores.
-pub fn load_labels(
-    path: &Path,
-    format: Option<&str>,
-    taxdump: Option<&TaxDump>,
-) -> Result<(Labels, HashMap<String, Vec<f32>>)> {
-    let format: Option<LabelFormat> = format.map(str::parse).transpose()?;
-    let mut buf = Vec::new();
-    util::open_text(path)?
-        .read_to_end(&mut buf)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let name = util::name(path);
-    let mut scores = HashMap::new();
-    let labels = match format {
-        Some(LabelFormat::Taxometer) | None if is_taxometer(&buf, format) => {
-            let rows = labels::read_scored_predictions(&buf[..], &name)?;
-            let mut entries = Vec::with_capacity(rows.len());
-            for (id, l, s) in rows {
-                if !s.is_empty() {
-                    scores.insert(id.clone(), s);
-                }
-                entries.push((id, l));
-            }
-            // warnings (homonyms) come from the plain reader
-            let plain =
-                labels::read_labels(&buf[..], &name, Some(LabelFormat::Taxometer), taxdump)?;
-            Labels {
-                source: name,
-                entries,
-                warnings: plain.warnings,
-                support: plain.support,
-            }
-        }
-        _ => labels::read_labels(&buf[..], &name, format, taxdump)?,
-    };
-    for w in &labels.warnings {
-        tracing::warn!("{w}");
-    }
-    Ok((labels, scores))
-}
-
-fn is_taxometer(buf: &[u8], format: Option<LabelFormat>) -> bool {
-    if format.is_some() {
-        return format == Some(LabelFormat::Taxometer);
-    }
-    let text = String::from_utf8_lossy(&buf[..buf.len().min(1 << 16)]);
-    let head: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
-    labels::detect_format(&head) == Some(LabelFormat::Taxometer)
-}
-
 pub fn run(args: Args) -> Result<()> {
     if args.by_bp && args.contigs.is_none() {
         bail!("--by-bp needs --contigs (the lengths come from the FASTA)");
@@ -140,50 +54,7 @@ pub fn run(args: Args) -> Result<()> {
         .map(util::load_taxdump)
         .transpose()?;
     let (labels, scores) = load_labels(&args.labels, args.format.as_deref(), taxdump.as_ref())?;
-    let prediction = |id: &str, l: &taxdistill_core::taxonomy::Lineage| Prediction {
-        lineage: l.clone(),
-        scores: scores
-            .get(id)
-            .filter(|s| s.len() == l.depth())
-            .cloned()
-            .unwrap_or_default(),
-    };
-    // (id, length, prediction) in FASTA order with --contigs, else in label order
-    let rows: Vec<(String, u64, Option<Prediction>)> = match &args.contigs {
-        Some(fasta) => {
-            let contigs = contig_lengths(fasta)?;
-            let ids: Vec<String> = contigs.iter().map(|(id, _)| id.clone()).collect();
-            let (aligned, extra) = labels.aligned_to(&ids);
-            if extra > 0 {
-                tracing::warn!(
-                    "{} labelled contigs of {} are not in {} and are left out",
-                    extra,
-                    labels.source,
-                    fasta.display()
-                );
-            }
-            contigs
-                .into_iter()
-                .zip(aligned)
-                .map(|((id, len), l)| {
-                    let p = prediction(&id, &l);
-                    (id, len, Some(p))
-                })
-                .collect()
-        }
-        None => labels
-            .entries
-            .iter()
-            .map(|(id, l)| (id.clone(), 0, Some(prediction(id, l))))
-            .collect(),
-    };
-    tracing::info!(
-        "{} contigs, {} classified",
-        rows.len(),
-        rows.iter()
-            .filter(|r| r.2.as_ref().is_some_and(|p| p.lineage.depth() > 0))
-            .count()
-    );
+    let rows = rows(&labels, &scores, args.contigs.as_deref())?;
     let sample_id = args.sample_id.clone().unwrap_or_else(|| {
         args.labels
             .file_name()
@@ -191,26 +62,7 @@ pub fn run(args: Args) -> Result<()> {
             .unwrap_or_else(|| "sample".to_string())
     });
     util::write_atomic(&args.out, |w| {
-        match args.to {
-            To::Taxometer => {
-                let rows: Vec<(String, Option<Prediction>)> = rows
-                    .iter()
-                    .map(|(id, _, p)| (id.clone(), p.clone()))
-                    .collect();
-                writers::write_taxometer(w, &rows)?
-            }
-            To::Cami => {
-                let rows: Vec<(String, Option<Prediction>)> = rows
-                    .iter()
-                    .map(|(id, _, p)| (id.clone(), p.clone()))
-                    .collect();
-                writers::write_cami(w, &sample_id, &rows, taxdump.as_ref(), &[])?
-            }
-            To::KrakenReport => {
-                writers::write_kraken_report(w, &rows, args.by_bp, taxdump.as_ref())?
-            }
-        }
-        Ok(())
+        write(w, args.to, &rows, &sample_id, args.by_bp, taxdump.as_ref())
     })
     .with_context(|| format!("writing {}", args.out.display()))?;
     Ok(())

@@ -1,11 +1,13 @@
-//! `taxdistill eval`: per-rank precision, recall and F1 of predictions against a truth.
+//! `taxdistill eval`: per-rank precision, recall and F1 of predictions against a truth
+//! (the scoring and its tables in [`crate::eval`]).
 
-use super::convert::{contig_lengths, load_labels};
+use crate::convert::{contig_lengths, load_labels};
+use crate::eval::{compare, long_truth, table, warn_unmatched, Report};
 use crate::util::load_taxdump;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use taxdistill_core::metrics::{evaluate, RankMetrics};
+use taxdistill_core::metrics::evaluate;
 
 /// Arguments of `taxdistill eval`.
 #[derive(clap::Args)]
@@ -60,11 +62,6 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(serde::Serialize)]
-struct Report<'a> {
-    ranks: &'a [RankMetrics],
-}
-
 pub fn run(args: Args) -> Result<()> {
     let taxdump = args.taxonomy.as_deref().map(load_taxdump).transpose()?;
     let (mut truth, _) = load_labels(&args.truth, args.truth_format.as_deref(), taxdump.as_ref())?;
@@ -75,36 +72,10 @@ pub fn run(args: Args) -> Result<()> {
         .map(contig_lengths)
         .transpose()?
         .map(|v| v.into_iter().collect());
-    if let Some(len) = &lengths {
-        let absent = truth
-            .entries
-            .iter()
-            .filter(|(id, _)| !len.contains_key(id))
-            .count();
-        if absent > 0 {
-            tracing::warn!("{absent} truth contigs are not in the FASTA; their bp weight is 0");
-        }
-    }
-    let truth_ids: std::collections::HashSet<&str> =
-        truth.entries.iter().map(|(id, _)| id.as_str()).collect();
-    let extra = pred
-        .entries
-        .iter()
-        .filter(|(id, _)| !truth_ids.contains(id.as_str()))
-        .count();
-    if extra > 0 {
-        tracing::warn!(
-            "{extra} predicted contigs of {} are not in the truth and are ignored",
-            pred.source
-        );
-    }
+    warn_unmatched(&truth, &pred, lengths.as_ref());
     // the truth of the contigs of at least --min-length bp, when asked for
-    let long_truth = match (args.min_length, &lengths) {
-        (Some(min), Some(len)) => {
-            let mut t = truth.entries.clone();
-            t.retain(|(id, _)| len.get(id).is_some_and(|&l| l >= min));
-            Some((min, t))
-        }
+    let long = match (args.min_length, &lengths) {
+        (Some(min), Some(len)) => Some((min, long_truth(&truth.entries, min, len))),
         _ => None,
     };
     if let Some(base) = &args.baseline {
@@ -115,41 +86,21 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
         let (baseline, _) = load_labels(base, args.baseline_format.as_deref(), taxdump.as_ref())?;
-        let all = [
-            evaluate(&truth.entries, &baseline.entries, lengths.as_ref()),
-            evaluate(&truth.entries, &pred.entries, lengths.as_ref()),
-        ];
-        let long = long_truth.as_ref().map(|(min, t)| {
-            (
-                *min,
-                t.len(),
-                [
-                    evaluate(t, &baseline.entries, lengths.as_ref()),
-                    evaluate(t, &pred.entries, lengths.as_ref()),
-                ],
-            )
-        });
         let names = [args.names[0].as_str(), args.names[1].as_str()];
-        if args.json {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "names": names,
-                    "all": {"n": truth.entries.len(), "baseline": &all[0], "pred": &all[1]},
-                    "min_length": long.as_ref().map(|(min, n, m)| serde_json::json!({
-                        "bp": min, "n": n, "baseline": &m[0], "pred": &m[1],
-                    })),
-                })
-            );
-        } else {
-            print!(
-                "{}",
-                comparison(names, (truth.entries.len(), &all), long.as_ref())
-            );
-        }
+        print!(
+            "{}",
+            compare(
+                names,
+                &truth.entries,
+                long.as_ref(),
+                [&baseline, &pred],
+                lengths.as_ref(),
+                args.json
+            )
+        );
         return Ok(());
     }
-    if let Some((min, t)) = long_truth {
+    if let Some((min, t)) = long {
         tracing::info!(
             "scoring {} of {} truth contigs (>= {min} bp)",
             t.len(),
@@ -164,75 +115,4 @@ pub fn run(args: Args) -> Result<()> {
         print!("{}", table(&metrics, lengths.is_some()));
     }
     Ok(())
-}
-
-/// The comparison table: per rank, F1 of the baseline and the predictions
-/// and their difference, on all contigs and (when given) on the contigs of
-/// at least `min` bp.
-fn comparison(
-    names: [&str; 2],
-    all: (usize, &[Vec<RankMetrics>; 2]),
-    long: Option<&(u64, usize, [Vec<RankMetrics>; 2])>,
-) -> String {
-    let w = names.iter().map(|n| n.len()).max().unwrap_or(0).max(6);
-    let group = |title: String| format!("  {title:<width$}", width = 2 * w + 9);
-    let mut s = format!("{:<8}", "F1");
-    s.push_str(&group(format!("all {} contigs", all.0)));
-    if let Some((min, n, _)) = long {
-        s.push_str(&group(format!("{n} contigs >= {min} bp")));
-    }
-    s.push('\n');
-    let heads = format!("  {:>w$} {:>w$} {:>7}", names[0], names[1], "diff");
-    s.push_str(&format!("{:<8}{heads}", "rank"));
-    if long.is_some() {
-        s.push_str(&heads);
-    }
-    s.push('\n');
-    let cells = |m: &[Vec<RankMetrics>; 2], r: usize| {
-        let (a, b) = (m[0][r].f1, m[1][r].f1);
-        format!("  {a:>w$.4} {b:>w$.4} {:>+7.4}", b - a)
-    };
-    for (r, m) in all.1[0].iter().enumerate() {
-        s.push_str(&format!("{:<8}{}", m.rank.name(), cells(all.1, r)));
-        if let Some((_, _, lm)) = long {
-            s.push_str(&cells(lm, r));
-        }
-        s.push('\n');
-    }
-    s
-}
-
-fn table(metrics: &[RankMetrics], bp: bool) -> String {
-    let mut s = format!(
-        "{:<8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7}",
-        "rank", "truth", "correct", "wrong", "missing", "precision", "recall", "F1"
-    );
-    if bp {
-        s.push_str(&format!(
-            " {:>12} {:>9} {:>7}",
-            "bp_precision", "bp_recall", "bp_F1"
-        ));
-    }
-    s.push('\n');
-    for m in metrics {
-        s.push_str(&format!(
-            "{:<8} {:>8} {:>8} {:>8} {:>8} {:>9.4} {:>7.4} {:>7.4}",
-            m.rank.name(),
-            m.n_truth,
-            m.correct,
-            m.wrong,
-            m.missing,
-            m.precision,
-            m.recall,
-            m.f1
-        ));
-        if bp {
-            s.push_str(&format!(
-                " {:>12.4} {:>9.4} {:>7.4}",
-                m.bp_precision, m.bp_recall, m.bp_f1
-            ));
-        }
-        s.push('\n');
-    }
-    s
 }

@@ -1,4 +1,6 @@
-//! One module per subcommand: each has `Args` (clap) and `run(Args) -> anyhow::Result<()>`.
+//! One module per subcommand: each has `Args` (clap) and `run(Args) -> anyhow::Result<()>`,
+//! which maps the flags onto the pipeline or the CLI library's modules next to
+//! `cmd` and writes the outputs.
 
 pub mod annotate;
 pub mod convert;

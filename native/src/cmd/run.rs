@@ -6,14 +6,15 @@
 //! The stages are the pipeline's ([`taxdistill_pipeline::run`]); this module
 //! maps the flags onto them and writes the files.
 
-use crate::args::{InputArgs, TrainArgs};
+use crate::args::{parse_temperature, InputArgs, TrainArgs, DEFAULT_TRY_TEMPERATURES};
 use crate::inputs::embed;
 use crate::outputs::{sample_id, write_model, write_outputs};
+use crate::report::{report_choice, report_summary, report_weak};
 use crate::util::{self, Bars};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use taxdistill_core::openset;
-use taxdistill_pipeline::run::{prepare, RunOptions, RunOutput};
+use taxdistill_pipeline::run::{prepare, RunOptions};
 
 /// Which teacher `run` uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -73,10 +74,6 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-/// The default of `--try-temperatures`: the pipeline's
-/// [`taxdistill_pipeline::choose::DEFAULT_TRY_TEMPERATURES`].
-const DEFAULT_TRY_TEMPERATURES: &str = "1";
-
 impl Args {
     /// The pipeline's options these flags describe.
     fn options(&self) -> RunOptions {
@@ -102,13 +99,7 @@ pub fn run(args: Args) -> Result<()> {
     let opts = args.options();
     let loaded = args.input.load(opts.min_length, args.train.no_abundance)?;
     let prepared = prepare(loaded, &opts, &util::name(&args.input.labels))?;
-    if prepared.n_weak > 0 {
-        eprintln!(
-            "{} label(s) rest on less than {:.1} % of their contig's k-mers: trusted above the genus only",
-            prepared.n_weak,
-            args.min_support * 100.0
-        );
-    }
+    report_weak(prepared.n_weak, args.min_support);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create directory", args.out.display()))?;
     let features = &prepared.loaded.features;
@@ -145,81 +136,21 @@ pub fn run(args: Args) -> Result<()> {
     util::write_atomic(&args.out.join("summary.tsv"), |w| {
         Ok(w.write_all(table.as_bytes())?)
     })?;
-    let lineages = &prepared.loaded.labels.lineages;
-    let n_labelled = lineages.iter().filter(|l| l.depth() > 0).count();
-    let n_annot = out
-        .written
-        .iter()
-        .filter(|c| c.prediction.lineage.depth() > 0)
-        .count();
-    let s = &out.summary;
-    eprintln!(
-        "{} contigs: {} labelled in the input, {} labelled in the output; {} deepened, {} newly labelled (unclassified in the input), {} changed, {} left unassigned at some rank as novel, {} kept their input label (shorter than {} bp); {:.1} s",
-        features.n_rows(),
-        n_labelled,
-        n_annot,
-        s.deepened,
-        s.newly_labelled,
-        s.changed,
-        s.left_novel,
-        s.kept_input,
+    report_summary(
+        &prepared.loaded,
+        &out,
+        &table,
         opts.min_length,
-        t0.elapsed().as_secs_f64()
+        t0,
+        &args.out,
     );
-    eprint!("{}", table.replace('\t', "  "));
-    eprintln!("outputs in {}", args.out.display());
     Ok(())
-}
-
-/// Tells which student was kept and why, and the open-set rule's gates.
-fn report_choice(out: &RunOutput) {
-    if let Some(choice) = &out.students.choice {
-        for c in &choice.candidates {
-            eprintln!(
-                "held-out F1 against the labels (mean over ranks), {}: {}",
-                c.candidate,
-                c.mean.map_or("-".to_string(), |v| format!("{v:.4}"))
-            );
-        }
-        eprintln!("keeping the {}", choice.kept().candidate);
-    }
-    if let Some(gates) = &out.gates {
-        let gate = |g: &taxdistill_teacher::novel::RankGate| {
-            g.threshold.map_or("-".into(), |t| format!("{t:.2}"))
-        };
-        eprintln!(
-            "open set: where the neighbourhood looks novel, a rank is named when the heads' probability reaches {} (domain … species; - never)",
-            gates.iter().map(gate).collect::<Vec<_>>().join(" "),
-        );
-    }
-}
-
-/// One `--try-temperatures` value: a temperature > 0 (an empty list allowed).
-fn parse_temperature(s: &str) -> std::result::Result<Option<f32>, String> {
-    if s.trim().is_empty() {
-        return Ok(None);
-    }
-    match s.trim().parse::<f32>() {
-        Ok(t) if t > 0.0 && t.is_finite() => Ok(Some(t)),
-        _ => Err(format!("'{s}' is not a temperature (a number > 0)")),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use taxdistill_pipeline::choose::{
-        candidate_temperatures, DEFAULT_TRY_TEMPERATURES as PIPELINE,
-    };
-
-    #[test]
-    fn the_default_of_try_temperatures_is_the_pipelines() {
-        let parsed: Vec<f32> = DEFAULT_TRY_TEMPERATURES
-            .split(',')
-            .filter_map(|t| parse_temperature(t).unwrap())
-            .collect();
-        assert_eq!(parsed, PIPELINE.to_vec());
-    }
+    use taxdistill_pipeline::choose::candidate_temperatures;
 
     #[test]
     fn further_temperatures_become_candidates_without_duplicates() {

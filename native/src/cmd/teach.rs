@@ -8,15 +8,14 @@
 //! ([`taxdistill_pipeline::teach`]), and writes a soft-label file (format in
 //! `taxdistill_core::softlabels`) atomically, plus an optional JSON report.
 
-use crate::args::InputArgs;
+use crate::args::{parse_shard, InputArgs};
 use crate::inputs::{embed, read_embeddings};
+use crate::outputs::write_teacher_predictions;
 use crate::util::{self, Bars};
 use anyhow::Result;
 use std::path::PathBuf;
 use taxdistill_pipeline::load::{label_tree, training_labels};
-use taxdistill_pipeline::teach::{
-    keep_shard, teach, teacher_predictions, TeachOptions, TeacherKind,
-};
+use taxdistill_pipeline::teach::{keep_shard, teach, TeachOptions, TeacherKind};
 use taxdistill_teacher::shard::Shard;
 
 /// Which teacher to run (the pipeline's [`TeacherKind`]).
@@ -75,10 +74,6 @@ pub struct Args {
     pub predictions: Option<PathBuf>,
 }
 
-fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
-    s.parse::<Shard>().map_err(|e| e.to_string())
-}
-
 pub fn run(args: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
     let loaded = args.input.load(args.min_length, false)?;
@@ -131,15 +126,7 @@ pub fn run(args: Args) -> Result<()> {
     let bytes = soft.to_bytes(args.top_k)?;
     util::write_atomic(&args.out, |w| Ok(w.write_all(&bytes)?))?;
     if let Some(p) = &args.predictions {
-        let rows: Vec<_> = soft
-            .contigs
-            .iter()
-            .cloned()
-            .zip(teacher_predictions(&soft, &tree))
-            .collect();
-        util::write_atomic(p, |w| {
-            Ok(taxdistill_core::writers::write_taxometer(w, &rows)?)
-        })?;
+        write_teacher_predictions(p, &soft, &tree)?;
     }
     if let Some(p) = &args.report {
         let json = serde_json::to_vec_pretty(&report)?;

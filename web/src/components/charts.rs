@@ -58,7 +58,7 @@ pub fn ChartFrame(
         } else {
             download::save_svg(svg_id, &format!("{svg_id}.svg"))
         };
-        err.set(r.err().unwrap_or_default());
+        err.set(r.err().map(|e| e.to_string()).unwrap_or_default());
     };
     view! {
         <div class="chart" data-testid=format!("view-{svg_id}")>

@@ -22,6 +22,7 @@ pub fn Exports(
         err.set(
             download::save_js_text(text, name, mime)
                 .err()
+                .map(|e| e.to_string())
                 .unwrap_or_default(),
         );
     };
@@ -45,7 +46,7 @@ pub fn Exports(
                     let e = &r.exports;
                     let b = [&e.model_json, &e.model_safetensors, &e.soft_labels][which];
                     let mime = if which == 0 { "application/json" } else { "application/octet-stream" };
-                    err.set(download::save_js_bytes(b, name, mime).err().unwrap_or_default());
+                    err.set(download::save_js_bytes(b, name, mime).err().map(|e| e.to_string()).unwrap_or_default());
                 };
                 let (b0, b1, b2) = (bytes.clone(), bytes.clone(), bytes);
                 let summary = result.summary.training.as_ref().map(|t| t.summary_tsv.clone()).unwrap_or_default();
@@ -57,7 +58,7 @@ pub fn Exports(
                         <button data-testid="export-soft-labels" on:click={let b2 = b2.clone(); move |_| b2(2, "soft_labels.safetensors")}>"soft labels"</button>
                     </Show>
                     <button data-testid="export-summary" on:click=move |_| {
-                        err.set(download::save_text(&summary, "summary.tsv", "text/tab-separated-values").err().unwrap_or_default());
+                        err.set(download::save_text(&summary, "summary.tsv", "text/tab-separated-values").err().map(|e| e.to_string()).unwrap_or_default());
                     }>"summary.tsv"</button>
                 }
             })}

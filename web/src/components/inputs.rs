@@ -184,7 +184,7 @@ fn OptionInput(
                             ui.settings.set(s);
                             error.set(String::new());
                         }
-                        Err(e) => error.set(e),
+                        Err(e) => error.set(e.to_string()),
                     }
                 }
             />

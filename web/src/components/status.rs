@@ -80,14 +80,23 @@ pub fn StatusBar(
                             <div class="summary">
                                 <span data-testid="run-summary">
                                     {format!(
-                                        "{} contigs, {} ({} annotated, {} shorter than the model's minimum length, {} of which keep their input label) — parsing + features {:.2} s, inference {:.2} s; memory: worker {:.0} MB, page {:.0} MB",
+                                        "{} contigs, {} ({} annotated, {} shorter than the model's minimum length, {} of which keep their input label) — {}; memory: worker {:.0} MB, page {:.0} MB",
                                         s.n_contigs,
                                         human_bp(s.total_bp as f64),
                                         s.n_annotated,
                                         s.n_contigs - s.n_annotated,
                                         s.n_kept_input,
-                                        s.secs_features,
-                                        s.secs_inference,
+                                        match &s.training {
+                                            // a run trained here: parsing, then teacher + students + annotation
+                                            Some(_) => format!(
+                                                "parsing + features {:.2} s, teacher + training + annotation {:.2} s",
+                                                s.secs_features, s.secs_inference
+                                            ),
+                                            None => format!(
+                                                "parsing + features {:.2} s, inference {:.2} s",
+                                                s.secs_features, s.secs_inference
+                                            ),
+                                        },
                                         s.wasm_memory_bytes / 1e6,
                                         r.page_memory_bytes / 1e6,
                                     )}
