@@ -72,7 +72,7 @@ pub fn Histogram(
     };
     view! {
         <ChartFrame title="Confidence" svg_id="histogram" caption="How sure the student is, over contigs it annotated down to the chosen rank (input labels kept for shorter contigs have no score).">
-            <svg id="histogram" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+            <svg id="histogram" role="img" aria-label="Histogram of the confidence of the student at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>
         </ChartFrame>

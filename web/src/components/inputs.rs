@@ -79,6 +79,8 @@ fn FileInput(
             <span class="why">{hint}</span>
             <input
                 type="file"
+                aria-label=label
+                disabled=move || matches!(ui.status.get(), Status::Running | Status::Loading(_))
                 data-testid=testid
                 accept=accept
                 multiple=multiple
@@ -174,6 +176,8 @@ fn OptionInput(
             <input
                 type="text"
                 size="9"
+                aria-label=label
+                disabled=move || matches!(ui.status.get(), Status::Running | Status::Loading(_))
                 data-testid=format!("option-{}", key.replace('_', "-"))
                 prop:value=move || value.get()
                 on:change=move |ev| {

@@ -91,7 +91,7 @@ pub fn RankBars(
         .collect_view();
     view! {
         <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, every contig: its output against its input label, in the categories of summary.tsv (taxdistill run). Confirmed, changed, or removed (the student stops above the label's rank); deepened (the classifier stopped above the rank) or newly labelled (the classifier left the contig unclassified); kept input: too short for the student, its input label kept as given. Unassigned: no taxon at the rank in either.">
-            <svg id="rankbars" width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
+            <svg id="rankbars" role="img" aria-label="Per-rank bars of how the outputs relate to the input labels" width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
                 {rows}
                 {legend}
             </svg>

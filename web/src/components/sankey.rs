@@ -160,7 +160,7 @@ pub fn Sankey(
     };
     view! {
         <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to their output label at the chosen rank, coloured as the rank bars: blue confirmed, orange changed, red removed (the student stops above the rank), green deepened or newly labelled; purple contigs too short for the student, which keep their input label; grey no taxon on either side, or between pooled taxa.">
-            <svg id="sankey" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+            <svg id="sankey" role="img" aria-label="Sankey diagram of noisy labels to refined labels at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>
         </ChartFrame>

@@ -50,8 +50,9 @@ pub fn StatusBar(
         )
     };
     view! {
-        <section class="status-bar">
-            <div>
+        <section class="status-bar" aria-label="Run status">
+            // a live region: screen readers announce the status as it changes
+            <div role="status" aria-live="polite">
                 "Status: "
                 <strong data-testid="status" class:error=move || matches!(ui.status.get(), Status::Error(_))>
                     {move || ui.status.get().to_string()}
@@ -60,7 +61,14 @@ pub fn StatusBar(
             <div>"Backend: " <strong data-testid="backend">{backend}</strong></div>
             <Show when=move || matches!(ui.status.get(), Status::Running)>
                 <div class="progress">
-                    <div class="bar">
+                    <div
+                        class="bar"
+                        role="progressbar"
+                        aria-label="Progress of the current stage"
+                        aria-valuemin="0"
+                        aria-valuemax="100"
+                        aria-valuenow=move || format!("{:.0}", 100.0 * ui.progress.get().fraction.clamp(0.0, 1.0))
+                    >
                         <div
                             class="fill"
                             class:busy=move || !matches!(ui.progress.get().stage.as_str(), "parsing" | "inference")

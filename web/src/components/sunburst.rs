@@ -183,7 +183,7 @@ pub fn Sunburst(
                 <label><input type="radio" name="sb-weight" checked=move || by_bp.get() on:change=move |_| by_bp.set(true) />"by bp"</label>
                 <span class="crumbs">{crumbs}</span>
             </div>
-            <svg id="sunburst" width=SIZE height=SIZE viewBox=format!("0 0 {SIZE} {SIZE}") font-family="sans-serif">
+            <svg id="sunburst" role="img" aria-label="Sunburst of the refined taxonomy" width=SIZE height=SIZE viewBox=format!("0 0 {SIZE} {SIZE}") font-family="sans-serif">
                 {move || {
                     arcs()
                         .into_iter()

@@ -136,7 +136,7 @@ pub fn TrainingView(
                 {examples}
             </table>
             <ChartFrame title="Loss per epoch (kept student)" svg_id="loss-curve" caption="Per epoch: the training loss (blue) = the hierarchical loss on the noisy labels (green, ×α) + the distillation loss against the teacher's soft labels (purple, ×(1−α)·T²; none for the student on the labels alone); the held-out loss (orange) stops training.">
-                <svg id="loss-curve" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+                <svg id="loss-curve" role="img" aria-label="Loss per epoch of the kept student" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                     <line x1=left y1=bottom x2=right y2=bottom stroke="#333" />
                     <line x1=left y1=top x2=left y2=bottom stroke="#333" />
                     <text x=left - 4.0 y=top + 8.0 font-size="10" text-anchor="end">{format!("{max:.2}")}</text>
