@@ -41,6 +41,9 @@ pub struct RunOptions {
     pub passthrough: bool,
     /// Labels resting on less than this share of their contig are trusted above the genus only.
     pub min_support: f32,
+    /// The graph teacher's exact neighbour search up to this many contigs
+    /// ([`TeachOptions::exact_knn_max_contigs`]).
+    pub exact_knn_max_contigs: usize,
 }
 
 impl Default for RunOptions {
@@ -55,6 +58,7 @@ impl Default for RunOptions {
             open_set: true,
             passthrough: true,
             min_support: openset::SPECIES_KMER_SHARE,
+            exact_knn_max_contigs: taxdistill_teacher::graph::EXACT_KNN_MAX_CONTIGS,
         }
     }
 }
@@ -135,6 +139,7 @@ impl Prepared {
             teacher: TeacherKind::Graph,
             min_length: self.opts.min_length,
             seed: self.opts.train.seed,
+            exact_knn_max_contigs: self.opts.exact_knn_max_contigs,
         };
         let features = &self.loaded.features;
         teach(

@@ -43,6 +43,10 @@ pub struct TeachOptions {
     /// rows (they still get soft labels).
     pub min_length: usize,
     pub seed: u64,
+    /// The graph teacher searches neighbours exactly up to this many
+    /// contigs and approximately (HNSW, native only) above
+    /// ([`GraphTeacherConfig::exact_knn_max_contigs`]).
+    pub exact_knn_max_contigs: usize,
 }
 
 impl Default for TeachOptions {
@@ -51,6 +55,7 @@ impl Default for TeachOptions {
             teacher: TeacherKind::Graph,
             min_length: 2000,
             seed: 0,
+            exact_knn_max_contigs: taxdistill_teacher::graph::EXACT_KNN_MAX_CONTIGS,
         }
     }
 }
@@ -155,6 +160,7 @@ pub fn teach(
         TeacherKind::Graph => {
             let cfg = GraphTeacherConfig {
                 seed: opts.seed,
+                exact_knn_max_contigs: opts.exact_knn_max_contigs,
                 ..Default::default()
             };
             graph_teacher(features, labels, tree, &train_mask, extra, &cfg).map_err(|source| {

@@ -6,7 +6,7 @@
 //! The stages are the pipeline's ([`taxdistill_pipeline::run`]); this module
 //! maps the flags onto them and writes the files.
 
-use crate::args::{parse_temperature, InputArgs, TrainArgs, DEFAULT_TRY_TEMPERATURES};
+use crate::args::{parse_temperature, InputArgs, KnnArgs, TrainArgs, DEFAULT_TRY_TEMPERATURES};
 use crate::inputs::embed;
 use crate::outputs::{sample_id, write_model, write_outputs};
 use crate::report::{report_choice, report_summary, report_weak};
@@ -69,6 +69,8 @@ pub struct Args {
     /// Default: the 35-mer share at the species boundary, 0.95^35.
     #[arg(long, default_value_t = openset::SPECIES_KMER_SHARE, value_name = "SHARE")]
     pub min_support: f32,
+    #[command(flatten)]
+    pub knn: KnnArgs,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -87,6 +89,7 @@ impl Args {
             open_set: !self.no_open_set,
             passthrough: !self.no_passthrough,
             min_support: self.min_support,
+            exact_knn_max_contigs: self.knn.exact_knn_max_contigs,
         }
     }
 }
@@ -183,5 +186,47 @@ mod tests {
             .copied()
             .collect();
         assert!(Cli::try_parse_from(v).is_err());
+    }
+
+    /// `run`'s flags give the pipeline's defaults where they are not given
+    /// (the exact-search threshold included), and set them where they are.
+    #[test]
+    fn the_flags_defaults_are_the_pipelines() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            run: Args,
+        }
+        let base = ["x", "--contigs", "c.fna", "--labels", "l.tsv", "--out", "o"];
+        let o = Cli::try_parse_from(base).unwrap().run.options();
+        let d = RunOptions::default();
+        assert_eq!(
+            (
+                o.exact_knn_max_contigs,
+                o.min_length,
+                o.min_support,
+                o.teacher
+            ),
+            (
+                d.exact_knn_max_contigs,
+                d.min_length,
+                d.min_support,
+                d.teacher
+            )
+        );
+        let v: Vec<&str> = base
+            .iter()
+            .chain(&["--exact-knn-max-contigs", "0"])
+            .copied()
+            .collect();
+        assert_eq!(
+            Cli::try_parse_from(v)
+                .unwrap()
+                .run
+                .options()
+                .exact_knn_max_contigs,
+            0
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! ([`taxdistill_pipeline::teach`]), and writes a soft-label file (format in
 //! `taxdistill_core::softlabels`) atomically, plus an optional JSON report.
 
-use crate::args::{parse_shard, InputArgs};
+use crate::args::{parse_shard, InputArgs, KnnArgs};
 use crate::inputs::{embed, read_embeddings};
 use crate::outputs::write_teacher_predictions;
 use crate::util::{self, Bars};
@@ -62,6 +62,8 @@ pub struct Args {
     /// Store only the k most probable leaves per contig plus the rest mass.
     #[arg(long)]
     pub top_k: Option<usize>,
+    #[command(flatten)]
+    pub knn: KnnArgs,
     /// Output soft-label file (safetensors).
     #[arg(long)]
     pub out: PathBuf,
@@ -109,6 +111,7 @@ pub fn run(args: Args) -> Result<()> {
         teacher,
         min_length: args.min_length,
         seed: args.seed,
+        exact_knn_max_contigs: args.knn.exact_knn_max_contigs,
     };
     let bars = Bars::default();
     let taught = teach(

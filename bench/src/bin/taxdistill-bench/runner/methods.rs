@@ -28,6 +28,7 @@ fn options(d: &Data, ctx: &Ctx) -> TeachOptions {
         teacher: TeacherKind::Graph,
         min_length: d.info.min_length,
         seed: ctx.seed,
+        ..TeachOptions::default()
     }
 }
 
