@@ -14,6 +14,7 @@ pub mod errors;
 pub mod genomeocean;
 pub mod graph;
 pub mod heads;
+mod knn;
 pub mod novel;
 pub mod shard;
 #[cfg(test)]
