@@ -207,17 +207,17 @@ pub struct Example {
     pub output: String,
 }
 
-/// Examples to show: up to 3 contigs (long enough for the student, labelled)
-/// where the teacher's likeliest taxon is not the label, then up to 2 where
-/// it is; in FASTA order.
-fn examples(
+/// Examples to show, with their row: up to 3 contigs (long enough for the
+/// student, labelled) where the teacher's likeliest taxon is not the label,
+/// then up to 2 where it is; in FASTA order. Their `output` is filled in
+/// once the run is done.
+fn pick_examples(
     ids: &[String],
     lengths: &[usize],
     min_length: usize,
     noisy: &[taxdistill_core::taxonomy::Lineage],
     soft: &SoftLabels,
-    written: &[taxdistill_core::openset::Corrected],
-) -> Vec<Example> {
+) -> Vec<(usize, Example)> {
     let row_of: std::collections::HashMap<&str, usize> = soft
         .contigs
         .iter()
@@ -241,12 +241,12 @@ fn examples(
             id: id.clone(),
             noisy: noisy[i].0.join(";"),
             teacher_p: p,
-            output: written[i].prediction.lineage.0.join(";"),
+            output: String::new(),
             teacher,
         };
         match e.teacher == e.noisy {
-            false if differ.len() < 3 => differ.push(e),
-            true if agree.len() < 2 => agree.push(e),
+            false if differ.len() < 3 => differ.push((i, e)),
+            true if agree.len() < 2 => agree.push((i, e)),
             _ => {}
         }
         if differ.len() == 3 && agree.len() == 2 {
@@ -334,7 +334,15 @@ pub fn run<A: BufRead, L: BufRead>(
         .as_ref()
         .map(|t| t.soft.to_bytes(Some(32.min(t.soft.n_leaves()))))
         .transpose()?;
-    let teacher_soft = taught.as_ref().map(|t| t.soft.clone());
+    // picked before the soft labels go into training (no copy of them is kept)
+    let picked = match &taught {
+        Some(t) => {
+            let f = &prepared.loaded.features;
+            let noisy = &prepared.loaded.labels.lineages;
+            pick_examples(&f.ids, &f.lengths, opts.min_length, noisy, &t.soft)
+        }
+        None => Vec::new(),
+    };
     let out = prepared.finish(taught, provenance, progress)?;
     let model = &out.students.model;
     let training = Training {
@@ -363,20 +371,13 @@ pub fn run<A: BufRead, L: BufRead>(
             .as_ref()
             .map(|g| g.iter().map(|g| g.threshold).collect()),
         summary_tsv: out.summary.to_tsv(),
-        examples: teacher_soft
-            .as_ref()
-            .map(|soft| {
-                let f = &prepared.loaded.features;
-                examples(
-                    &f.ids,
-                    &f.lengths,
-                    opts.min_length,
-                    &prepared.loaded.labels.lineages,
-                    soft,
-                    &out.written,
-                )
+        examples: picked
+            .into_iter()
+            .map(|(i, e)| Example {
+                output: out.written[i].prediction.lineage.0.join(";"),
+                ..e
             })
-            .unwrap_or_default(),
+            .collect(),
     };
     let files = TrainedFiles {
         model_json: model.meta.to_json()?,

@@ -14,7 +14,7 @@ use crate::results::{Summary, Table, TableBuilder};
 use std::io::BufRead;
 use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
 use taxdistill_core::model::{ModelMeta, Prediction};
-use taxdistill_core::openset::{Corrected, Source};
+use taxdistill_core::openset::{student_or_kept_all, Source};
 use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
 use taxdistill_pipeline::annotate::Outputs;
@@ -191,11 +191,7 @@ pub fn finish(
     for (&i, pred) in p.annotated.iter().zip(preds) {
         per_row[i] = Some(pred);
     }
-    let corrected: Vec<Corrected> = per_row
-        .iter()
-        .zip(&p.noisy)
-        .map(|(pred, label)| Corrected::student_or_kept(label, pred.as_ref()))
-        .collect();
+    let corrected = student_or_kept_all(&p.noisy, &per_row);
     let outputs = Outputs::passed_through(&corrected, p.min_length);
     let run = Assembled {
         ids: &p.features.ids,
