@@ -9,34 +9,53 @@
 use crate::util::{self, Bars};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
-use taxdistill_core::features::FeatureMatrix;
+use taxdistill_core::features::{tnf_of_file, FeatureBuilder, FeatureMatrix};
 use taxdistill_core::labels::LabelFormat;
 use taxdistill_core::model::Student;
 use taxdistill_core::softlabels::SoftLabels;
 use taxdistill_core::taxonomy::LabelTree;
-use taxdistill_pipeline::load::{read_features, read_labels, Labels};
+use taxdistill_pipeline::load::{features_of, read_labels, Labels};
 use taxdistill_pipeline::teach::{sparse_soft, Embeddings, SparseSoftRows};
 
 /// Features of a FASTA (+ abundances): rows in FASTA order, contigs shorter
 /// than `min_length` kept as rows but left out of the normalisation statistics.
+/// The FASTA is read once by [`count_contigs`]; sequences are not kept.
 pub fn load_features(
     contigs: &Path,
     abundance: Option<&Path>,
     min_length: usize,
 ) -> Result<FeatureMatrix> {
-    let fasta = util::open_text(contigs)?;
+    // a missing abundance file fails before the long FASTA pass
     let mut ab = abundance.map(util::open_text).transpose()?;
+    let builder = count_contigs(contigs)?;
     let ab_name = abundance.map(util::name).unwrap_or_default();
     let ab = ab
         .as_mut()
         .map(|r| (r.as_mut() as &mut dyn std::io::BufRead, ab_name.as_str()));
-    Ok(read_features(
-        fasta,
+    Ok(features_of(
+        builder,
         &util::name(contigs),
         ab,
         min_length,
         &Bars::default(),
     )?)
+}
+
+/// The raw TNF, ids and lengths of a FASTA's contigs, read once on every
+/// core (`taxdistill_core::features::tnf_of_file`: a plain file in blocks of
+/// records, a compressed one decoded on a thread of its own), with a
+/// progress bar over the file's bytes. The same rows as the pipeline's
+/// sequential `stream_contigs`, which the browser uses.
+pub fn count_contigs(path: &Path) -> Result<FeatureBuilder> {
+    let name = util::name(path);
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("{name}: cannot open"))?
+        .len();
+    let pb = util::progress(size, "contigs");
+    let inc = pb.clone();
+    let b = tnf_of_file(path, &name, move |n| inc.inc(n));
+    pb.finish_and_clear();
+    Ok(b?)
 }
 
 /// Labels aligned to `ids` (missing = unclassified), with each label's

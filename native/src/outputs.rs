@@ -7,10 +7,12 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
 use taxdistill_core::features::FeatureMatrix;
+use taxdistill_core::model::Student;
 use taxdistill_core::softlabels::SoftLabels;
 use taxdistill_core::taxonomy::LabelTree;
 use taxdistill_pipeline::annotate::Outputs;
 use taxdistill_pipeline::distill::BuiltModel;
+use taxdistill_pipeline::streamed::{scan, Sinks, StreamOptions, Streamed};
 use taxdistill_pipeline::teach::teacher_predictions;
 
 /// Writes `model.safetensors` + `model.json` into `dir`, atomically.
@@ -74,4 +76,77 @@ pub fn sample_id(contigs: &Path) -> String {
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default()
+}
+
+/// `annotate` on a FASTA file in constant memory
+/// ([`taxdistill_pipeline::streamed`]): the outputs of `args` written as the
+/// contigs stream through the student, each file committed only when all
+/// are complete.
+pub fn annotate_streamed(
+    args: &crate::cmd::annotate::Args,
+    student: &Student,
+    abundance: Option<&Path>,
+    min_length: usize,
+    thresholds: [f32; 7],
+) -> Result<Streamed> {
+    let name = util::name(&args.contigs);
+    let mut open = || -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        util::open_text(&args.contigs)
+            .map(|r| Box::new(r) as Box<dyn std::io::Read + Send>)
+            .map_err(|e| std::io::Error::other(format!("{e:#}")))
+    };
+    let bars = util::Bars::default();
+    let scanned = scan(&mut open, &name, student.meta.min_length, &bars)?;
+    let labels = match &args.labels {
+        Some(p) => Some(
+            crate::inputs::load_labels(
+                p,
+                args.format.as_deref(),
+                args.taxonomy.as_deref(),
+                scanned.ids(),
+                &args.contigs,
+            )?
+            .lineages,
+        ),
+        None => None,
+    };
+    let taxdump = args
+        .taxonomy
+        .as_deref()
+        .map(util::load_taxdump)
+        .transpose()?;
+    let mut ab = abundance.map(util::open_text).transpose()?;
+    let ab_name = abundance.map(util::name).unwrap_or_default();
+    let ab = ab
+        .as_mut()
+        .map(|r| (r.as_mut() as &mut dyn std::io::BufRead, ab_name.as_str()));
+    let mut tsv = util::AtomicFile::create(&args.out)?;
+    let mut cami = args
+        .cami
+        .as_deref()
+        .map(util::AtomicFile::create)
+        .transpose()?;
+    let mut report = args
+        .report
+        .as_deref()
+        .map(util::AtomicFile::create)
+        .transpose()?;
+    let sample = sample_id(&args.contigs);
+    let sinks = Sinks {
+        taxometer: tsv.writer(),
+        cami: cami.as_mut().map(|f| (f.writer(), sample.as_str())),
+        report: report.as_mut().map(|f| f.writer()),
+        taxdump: taxdump.as_ref(),
+    };
+    let opts = StreamOptions {
+        min_length,
+        thresholds,
+        model_name: &util::name(&args.model),
+        fasta_name: &name,
+    };
+    let done = scanned.annotate(&mut open, ab, labels, student, &opts, sinks, &bars)?;
+    for f in [Some(tsv), cami, report].into_iter().flatten() {
+        f.commit()?;
+    }
+    Ok(done)
 }

@@ -87,34 +87,65 @@ pub fn write_atomic<F>(path: &Path, f: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> Result<()>,
 {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("{}: cannot create directory", dir.display()))?;
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file());
-        f(&mut w)?;
-        w.flush()
+    let mut file = AtomicFile::create(path)?;
+    f(file.writer())?;
+    file.commit()
+}
+
+/// A file written through a temporary file in the same directory, renamed
+/// over its path by [`AtomicFile::commit`]; dropped uncommitted (an error on
+/// the way), the temporary file is deleted and the path left as it was.
+/// Several of them let one pass write several outputs.
+pub struct AtomicFile {
+    path: PathBuf,
+    w: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file (and the directory).
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+        let tmp = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            w: std::io::BufWriter::new(tmp),
+        })
+    }
+
+    /// The (buffered) writer into the temporary file.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.w
+    }
+
+    /// Flushes, syncs and renames the temporary file over the path.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let tmp = self
+            .w
+            .into_inner()
+            .map_err(|e| e.into_error())
             .with_context(|| format!("{}: write failed", path.display()))?;
+        tmp.as_file().sync_all().ok();
+        // NamedTempFile is created 0600; outputs are ordinary files (0644 before umask)
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
+        }
+        tmp.persist(&path).with_context(|| {
+            format!(
+                "{}: cannot rename the temporary file into place",
+                path.display()
+            )
+        })?;
+        Ok(())
     }
-    tmp.as_file().sync_all().ok();
-    // NamedTempFile is created 0600; outputs are ordinary files (0644 before umask)
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).ok();
-    }
-    tmp.persist(path).with_context(|| {
-        format!(
-            "{}: cannot rename the temporary file into place",
-            path.display()
-        )
-    })?;
-    Ok(())
 }
 
 /// Writes a whole directory atomically: `f` fills a temporary sibling

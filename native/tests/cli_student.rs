@@ -203,6 +203,31 @@ fn run_writes_every_output_and_annotate_reproduces_its_predictions() {
         &["--labels", labels_path.to_str().unwrap()],
     );
     same_files(&out, &again);
+    // from a pipe (read once, into memory instead of three times) the same rows
+    let piped = tmp.path().join("piped.tsv");
+    let mut child = bin()
+        .args(["-q", "annotate", "--model"])
+        .arg(out.join("model"))
+        .args(["--contigs", "/dev/stdin", "--abundance"])
+        .arg(sim.join("abundance.tsv"))
+        .arg("--labels")
+        .arg(&labels_path)
+        .arg("--out")
+        .arg(&piped)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let fasta = std::fs::read(sim.join("contigs.fna.gz")).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &fasta));
+    ok(child.wait_with_output().unwrap(), "annotate from a pipe");
+    feeder.join().unwrap().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&piped).unwrap(),
+        std::fs::read_to_string(out.join("predictions.tsv")).unwrap()
+    );
     // --no-passthrough writes what the student alone annotates, as annotate
     // without labels does (the outputs of earlier versions, byte for byte)
     let bare = tmp.path().join("bare");

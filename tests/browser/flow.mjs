@@ -34,6 +34,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080/';
 const WORK = process.env.WORK ?? path.join(import.meta.dirname, 'work');
@@ -44,6 +46,8 @@ const MODES = (process.env.MODES ?? 'webgpu,cpu').split(',');
 const TIMEOUT = Number(process.env.FLOW_TIMEOUT_MS ?? 180000);
 // one unit of the TSV's last printed digit (`{:.5}`)
 const PRINTED = 1e-5;
+// axe-core (pinned in package.json), injected into the page as a script
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 fs.mkdirSync(ART, { recursive: true });
 
 const origin = new URL(BASE).origin;
@@ -183,6 +187,196 @@ async function waitStatus(page, prefix) {
   return page.getByTestId('status').textContent();
 }
 
+// ---- linked views: every expected number comes from the CLI's outputs ----
+
+const tsvRows = (file) => fs.readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
+const lineageAt = (lin, r) => (lin ?? '').split(';').filter(Boolean)[r];
+
+async function tableCount(page) {
+  return Number((await page.getByTestId('table-count').textContent()).trim());
+}
+
+// waits until the table lists `n` rows (the filter's memo runs after the click)
+async function waitCount(page, n) {
+  await page.waitForFunction((want) => document.querySelector('[data-testid=table-count]')?.textContent.trim() === String(want), n, { timeout: 5000 }).catch(() => {});
+  return tableCount(page);
+}
+
+async function clearChips(page) {
+  while (await page.getByTestId('filter-chip-clear').count()) await page.getByTestId('filter-chip-clear').first().click();
+}
+
+// The Sankey at genus on the demo: a band's contigs, counted independently
+// from the demo's input labels (labels.tsv) and the CLI's TSV (its output
+// lineages and sources); clicking the band lists exactly those in the
+// table, the chip names it, and the table's TSV export holds the CLI's
+// lines of those contigs.
+async function checkSankeyBand(page, mode, expectedTsv, nTotal, exact) {
+  const GENUS = 5;
+  const labels = new Map(tsvRows(path.join(DEMO, 'labels.tsv')).map(([id, lin]) => [id, lin]));
+  const out = tsvRows(expectedTsv);
+  const bands = await page.getByTestId('sankey-band').evaluateAll((els) => els.map((e) => ({
+    left: e.dataset.left, right: e.dataset.right, kept: e.dataset.kept === 'true', n: Number(e.dataset.contigs), label: e.getAttribute('aria-label'),
+  })));
+  const named = (x) => x !== 'other' && x !== 'unclassified';
+  // a band the student annotated (its contigs have scores), changed if any
+  const pick = bands.map((b, i) => ({ ...b, i })).filter((b) => named(b.left) && named(b.right))
+    .sort((a, b) => (Number(a.kept) - Number(b.kept)) || (Number(b.left !== b.right) - Number(a.left !== a.right)) || b.n - a.n)[0];
+  if (!pick) { check(false, `${mode}: the Sankey has a band between two named genera`); return; }
+  const ids = out.filter(([id, lin, , src]) => src !== 'none' && (src === 'input') === pick.kept
+    && lineageAt(lin, GENUS) === pick.right && lineageAt(labels.get(id), GENUS) === pick.left).map(([id]) => id);
+  await page.getByTestId('sankey-band').nth(pick.i).click();
+  const n = await waitCount(page, ids.length);
+  const chip = (await page.getByTestId('filter-chip').allTextContents()).join(' | ');
+  check(n === pick.n && n === ids.length && chip.includes(`${pick.left} → ${pick.right}`),
+    `${mode}: Sankey band '${pick.label}' → table-count ${n} (band ${pick.n}, CLI TSV + labels ${ids.length}); chip '${chip}'`);
+  const exported = (await download(page, 'table-export')).toString().split('\n').filter(Boolean);
+  const want = new Set(ids);
+  const cliLines = new Map(fs.readFileSync(expectedTsv, 'utf8').split('\n').filter(Boolean).map((l) => [l.split('\t')[0], l]));
+  const sameIds = exported.length === ids.length + 1 && exported.slice(1).every((l) => want.has(l.split('\t')[0]));
+  const sameLines = exported.slice(1).every((l) => (exact ? l === cliLines.get(l.split('\t')[0]) : l.split('\t')[1] === cliLines.get(l.split('\t')[0]).split('\t')[1]));
+  check(sameIds && sameLines && exported[0] === cliLines.get('contigs'),
+    `${mode}: the table's TSV export holds the band's ${exported.length - 1} contigs, ${exact ? 'lines' : 'lineages'} as the CLI's`);
+  // a second view narrows further: the band's contigs whose genus score
+  // (the CLI TSV's) falls in the histogram's bin that holds most of them
+  const scores = new Map(out.map(([cid, , sc]) => [cid, (sc ?? '').split(';').filter(Boolean).map(Number)]));
+  const binOf = (s) => Math.min(Math.floor(s * 20), 19);
+  const inBin = new Map();
+  for (const cid of ids) {
+    const s = scores.get(cid)?.[GENUS];
+    if (s !== undefined && !pick.kept) inBin.set(binOf(s), (inBin.get(binOf(s)) ?? 0) + 1);
+  }
+  const [bin, want2] = [...inBin].sort((a, b) => b[1] - a[1])[0] ?? [19, 0];
+  await page.getByTestId('hist-bin').nth(bin).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=filter-chip]').length === 2, null, { timeout: 5000 }).catch(() => {});
+  const both = await waitCount(page, want2);
+  check((await page.getByTestId('filter-chip').count()) === 2 && both === want2 && want2 > 0,
+    `${mode}: band and histogram bin ${bin} together: ${both} contigs (CLI TSV's scores: ${want2})`);
+  await clearChips(page);
+  const back = await waitCount(page, nTotal);
+  check(back === nTotal && (await page.getByTestId('filter-chip').count()) === 0, `${mode}: clearing the chips lists all ${nTotal} contigs again (${back})`);
+}
+
+// A Kraken-style report as (code, clade, direct, depth, name).
+function krakenReport(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [, clade, direct, code, , name] = l.split('\t');
+    return { code, clade: Number(clade), direct: Number(direct), depth: name.length - name.trimStart().length, name: name.trim() };
+  });
+}
+
+async function ring1(page) {
+  return page.locator('[data-testid=wedge][data-ring="1"]').evaluateAll((els) => els.map((e) => ({ taxon: e.dataset.taxon, n: Number(e.dataset.contigs) })));
+}
+
+async function crumbs(page) {
+  return (await page.getByTestId('breadcrumb').textContent()).replace(/\s+/g, ' ').trim();
+}
+
+// The sunburst on the user's files against the CLI's Kraken-style report
+// and TSV: the first ring is the report's domains plus one `unassigned`
+// wedge; zooming into a domain shows its phyla (and the contigs that stop at
+// the domain), lists its contigs in the table and names it in the
+// breadcrumb; the centre zooms back out; the keyboard does the same.
+async function checkSunburst(page, mode, reportPath, expectedTsv, nTotal) {
+  const report = krakenReport(reportPath);
+  const domains = report.filter((l) => l.code === 'D');
+  const unclassified = report.find((l) => l.code === 'U')?.clade ?? 0;
+  const noOutput = tsvRows(expectedTsv).filter((r) => r[3] === 'none').length;
+  const first = await ring1(page);
+  const un = first.find((w) => w.taxon === 'unassigned');
+  const sameDomains = domains.every((d) => first.some((w) => w.taxon === d.name && w.n === d.clade));
+  check(first.length === domains.length + (un ? 1 : 0) && sameDomains && (un?.n ?? 0) + noOutput === unclassified,
+    `${mode}: sunburst's first ring: ${first.map((w) => `${w.taxon} ${w.n}`).join(', ')}; the report: ${domains.map((d) => `${d.name} ${d.clade}`).join(', ')}, ${unclassified} unclassified (${noOutput} without output)`);
+  const dom = domains[0];
+  const k = domains.indexOf(dom);
+  const next = report.findIndex((l, i) => i > report.indexOf(dom) && l.depth <= dom.depth);
+  const phyla = report.slice(report.indexOf(dom) + 1, next < 0 ? undefined : next).filter((l) => l.code === 'P');
+  // a lone domain's wedge is a full ring whose box is centred on the centre
+  // disc: the click goes to the wedge itself
+  await page.locator(`[data-testid=wedge][data-ring="1"][data-taxon="${dom.name}"]`).dispatchEvent('click');
+  const n = await waitCount(page, dom.clade);
+  const inner = await ring1(page);
+  const stops = inner.find((w) => w.taxon === 'unassigned')?.n ?? 0;
+  const samePhyla = phyla.every((p) => inner.some((w) => w.taxon === p.name && w.n === p.clade));
+  const path1 = await crumbs(page);
+  check(path1 === `all › ${dom.name}` && n === dom.clade && samePhyla && inner.length === phyla.length + (stops ? 1 : 0) && stops === dom.direct,
+    `${mode}: zoom into ${dom.name} (domain ${k + 1}): breadcrumb '${path1}', table-count ${n} (report ${dom.clade}), ${inner.length} wedges on the first ring (report: ${phyla.length} phyla${stops ? `, ${stops} stop at domain` : ''})`);
+  await page.getByTestId('sunburst-centre').click();
+  const back = await waitCount(page, nTotal);
+  const path0 = await crumbs(page);
+  check(path0 === 'all' && back === nTotal && (await ring1(page)).length === first.length, `${mode}: the centre zooms back out: breadcrumb '${path0}', ${back} contigs listed`);
+  // the keyboard: Enter zooms into the focused wedge, Escape back out
+  await page.locator('[data-testid=wedge][data-ring="1"]').first().focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((want) => document.querySelector('[data-testid=breadcrumb]')?.textContent.includes(want), first[0].taxon, { timeout: 5000 }).catch(() => {});
+  const pathK = await crumbs(page);
+  const focused = await page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+  check(pathK === `all › ${first[0].taxon}` && focused === 'wedge', `${mode}: Enter on a focused wedge zooms in ('${pathK}'; focus on a ${focused})`);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('[data-testid=breadcrumb]')?.textContent.trim() === 'all', null, { timeout: 5000 }).catch(() => {});
+  check((await crumbs(page)) === 'all', `${mode}: Escape zooms back out ('${await crumbs(page)}')`);
+  // the chip clears the zoom as well
+  await page.locator('[data-testid=wedge][data-ring="1"]').first().focus();
+  await page.keyboard.press('Space');
+  const chip = (await page.getByTestId('filter-chip').allTextContents()).join(' | ');
+  await page.getByTestId('filter-chip-clear').first().click();
+  const cleared = await waitCount(page, nTotal);
+  check(chip.includes(first[0].taxon) && cleared === nTotal && (await crumbs(page)) === 'all', `${mode}: chip '${chip}' cleared: ${cleared} contigs, breadcrumb '${await crumbs(page)}'`);
+  // the search box marks the wedges whose name matches
+  await page.getByTestId('sunburst-search').fill(dom.name.toLowerCase());
+  const hits = await page.locator('#sunburst .sector.hit').count();
+  await page.getByTestId('sunburst-search').fill('');
+  check(hits >= 1, `${mode}: searching '${dom.name.toLowerCase()}' marks ${hits} wedge(s)`);
+}
+
+// The composition per sample at phylum on the demo, recomputed from the
+// CLI's TSV (output lineages), the demo's abundance.tsv and the contigs'
+// lengths: a taxon's share of a sample is the sum over its contigs of depth ×
+// length over the sample's total.
+async function checkComposition(page, mode, expectedTsv) {
+  const PHYLUM = 1;
+  const fasta = zlib.gunzipSync(fs.readFileSync(path.join(DEMO, 'contigs.fna.gz'))).toString();
+  const lengths = new Map();
+  let id = null;
+  for (const line of fasta.split('\n')) {
+    if (line.startsWith('>')) { id = line.slice(1).split(/\s/)[0]; lengths.set(id, 0); } else if (id) lengths.set(id, lengths.get(id) + line.trim().length);
+  }
+  const lineages = new Map(tsvRows(expectedTsv).map(([cid, lin, , src]) => [cid, src === 'none' ? '' : lin]));
+  const [head, ...rows] = fs.readFileSync(path.join(DEMO, 'abundance.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
+  const samples = head.slice(1);
+  const bases = samples.map(() => new Map());
+  const totals = samples.map(() => 0);
+  for (const [cid, ...depths] of rows) {
+    const taxon = lineageAt(lineages.get(cid), PHYLUM) ?? 'unclassified';
+    depths.forEach((d, k) => {
+      const b = Number(d) * (lengths.get(cid) ?? 0);
+      bases[k].set(taxon, (bases[k].get(taxon) ?? 0) + b);
+      totals[k] += b;
+    });
+  }
+  const segs = await page.getByTestId('composition-segment').evaluateAll((els) => els.map((e) => ({ sample: e.dataset.sample, taxon: e.dataset.taxon, share: Number(e.dataset.share) })));
+  const shown = new Set(segs.map((x) => x.sample));
+  let worst = 0;
+  for (const x of segs.filter((x) => x.taxon !== 'other')) {
+    const k = samples.indexOf(x.sample);
+    const want = k < 0 ? NaN : (bases[k].get(x.taxon) ?? 0) / totals[k];
+    worst = Math.max(worst, Math.abs(want - x.share));
+  }
+  check(segs.length > 0 && shown.size === samples.length && worst < 1e-4,
+    `${mode}: composition at phylum: ${samples.length} samples (${[...shown].join(', ')}), ${segs.length} segments, max |share − CLI TSV × abundance.tsv| ${Number.isNaN(worst) ? 'NaN' : worst.toExponential(1)}`);
+}
+
+// axe-core on the page with results: no serious or critical violation
+async function checkAxe(page, mode, what) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length, target: v.nodes[0]?.target?.join(' ') })));
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of violations) console.log(`  axe ${v.impact}: ${v.id} (${v.nodes} node(s), e.g. ${v.target}): ${v.help}`);
+  check(bad.length === 0, `${mode}: axe-core finds no serious or critical violation on ${what} (${violations.length} minor)`);
+}
+
 async function shots(page, prefix) {
   await page.screenshot({ path: path.join(ART, `${prefix}-page.png`), fullPage: true });
   for (const id of ['view-sunburst', 'view-sankey', 'view-histogram', 'view-rankbars', 'walkthrough']) {
@@ -263,6 +457,19 @@ for (const mode of MODES) {
   const step4 = await page.getByTestId('walkthrough-text').textContent();
   check(truthRows === 8 && step4.startsWith('4 ·') && /F1 score at genus went from \d\.\d\d/.test(step4), `${mode}: walkthrough step 4 shows the truth check ('${step4.slice(0, 90)}…')`);
   await page.getByTestId('walkthrough').screenshot({ path: path.join(ART, `${mode}-demo-walkthrough-step4.png`) });
+  // linked views: a Sankey band (and a histogram bin) filter the table
+  await checkSankeyBand(page, mode, path.join(WORK, 'expected_demo.tsv'), nDemo, mode === 'cpu');
+  // a rank bar's segment: the table lists the contigs its title counts
+  const seg = page.getByTestId('rankbar-segment').filter({ has: page.locator('title', { hasText: /^genus: [1-9]\d* contigs changed/ }) });
+  if (await seg.count()) {
+    const segN = Number(/: (\d+) contigs/.exec(await seg.first().locator('title').textContent())[1]);
+    await seg.first().click();
+    const got = await waitCount(page, segN);
+    check(got === segN, `${mode}: the rank bars' 'changed' at genus lists ${got} contigs (the bar: ${segN})`);
+  }
+  await checkComposition(page, mode, path.join(WORK, 'expected_demo.tsv'));
+  await checkAxe(page, mode, 'the demo\'s results with a filter chip');
+  await clearChips(page);
 
   // 2. the user's files through the inputs; Kraken2 labels first without their taxonomy
   const files = path.join(WORK, 'files');
@@ -280,6 +487,8 @@ for (const mode of MODES) {
   compareTsv(await download(page, 'export-tsv'), path.join(WORK, 'expected_files.tsv'), `${mode} files`, mode === 'cpu');
   compareExact(await download(page, 'export-cami'), path.join(WORK, 'expected_files.cami'), `${mode} files: CAMI (taxids from the taxonomy)`);
   compareExact(await download(page, 'export-kraken'), path.join(WORK, 'expected_files.kraken.txt'), `${mode} files: Kraken report`);
+  const nFiles = tsvRows(path.join(WORK, 'expected_files.tsv')).length;
+  await checkSunburst(page, mode, path.join(WORK, 'expected_files.kraken.txt'), path.join(WORK, 'expected_files.tsv'), nFiles);
   const rows = await page.getByTestId('results-table').locator('.tr').count();
   check(rows > 0 && rows < 200, `${mode}: table renders only the rows in view (${rows} in the DOM)`);
   // the contigs too short for the student keep their label: marked in words and tinted
@@ -413,7 +622,7 @@ for (const mode of MODES) {
   }
 
   check(refused.length === 0, `${mode}: all ${requests} requests were same-origin GETs of the build's static files${refused.length ? ': ' + refused.slice(0, 3).join(', ') : ''}`);
-  if (consoleErrors.length) console.log(`  console errors: ${consoleErrors.slice(0, 5).join(' | ')}`);
+  check(consoleErrors.length === 0, `${mode}: no console error or uncaught exception${consoleErrors.length ? `: ${consoleErrors.slice(0, 5).join(' | ')}` : ''}`);
   await ctx.close();
   fs.rmSync(userDir, { recursive: true, force: true });
 }

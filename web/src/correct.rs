@@ -304,7 +304,6 @@ pub fn run<A: BufRead, L: BufRead>(
             min_length: opts.min_length,
         },
     )?;
-    drop(abundance);
     let (reader, labels_name) = inputs.labels;
     let labels = read_labels(reader, labels_name, None, inputs.taxdump, &features.ids)?;
     let mut warnings = labels.warnings.clone();
@@ -392,6 +391,7 @@ pub fn run<A: BufRead, L: BufRead>(
         has_labels: true,
         warnings,
         outputs: &out.outputs,
+        abundance: abundance.as_ref(),
     };
     let info = RunInfo {
         backend: "cpu".into(),

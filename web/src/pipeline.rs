@@ -10,8 +10,9 @@
 //! Runtime-free (no `web_sys`), so it is tested natively; the worker feeds it
 //! `BlobReader`s and runs the student between [`prepare`] and [`finish`].
 
-use crate::results::{Summary, Table, TableBuilder};
+use crate::results::{composition, Summary, Table, TableBuilder};
 use std::io::BufRead;
+use taxdistill_core::abundance::Abundance;
 use taxdistill_core::features::{FeatureBuilder, FeatureMatrix, FeatureOptions};
 use taxdistill_core::model::{ModelMeta, Prediction};
 use taxdistill_core::openset::{student_or_kept_all, Source};
@@ -32,6 +33,8 @@ pub struct Prepared {
     pub noisy: Vec<Lineage>,
     pub has_labels: bool,
     pub warnings: Vec<String>,
+    /// The abundances read (for the per-sample composition).
+    pub abundance: Option<Abundance>,
 }
 
 /// Streams contigs into a [`FeatureBuilder`] (the pipeline crate's
@@ -125,6 +128,7 @@ pub fn prepare<A: BufRead, L: BufRead>(
         noisy,
         has_labels,
         warnings,
+        abundance,
     })
 }
 
@@ -200,6 +204,7 @@ pub fn finish(
         has_labels: p.has_labels,
         warnings: p.warnings.clone(),
         outputs: &outputs,
+        abundance: p.abundance.as_ref(),
     };
     run.output(sample_id, info, taxdump)
 }
@@ -215,6 +220,8 @@ pub struct Assembled<'a> {
     pub warnings: Vec<String>,
     /// What the CLI's writers get ([`Outputs`]).
     pub outputs: &'a Outputs,
+    /// The abundances, for the per-sample composition.
+    pub abundance: Option<&'a Abundance>,
 }
 
 impl Assembled<'_> {
@@ -256,6 +263,11 @@ impl Assembled<'_> {
             b.push(id, self.lengths[i] as u64, &self.noisy[i], pred, source);
         }
         let table = b.finish();
+        // every contig is in the abundance table (the features need it)
+        let composition = self.abundance.and_then(|a| {
+            let depth = a.aligned_to(ids).ok()?;
+            composition(&table, &a.samples, &depth)
+        });
         let summary = Summary {
             backend: info.backend,
             backend_note: info.backend_note,
@@ -263,6 +275,7 @@ impl Assembled<'_> {
             secs_features: info.secs_features,
             secs_inference: info.secs_inference,
             warnings: self.warnings,
+            composition,
             ..Summary::of(&table)
         };
         Ok(Output {

@@ -12,6 +12,15 @@ use taxdistill_core::model::Prediction;
 use taxdistill_core::openset::{self, Change, Corrected, Source};
 use taxdistill_core::taxonomy::Lineage;
 
+mod charts;
+mod composition;
+pub mod filter;
+mod truth;
+
+pub use charts::{prediction_tree, sankey_flows, score_histogram, Flows, TreeNode};
+pub use composition::{composition, Composition};
+pub use truth::{truth_check, TruthCheck};
+
 /// Rank names, domain … species (the order of lineages).
 pub const RANKS: [&str; 7] = [
     "domain", "phylum", "class", "order", "family", "genus", "species",
@@ -421,160 +430,6 @@ pub fn rank_counts(t: &Table) -> [RankCounts; NR] {
     out
 }
 
-/// Histogram of the student's score at rank `r` over the contigs it
-/// annotated down to that rank (kept input labels have no score): `bins`
-/// equal bins over [0, 1].
-pub fn score_histogram(t: &Table, r: usize, bins: usize) -> Vec<u64> {
-    let bins = bins.max(1);
-    let mut h = vec![0u64; bins];
-    for i in (0..t.len()).filter(|&i| t.by_student(i)) {
-        if let Some(&s) = t.scores(i).get(r) {
-            let b = ((s.clamp(0.0, 1.0) * bins as f32) as usize).min(bins - 1);
-            h[b] += 1;
-        }
-    }
-    h
-}
-
-/// One node of the prediction tree (for the sunburst).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TreeNode {
-    pub name: String,
-    pub depth: usize,
-    pub contigs: u64,
-    pub bp: u64,
-    pub children: Vec<usize>,
-    pub parent: Option<usize>,
-}
-
-/// Builds the tree of output lineages (the student's and the kept input
-/// labels); node 0 is the root (every contig with an output); children
-/// sorted by name so the drawing is stable.
-pub fn prediction_tree(t: &Table) -> Vec<TreeNode> {
-    let mut nodes = vec![TreeNode {
-        name: "all".into(),
-        depth: 0,
-        contigs: 0,
-        bp: 0,
-        children: vec![],
-        parent: None,
-    }];
-    let mut index: HashMap<(usize, u32), usize> = HashMap::new();
-    for i in 0..t.len() {
-        let Some(pred) = t.pred(i) else { continue };
-        let len = t.lens[i] as u64;
-        let mut v = 0;
-        nodes[0].contigs += 1;
-        nodes[0].bp += len;
-        for &name in pred {
-            let next = match index.get(&(v, name)) {
-                Some(&c) => c,
-                None => {
-                    let c = nodes.len();
-                    let depth = nodes[v].depth + 1;
-                    nodes.push(TreeNode {
-                        name: t.name(name).to_string(),
-                        depth,
-                        contigs: 0,
-                        bp: 0,
-                        children: vec![],
-                        parent: Some(v),
-                    });
-                    nodes[v].children.push(c);
-                    index.insert((v, name), c);
-                    c
-                }
-            };
-            nodes[next].contigs += 1;
-            nodes[next].bp += len;
-            v = next;
-        }
-    }
-    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    for n in &mut nodes {
-        n.children.sort_by(|a, b| names[*a].cmp(&names[*b]));
-    }
-    nodes
-}
-
-/// Flows noisy label → output label at one rank.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Flows {
-    /// Noisy-label categories, largest first ([`UNCLASSIFIED`] and [`OTHER`] last).
-    pub left: Vec<String>,
-    /// Output-label categories, in the same order rules.
-    pub right: Vec<String>,
-    /// (left index, right index, contigs) the student annotated.
-    pub flows: Vec<(usize, usize, u64)>,
-    /// (left index, right index, contigs) too short for the student, that
-    /// keep their input label.
-    #[serde(default)]
-    pub kept: Vec<(usize, usize, u64)>,
-}
-
-/// Flows at rank `r`, with at most `top` named categories per side (the rest
-/// pooled as [`OTHER`]; contigs without a taxon at the rank are [`UNCLASSIFIED`]).
-pub fn sankey_flows(t: &Table, r: usize, top: usize) -> Flows {
-    let at = |l: &[u32]| l.get(r).copied().unwrap_or(NO_NAME);
-    // (noisy, output, kept) → contigs
-    let mut pairs: HashMap<(u32, u32, bool), u64> = HashMap::new();
-    for i in 0..t.len() {
-        let Some(pred) = t.pred(i) else { continue };
-        let kept = t.source(i) == Source::Input;
-        *pairs.entry((at(t.noisy(i)), at(pred), kept)).or_default() += 1;
-    }
-    // per side: the `top` largest named taxa, then "other", then "unclassified"
-    let keep = |side: usize| -> (Vec<String>, HashMap<u32, usize>) {
-        let mut tot: HashMap<u32, u64> = HashMap::new();
-        for (&(a, b, _), &n) in &pairs {
-            *tot.entry(if side == 0 { a } else { b }).or_default() += n;
-        }
-        let mut named: Vec<(u32, u64)> = tot.into_iter().filter(|(k, _)| *k != NO_NAME).collect();
-        named.sort_by(|a, b| b.1.cmp(&a.1).then(t.name(a.0).cmp(t.name(b.0))));
-        let mut names: Vec<String> = Vec::new();
-        let mut pos: HashMap<u32, usize> = HashMap::new();
-        for &(k, _) in named.iter().take(top) {
-            pos.insert(k, names.len());
-            names.push(t.name(k).to_string());
-        }
-        if named.len() > top {
-            let other = names.len();
-            for &(k, _) in &named[top..] {
-                pos.insert(k, other);
-            }
-            names.push(OTHER.into());
-        }
-        if pairs
-            .keys()
-            .any(|&(a, b, _)| (if side == 0 { a } else { b }) == NO_NAME)
-        {
-            pos.insert(NO_NAME, names.len());
-            names.push(UNCLASSIFIED.into());
-        }
-        (names, pos)
-    };
-    let ((left, lpos), (right, rpos)) = (keep(0), keep(1));
-    let mut merged: HashMap<(usize, usize, bool), u64> = HashMap::new();
-    for (&(a, b, kept), &n) in &pairs {
-        *merged.entry((lpos[&a], rpos[&b], kept)).or_default() += n;
-    }
-    let pick = |want: bool| {
-        let mut v: Vec<(usize, usize, u64)> = merged
-            .iter()
-            .filter(|(k, _)| k.2 == want)
-            .map(|(&(a, b, _), &n)| (a, b, n))
-            .collect();
-        v.sort();
-        v
-    };
-    Flows {
-        left,
-        right,
-        flows: pick(false),
-        kept: pick(true),
-    }
-}
-
 /// Everything the page shows besides the table and the exports.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -620,66 +475,9 @@ pub struct Summary {
     /// What the page trained, when it ran `taxdistill run` itself (no model given).
     #[serde(default)]
     pub training: Option<crate::correct::Training>,
-}
-
-/// Noisy labels and the student against a known truth, over the contigs the
-/// student annotated (at least the model's minimum length) that the truth lists.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TruthCheck {
-    /// Contigs compared.
-    pub n: u64,
-    /// Per rank: F1 of the noisy labels and of the student (Taxometer's definition).
-    pub f1_labels: Vec<f64>,
-    pub f1_student: Vec<f64>,
-    /// Per rank, over changed labels: wrong labels the student made right…
-    pub fixed: Vec<u64>,
-    /// …and right labels it made wrong.
-    pub broken: Vec<u64>,
-}
-
-/// Compares the noisy labels and the student's lineages with `truth`.
-pub fn truth_check(t: &Table, truth: &[(String, Lineage)]) -> TruthCheck {
-    use taxdistill_core::taxonomy::normalize_name;
-    let by_id: HashMap<&str, &Lineage> = truth.iter().map(|(id, l)| (id.as_str(), l)).collect();
-    let text = |l: &[u32]| Lineage(l.iter().map(|&n| t.name(n).to_string()).collect());
-    let (mut truths, mut labels, mut student) = (Vec::new(), Vec::new(), Vec::new());
-    let mut fixed = vec![0u64; NR];
-    let mut broken = vec![0u64; NR];
-    for i in 0..t.len() {
-        // the student against the labels: kept input labels would only dilute it
-        let (true, Some(pred), Some(&tl)) = (t.by_student(i), t.pred(i), by_id.get(t.id(i))) else {
-            continue;
-        };
-        let (noisy, pred) = (text(t.noisy(i)), text(pred));
-        for r in 0..NR {
-            let (Some(a), Some(b), Some(want)) = (noisy.0.get(r), pred.0.get(r), tl.0.get(r))
-            else {
-                continue;
-            };
-            let (a, b, want) = (normalize_name(a), normalize_name(b), normalize_name(want));
-            if a != b {
-                fixed[r] += u64::from(b == want);
-                broken[r] += u64::from(a == want);
-            }
-        }
-        let id = t.id(i).to_string();
-        truths.push((id.clone(), tl.clone()));
-        labels.push((id.clone(), noisy));
-        student.push((id, pred));
-    }
-    let f1 = |p: &[(String, Lineage)]| -> Vec<f64> {
-        taxdistill_core::metrics::evaluate(&truths, p, None)
-            .iter()
-            .map(|m| m.f1)
-            .collect()
-    };
-    TruthCheck {
-        n: truths.len() as u64,
-        f1_labels: f1(&labels),
-        f1_student: f1(&student),
-        fixed,
-        broken,
-    }
+    /// Each sample's composition per rank, when abundances were given.
+    #[serde(default)]
+    pub composition: Option<Composition>,
 }
 
 impl Summary {
@@ -706,7 +504,7 @@ impl Summary {
 mod tests {
     use super::*;
 
-    fn lineage(s: &str) -> Lineage {
+    pub(super) fn lineage(s: &str) -> Lineage {
         Lineage(if s.is_empty() {
             vec![]
         } else {
@@ -716,11 +514,11 @@ mod tests {
 
     /// id, length, noisy label, student's lineage (`None`: too short for
     /// it), scores.
-    type Row<'a> = (&'a str, u64, &'a str, Option<&'a str>, &'a [f32]);
+    pub(super) type Row<'a> = (&'a str, u64, &'a str, Option<&'a str>, &'a [f32]);
 
     /// A table as the pipeline builds it: rows without a student's lineage
     /// keep their noisy label.
-    fn table(rows: &[Row]) -> Table {
+    pub(super) fn table(rows: &[Row]) -> Table {
         use taxdistill_core::openset::Corrected;
         let mut b = TableBuilder::with_capacity(rows.len());
         for (id, len, noisy, pred, scores) in rows {
@@ -952,69 +750,6 @@ mod tests {
                 ..Default::default()
             }
         );
-    }
-
-    #[test]
-    fn histogram_counts_scores_at_the_rank() {
-        let t = table(&[
-            ("a", 1, "", Some("B;P"), &[1.0, 0.05]),
-            ("b", 1, "", Some("B"), &[0.5]),
-        ]);
-        assert_eq!(
-            score_histogram(&t, 1, 10),
-            vec![1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-        );
-        assert_eq!(score_histogram(&t, 0, 2), vec![0, 2]);
-    }
-
-    #[test]
-    fn tree_sums_contigs_and_bp_along_lineages() {
-        let t = table(&[
-            ("a", 5, "", Some("B;P1"), &[1.0, 1.0]),
-            ("b", 7, "", Some("B;P2"), &[1.0, 1.0]),
-        ]);
-        let tree = prediction_tree(&t);
-        assert_eq!((tree[0].contigs, tree[0].bp), (2, 12));
-        assert_eq!(tree[1].name, "B");
-        assert_eq!(tree[1].children.len(), 2);
-        assert_eq!(tree[tree[1].children[1]].bp, 7);
-    }
-
-    #[test]
-    fn sankey_pools_small_categories_into_other_and_puts_unclassified_last() {
-        let t = table(&[
-            ("a", 1, "B;X", Some("B;X"), &[]),
-            ("b", 1, "B;X", Some("B;Y"), &[]),
-            ("c", 1, "B;Z", Some("B;Y"), &[]),
-            ("d", 1, "", Some("B"), &[]),
-        ]);
-        let f = sankey_flows(&t, 1, 1);
-        assert_eq!(f.left, vec!["X", OTHER, UNCLASSIFIED]);
-        assert_eq!(f.right, vec!["Y", OTHER, UNCLASSIFIED]);
-        assert_eq!(f.flows.iter().map(|x| x.2).sum::<u64>(), 4);
-        // d: unlabelled at the rank → unclassified on both sides
-        assert!(f.flows.contains(&(2, 2, 1)));
-    }
-
-    #[test]
-    fn truth_check_counts_fixed_and_broken_labels() {
-        let t = table(&[
-            ("a", 1, "B;X", Some("B;Y"), &[1.0, 0.9]),
-            ("b", 1, "B;X", Some("B;Z"), &[1.0, 0.9]),
-            ("c", 1, "B;X", Some("B;X"), &[1.0, 0.9]),
-            ("d", 1, "B", None, &[]),
-        ]);
-        let truth: Vec<(String, Lineage)> =
-            [("a", "B;Y"), ("b", "B;X"), ("c", "B;X"), ("d", "B;X")]
-                .iter()
-                .map(|(i, l)| (i.to_string(), lineage(l)))
-                .collect();
-        let c = truth_check(&t, &truth);
-        assert_eq!(c.n, 3, "d is not annotated (it keeps its input label)");
-        assert_eq!((c.fixed[1], c.broken[1]), (1, 1));
-        assert!((c.f1_labels[1] - 2.0 / 3.0).abs() < 1e-9);
-        assert!((c.f1_student[1] - 2.0 / 3.0).abs() < 1e-9);
-        assert_eq!(c.f1_student[0], 1.0);
     }
 
     #[test]

@@ -49,7 +49,10 @@ mod project;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 
-pub use build::{build_features, build_features_with, FeatureBuilder, FeatureOptions};
+pub use build::{
+    build_features, build_features_with, statistics_rows, FeatureBuilder, FeatureOptions,
+    RowNormaliser, TnfMoments,
+};
 pub use kmer::{kmer_counts, raw_kmer_counts};
 pub use matrix::FeatureMatrix;
 pub use project::{project, project_many, tnf, tnf_many};

@@ -137,6 +137,192 @@ pub(crate) fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// `nodes.dmp` rows: taxid → (parent, rank name, line).
+type RawNodes = HashMap<u64, (u64, String, usize)>;
+
+/// `nodes.dmp`: taxid → (parent, rank name, line).
+fn read_nodes(nodes: impl BufRead, nodes_name: &str) -> Result<RawNodes> {
+    let mut raw: HashMap<u64, (u64, String, usize)> = HashMap::new();
+    for_each_line(nodes, nodes_name, |no, line| {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        let f = dmp_fields(line);
+        if f.len() < 3 {
+            return Err(Error::BadLine {
+                source_name: nodes_name.to_string(),
+                line: no,
+                reason: "expected 'taxid | parent | rank | …'".to_string(),
+            });
+        }
+        let taxid = parse_taxid(f[0], nodes_name, no, "taxid")?;
+        let parent = parse_taxid(f[1], nodes_name, no, "parent")?;
+        if raw.insert(taxid, (parent, f[2].to_string(), no)).is_some() {
+            return Err(Error::BadLine {
+                source_name: nodes_name.to_string(),
+                line: no,
+                reason: format!("duplicate taxid {taxid}"),
+            });
+        }
+        Ok(())
+    })?;
+    if raw.is_empty() {
+        return Err(Error::Invalid(format!("{nodes_name}: no nodes")));
+    }
+    Ok(raw)
+}
+
+/// `names.dmp`: the scientific name of each taxid of `raw`.
+fn read_names(
+    names: impl BufRead,
+    names_name: &str,
+    raw: &RawNodes,
+) -> Result<HashMap<u64, String>> {
+    let mut names_map: HashMap<u64, String> = HashMap::new();
+    for_each_line(names, names_name, |no, line| {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        let f = dmp_fields(line);
+        if f.len() < 4 {
+            return Err(Error::BadLine {
+                source_name: names_name.to_string(),
+                line: no,
+                reason: "expected 'taxid | name | unique name | name class |'".to_string(),
+            });
+        }
+        let taxid = parse_taxid(f[0], names_name, no, "taxid")?;
+        if f[3] == "scientific name" && raw.contains_key(&taxid) {
+            names_map.entry(taxid).or_insert_with(|| f[1].to_string());
+        }
+        Ok(())
+    })?;
+    Ok(names_map)
+}
+
+/// `merged.dmp`: old taxid → new taxid, for new taxids of `raw`.
+fn read_merged(
+    m: impl BufRead,
+    merged_name: &str,
+    raw: &RawNodes,
+    warnings: &mut TaxdumpWarnings,
+) -> Result<HashMap<u64, u64>> {
+    let mut merged_map: HashMap<u64, u64> = HashMap::new();
+    for_each_line(m, merged_name, |no, line| {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        let f = dmp_fields(line);
+        if f.len() < 2 {
+            return Err(Error::BadLine {
+                source_name: merged_name.to_string(),
+                line: no,
+                reason: "expected 'old taxid | new taxid |'".to_string(),
+            });
+        }
+        let old = parse_taxid(f[0], merged_name, no, "old taxid")?;
+        let new = parse_taxid(f[1], merged_name, no, "new taxid")?;
+        if raw.contains_key(&new) {
+            merged_map.insert(old, new);
+        } else {
+            warnings.dangling_merges += 1;
+        }
+        Ok(())
+    })?;
+    Ok(merged_map)
+}
+
+/// Fails on a parent cycle (memoised: each node is walked once); `ids` sorted.
+fn check_acyclic(
+    nodes: &HashMap<u64, Node>,
+    ids: &[u64],
+    raw: &RawNodes,
+    nodes_name: &str,
+) -> Result<()> {
+    let mut ok: HashSet<u64> = HashSet::with_capacity(nodes.len());
+    for &start in ids {
+        let mut path = Vec::new();
+        let mut on_path = HashSet::new();
+        let mut v = start;
+        loop {
+            if ok.contains(&v) {
+                break;
+            }
+            if !on_path.insert(v) {
+                return Err(Error::BadLine {
+                    source_name: nodes_name.to_string(),
+                    line: raw[&v].2,
+                    reason: format!("taxid {v} is its own ancestor (parent cycle)"),
+                });
+            }
+            path.push(v);
+            let p = nodes[&v].parent;
+            if p == v {
+                break;
+            }
+            v = p;
+        }
+        ok.extend(path);
+    }
+    Ok(())
+}
+
+/// Ranks out of order: a ranked node must sit strictly below the rank of
+/// its nearest (still ranked) ancestor, else its rank is dropped. Ancestors
+/// are decided first (nodes sorted by depth).
+fn drop_ranks_out_of_order(
+    nodes: &mut HashMap<u64, Node>,
+    ids: &[u64],
+    warnings: &mut TaxdumpWarnings,
+) {
+    let mut depth: HashMap<u64, usize> = HashMap::with_capacity(nodes.len());
+    for &start in ids {
+        let mut stack = Vec::new();
+        let mut v = start;
+        let base = loop {
+            if let Some(&d) = depth.get(&v) {
+                break d;
+            }
+            let p = nodes[&v].parent;
+            if p == v {
+                depth.insert(v, 0);
+                break 0;
+            }
+            stack.push(v);
+            v = p;
+        };
+        for (i, &x) in stack.iter().rev().enumerate() {
+            depth.insert(x, base + i + 1);
+        }
+    }
+    let mut by_depth: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|t| nodes[t].rank.is_some())
+        .collect();
+    by_depth.sort_unstable_by_key(|t| (depth[t], *t));
+    for taxid in by_depth {
+        let Some(r) = nodes[&taxid].rank else {
+            continue;
+        };
+        let mut v = taxid;
+        loop {
+            let p = nodes[&v].parent;
+            if p == v {
+                break;
+            }
+            v = p;
+            if let Some(ar) = nodes[&v].rank {
+                if ar >= r {
+                    warnings.ranks_out_of_order += 1;
+                    nodes.get_mut(&taxid).expect("known node").rank = None;
+                }
+                break;
+            }
+        }
+    }
+}
+
 /// Reads lines of `reader` as UTF-8 (CR stripped), calling `f(line_no, line)`.
 pub(crate) fn for_each_line<R: BufRead>(
     mut reader: R,
@@ -184,79 +370,13 @@ impl TaxDump {
         let merged_name = format!("{source_dir}/merged.dmp");
         let mut warnings = TaxdumpWarnings::default();
 
-        let mut raw: HashMap<u64, (u64, String, usize)> = HashMap::new();
-        for_each_line(nodes, &nodes_name, |no, line| {
-            if line.trim().is_empty() {
-                return Ok(());
-            }
-            let f = dmp_fields(line);
-            if f.len() < 3 {
-                return Err(Error::BadLine {
-                    source_name: nodes_name.clone(),
-                    line: no,
-                    reason: "expected 'taxid | parent | rank | …'".to_string(),
-                });
-            }
-            let taxid = parse_taxid(f[0], &nodes_name, no, "taxid")?;
-            let parent = parse_taxid(f[1], &nodes_name, no, "parent")?;
-            if raw.insert(taxid, (parent, f[2].to_string(), no)).is_some() {
-                return Err(Error::BadLine {
-                    source_name: nodes_name.clone(),
-                    line: no,
-                    reason: format!("duplicate taxid {taxid}"),
-                });
-            }
-            Ok(())
-        })?;
-        if raw.is_empty() {
-            return Err(Error::Invalid(format!("{nodes_name}: no nodes")));
-        }
+        let raw = read_nodes(nodes, &nodes_name)?;
 
-        let mut names_map: HashMap<u64, String> = HashMap::new();
-        for_each_line(names, &names_name, |no, line| {
-            if line.trim().is_empty() {
-                return Ok(());
-            }
-            let f = dmp_fields(line);
-            if f.len() < 4 {
-                return Err(Error::BadLine {
-                    source_name: names_name.clone(),
-                    line: no,
-                    reason: "expected 'taxid | name | unique name | name class |'".to_string(),
-                });
-            }
-            let taxid = parse_taxid(f[0], &names_name, no, "taxid")?;
-            if f[3] == "scientific name" && raw.contains_key(&taxid) {
-                names_map.entry(taxid).or_insert_with(|| f[1].to_string());
-            }
-            Ok(())
-        })?;
-
-        let mut names = names_map;
-        let mut merged_map: HashMap<u64, u64> = HashMap::new();
-        if let Some(m) = merged {
-            for_each_line(m, &merged_name, |no, line| {
-                if line.trim().is_empty() {
-                    return Ok(());
-                }
-                let f = dmp_fields(line);
-                if f.len() < 2 {
-                    return Err(Error::BadLine {
-                        source_name: merged_name.clone(),
-                        line: no,
-                        reason: "expected 'old taxid | new taxid |'".to_string(),
-                    });
-                }
-                let old = parse_taxid(f[0], &merged_name, no, "old taxid")?;
-                let new = parse_taxid(f[1], &merged_name, no, "new taxid")?;
-                if raw.contains_key(&new) {
-                    merged_map.insert(old, new);
-                } else {
-                    warnings.dangling_merges += 1;
-                }
-                Ok(())
-            })?;
-        }
+        let mut names = read_names(names, &names_name, &raw)?;
+        let merged_map = match merged {
+            Some(m) => read_merged(m, &merged_name, &raw, &mut warnings)?,
+            None => HashMap::new(),
+        };
 
         // Parents: unknown ones attach to the root of the dump.
         let mut nodes: HashMap<u64, Node> = HashMap::with_capacity(raw.len());
@@ -282,84 +402,11 @@ impl TaxDump {
             }
         }
 
-        // Cycle check (memoised: each node is walked once).
-        let mut ok: HashSet<u64> = HashSet::with_capacity(nodes.len());
         let mut ids: Vec<u64> = nodes.keys().copied().collect();
         ids.sort_unstable();
-        for &start in &ids {
-            let mut path = Vec::new();
-            let mut on_path = HashSet::new();
-            let mut v = start;
-            loop {
-                if ok.contains(&v) {
-                    break;
-                }
-                if !on_path.insert(v) {
-                    return Err(Error::BadLine {
-                        source_name: nodes_name.clone(),
-                        line: raw[&v].2,
-                        reason: format!("taxid {v} is its own ancestor (parent cycle)"),
-                    });
-                }
-                path.push(v);
-                let p = nodes[&v].parent;
-                if p == v {
-                    break;
-                }
-                v = p;
-            }
-            ok.extend(path);
-        }
+        check_acyclic(&nodes, &ids, &raw, &nodes_name)?;
 
-        // Ranks out of order: a ranked node must sit strictly below the rank
-        // of its nearest (still ranked) ancestor, else the node is skipped.
-        // Ancestors are decided first (nodes sorted by depth).
-        let mut depth: HashMap<u64, usize> = HashMap::with_capacity(nodes.len());
-        for &start in &ids {
-            let mut stack = Vec::new();
-            let mut v = start;
-            let base = loop {
-                if let Some(&d) = depth.get(&v) {
-                    break d;
-                }
-                let p = nodes[&v].parent;
-                if p == v {
-                    depth.insert(v, 0);
-                    break 0;
-                }
-                stack.push(v);
-                v = p;
-            };
-            for (i, &x) in stack.iter().rev().enumerate() {
-                depth.insert(x, base + i + 1);
-            }
-        }
-        let mut by_depth: Vec<u64> = ids
-            .iter()
-            .copied()
-            .filter(|t| nodes[t].rank.is_some())
-            .collect();
-        by_depth.sort_unstable_by_key(|t| (depth[t], *t));
-        for taxid in by_depth {
-            let Some(r) = nodes[&taxid].rank else {
-                continue;
-            };
-            let mut v = taxid;
-            loop {
-                let p = nodes[&v].parent;
-                if p == v {
-                    break;
-                }
-                v = p;
-                if let Some(ar) = nodes[&v].rank {
-                    if ar >= r {
-                        warnings.ranks_out_of_order += 1;
-                        nodes.get_mut(&taxid).expect("known node").rank = None;
-                    }
-                    break;
-                }
-            }
-        }
+        drop_ranks_out_of_order(&mut nodes, &ids, &mut warnings);
 
         let mut by_name: HashMap<(Rank, String), Vec<u64>> = HashMap::new();
         for &taxid in &ids {

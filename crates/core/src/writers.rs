@@ -78,13 +78,50 @@ pub fn write_taxometer_with_sources<W: Write>(
 }
 
 fn write_taxometer_rows<W: Write>(
-    mut w: W,
+    w: W,
     rows: &[(String, Option<Prediction>)],
     sources: Option<&[Source]>,
 ) -> Result<()> {
-    let source_col = if sources.is_some() { "\tsource" } else { "" };
-    writeln!(w, "contigs\tpredictions\tscores{source_col}").map_err(io)?;
+    let mut out = TaxometerWriter::new(w, sources.is_some())?;
     for (i, (id, p)) in rows.iter().enumerate() {
+        out.row(id, p.as_ref(), sources.map(|s| s[i]))?;
+    }
+    out.finish()
+}
+
+/// The Taxometer output TSV written row by row (what [`write_taxometer`]
+/// and [`write_taxometer_with_sources`] write, for outputs streamed in
+/// batches): the header on creation, then one [`TaxometerWriter::row`] per
+/// contig.
+pub struct TaxometerWriter<W: Write> {
+    w: W,
+    with_sources: bool,
+}
+
+impl<W: Write> TaxometerWriter<W> {
+    /// Writes the header (with a `source` column when `with_sources`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when writing fails.
+    pub fn new(mut w: W, with_sources: bool) -> Result<Self> {
+        let source_col = if with_sources { "\tsource" } else { "" };
+        writeln!(w, "contigs\tpredictions\tscores{source_col}").map_err(io)?;
+        Ok(TaxometerWriter { w, with_sources })
+    }
+
+    /// Writes one contig's row; `source` is required exactly when the
+    /// writer has the `source` column.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when writing fails; [`Error::Invalid`] for a `source`
+    /// that does not match the header.
+    pub fn row(&mut self, id: &str, p: Option<&Prediction>, source: Option<Source>) -> Result<()> {
+        if source.is_some() != self.with_sources {
+            return Err(Error::Invalid(format!(
+                "row '{id}': a source column value must be given exactly when the header has one"
+            )));
+        }
+        let w = &mut self.w;
         let (lineage, scores) = match p {
             Some(p) if p.lineage.depth() > 0 => (
                 p.lineage
@@ -102,13 +139,20 @@ fn write_taxometer_rows<W: Write>(
             _ => (String::new(), String::new()),
         };
         write!(w, "{}\t{lineage}\t{scores}", clean(id, '\t')).map_err(io)?;
-        match sources {
-            Some(s) => writeln!(w, "\t{}", s[i].name()),
+        match source {
+            Some(s) => writeln!(w, "\t{}", s.name()),
             None => writeln!(w),
         }
-        .map_err(io)?;
+        .map_err(io)
     }
-    w.flush().map_err(io)
+
+    /// Flushes and returns the writer.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when flushing fails.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(io)
+    }
 }
 
 /// The CAMI header notes of an output whose rows come from `sources`: one
@@ -141,31 +185,63 @@ pub fn passthrough_notes(sources: &[Source], min_length: usize) -> Vec<String> {
 /// # Errors
 /// [`Error::Io`] when writing fails.
 pub fn write_cami<W: Write>(
-    mut w: W,
+    w: W,
     sample_id: &str,
     rows: &[(String, Option<Prediction>)],
     taxdump: Option<&TaxDump>,
     notes: &[String],
 ) -> Result<()> {
-    writeln!(w, "@Version:0.9.1").map_err(io)?;
-    writeln!(w, "@SampleID:{}", clean(sample_id, '\t')).map_err(io)?;
-    writeln!(w, "@Ranks:{}", Rank::ALL.map(Rank::ncbi_name).join("|")).map_err(io)?;
-    for n in notes {
-        for line in n.lines() {
-            writeln!(w, "# {}", line.trim()).map_err(io)?;
-        }
-    }
-    writeln!(w).map_err(io)?;
-    writeln!(w, "@@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN").map_err(io)?;
+    let mut out = CamiWriter::new(w, sample_id, taxdump, notes)?;
     for (id, p) in rows {
+        out.row(id, p.as_ref())?;
+    }
+    out.finish()
+}
+
+/// The CAMI file of [`write_cami`] written row by row: the header (with its
+/// notes, so they must be known first) on creation, then one
+/// [`CamiWriter::row`] per contig.
+pub struct CamiWriter<'t, W: Write> {
+    w: W,
+    taxdump: Option<&'t TaxDump>,
+}
+
+impl<'t, W: Write> CamiWriter<'t, W> {
+    /// Writes the header keys, the notes as comment lines and the column line.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when writing fails.
+    pub fn new(
+        mut w: W,
+        sample_id: &str,
+        taxdump: Option<&'t TaxDump>,
+        notes: &[String],
+    ) -> Result<Self> {
+        writeln!(w, "@Version:0.9.1").map_err(io)?;
+        writeln!(w, "@SampleID:{}", clean(sample_id, '\t')).map_err(io)?;
+        writeln!(w, "@Ranks:{}", Rank::ALL.map(Rank::ncbi_name).join("|")).map_err(io)?;
+        for n in notes {
+            for line in n.lines() {
+                writeln!(w, "# {}", line.trim()).map_err(io)?;
+            }
+        }
+        writeln!(w).map_err(io)?;
+        writeln!(w, "@@SEQUENCEID\tTAXID\tRANK\tTAXPATH\tTAXPATHSN").map_err(io)?;
+        Ok(CamiWriter { w, taxdump })
+    }
+
+    /// Writes one contig's line.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when writing fails.
+    pub fn row(&mut self, id: &str, p: Option<&Prediction>) -> Result<()> {
+        let (w, taxdump) = (&mut self.w, self.taxdump);
         let id = clean(id, '\t');
         let l = p
-            .as_ref()
             .map(|p| p.lineage.without_trailing_placeholders())
             .unwrap_or_default();
         let Some(rank) = l.rank() else {
-            writeln!(w, "{id}\t0\t\t\t").map_err(io)?;
-            continue;
+            return writeln!(w, "{id}\t0\t\t\t").map_err(io);
         };
         let ids: Vec<Option<u64>> = (1..=l.depth())
             .map(|d| taxdump.and_then(|t| t.taxid_of(&l.truncated(d))))
@@ -193,9 +269,16 @@ pub fn write_cami<W: Write>(
             path.join("|"),
             names.join("|")
         )
-        .map_err(io)?;
+        .map_err(io)
     }
-    w.flush().map_err(io)
+
+    /// Flushes the writer.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when flushing fails.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(io)
+    }
 }
 
 #[derive(Default)]
@@ -221,25 +304,48 @@ struct ReportNode {
 /// # Errors
 /// [`Error::Io`] when writing fails.
 pub fn write_kraken_report<W: Write>(
-    mut w: W,
+    w: W,
     rows: &[(String, u64, Option<Prediction>)],
     by_bp: bool,
     taxdump: Option<&TaxDump>,
 ) -> Result<()> {
-    let mut root = ReportNode::default();
-    let mut unclassified = 0u64;
+    let mut report = KrakenReport::new(by_bp);
     for (_, len, p) in rows {
-        let weight = if by_bp { *len } else { 1 };
+        report.add(*len, p.as_ref());
+    }
+    report.write(w, taxdump)
+}
+
+/// The counts of [`write_kraken_report`], gathered contig by contig (memory
+/// grows with the taxa, not the contigs), then written.
+#[derive(Default)]
+pub struct KrakenReport {
+    root: ReportNode,
+    unclassified: u64,
+    by_bp: bool,
+}
+
+impl KrakenReport {
+    /// An empty report counting contigs, or base pairs with `by_bp`.
+    pub fn new(by_bp: bool) -> Self {
+        KrakenReport {
+            by_bp,
+            ..Default::default()
+        }
+    }
+
+    /// Counts one contig of `len` bp (`None`: unclassified).
+    pub fn add(&mut self, len: u64, p: Option<&Prediction>) {
+        let weight = if self.by_bp { len } else { 1 };
         let lineage = p
-            .as_ref()
             .map(|p| p.lineage.without_trailing_placeholders())
             .unwrap_or_default();
         if lineage.depth() == 0 {
-            unclassified += weight;
-            continue;
+            self.unclassified += weight;
+            return;
         }
-        root.clade += weight;
-        let mut node = &mut root;
+        self.root.clade += weight;
+        let mut node = &mut self.root;
         for (d, name) in lineage.0.iter().enumerate() {
             if Lineage::is_placeholder(name) {
                 continue;
@@ -252,34 +358,42 @@ pub fn write_kraken_report<W: Write>(
         }
         node.direct += weight;
     }
-    let total = unclassified + root.clade;
-    let pct = |x: u64| {
-        if total == 0 {
-            0.0
-        } else {
-            100.0 * x as f64 / total as f64
+
+    /// Writes the report (taxids from `taxdump` where it knows the taxon).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when writing fails.
+    pub fn write<W: Write>(&self, mut w: W, taxdump: Option<&TaxDump>) -> Result<()> {
+        let (root, unclassified) = (&self.root, self.unclassified);
+        let total = unclassified + root.clade;
+        let pct = |x: u64| {
+            if total == 0 {
+                0.0
+            } else {
+                100.0 * x as f64 / total as f64
+            }
+        };
+        if unclassified > 0 || root.clade == 0 {
+            writeln!(
+                w,
+                "{:6.2}\t{unclassified}\t{unclassified}\tU\t0\tunclassified",
+                pct(unclassified)
+            )
+            .map_err(io)?;
         }
-    };
-    if unclassified > 0 || root.clade == 0 {
-        writeln!(
-            w,
-            "{:6.2}\t{unclassified}\t{unclassified}\tU\t0\tunclassified",
-            pct(unclassified)
-        )
-        .map_err(io)?;
+        if root.clade > 0 {
+            writeln!(
+                w,
+                "{:6.2}\t{}\t{}\tR\t1\troot",
+                pct(root.clade),
+                root.clade,
+                root.direct
+            )
+            .map_err(io)?;
+            write_children(&mut w, root, 1, &pct, taxdump)?;
+        }
+        w.flush().map_err(io)
     }
-    if root.clade > 0 {
-        writeln!(
-            w,
-            "{:6.2}\t{}\t{}\tR\t1\troot",
-            pct(root.clade),
-            root.clade,
-            root.direct
-        )
-        .map_err(io)?;
-        write_children(&mut w, &root, 1, &pct, taxdump)?;
-    }
-    w.flush().map_err(io)
 }
 
 fn write_children<W: Write>(

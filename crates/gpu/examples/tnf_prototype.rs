@@ -91,107 +91,7 @@ fn main() {
         cache: None,
     });
 
-    let run_gpu = || -> Vec<[u32; 256]> {
-        // pack the bytes four per word; offsets in bytes
-        let mut bytes = Vec::with_capacity(bases + 4);
-        let mut offsets = vec![0u32];
-        for s in &seqs {
-            bytes.extend_from_slice(s);
-            offsets.push(bytes.len() as u32);
-        }
-        bytes.resize(bytes.len().div_ceil(4) * 4 + 4, 0);
-        // STORAGE: read by the kernel; written once at creation (the upload)
-        let seq_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("kmer.sequence bytes"),
-            contents: &bytes,
-            usage: wgpu::BufferUsages::STORAGE,
-        });
-        let off_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("kmer.offsets"),
-            contents: bytemuck::cast_slice(&offsets),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
-        let per = PER_DISPATCH.min(seqs.len());
-        // STORAGE + COPY_SRC: the kernel writes the counts, then they are copied to staging
-        let counts_buf = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("kmer.counts"),
-            size: (per * 256 * 4) as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        // MAP_READ + COPY_DST: the CPU-visible copy of the counts
-        let staging = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("kmer.staging"),
-            size: (per * 256 * 4) as u64,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        // UNIFORM + COPY_DST: the first sequence of each dispatch
-        let params = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("kmer.params"),
-            size: 16,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("kmer.bind group"),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: params.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: seq_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: off_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: counts_buf.as_entire_binding(),
-                },
-            ],
-        });
-        let mut out = Vec::with_capacity(seqs.len());
-        let mut first = 0;
-        while first < seqs.len() {
-            let n = per.min(seqs.len() - first);
-            queue.write_buffer(&params, 0, bytemuck::cast_slice(&[first as u32, 0, 0, 0]));
-            let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("kmer.batch"),
-            });
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("kmer.count"),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&pipeline);
-                pass.set_bind_group(0, &bg, &[]);
-                pass.dispatch_workgroups(n as u32, 1, 1);
-            }
-            let size = (n * 256 * 4) as u64;
-            enc.copy_buffer_to_buffer(&counts_buf, 0, &staging, 0, size);
-            queue.submit([enc.finish()]);
-            let slice = staging.slice(..size);
-            slice.map_async(wgpu::MapMode::Read, |r| r.expect("map"));
-            device
-                .poll(wgpu::PollType::wait_indefinitely())
-                .expect("poll");
-            {
-                let view = slice.get_mapped_range().expect("mapped");
-                let words: &[u32] = bytemuck::cast_slice(&view);
-                for c in words.chunks_exact(256) {
-                    out.push(c.try_into().expect("256 counts"));
-                }
-            }
-            staging.unmap();
-            first += n;
-        }
-        out
-    };
+    let run_gpu = || gpu_counts(device, queue, &pipeline, &seqs, bases);
     // warm-up (pipeline compilation), then timed
     let _ = run_gpu();
     let t = Instant::now();
@@ -226,4 +126,114 @@ fn main() {
         ctx.adapter_name,
         rate(gpu_s)
     );
+}
+
+/// 4-mer counts of every sequence by `kmer_count.wgsl`, dispatch by
+/// dispatch (upload, kernel, readback).
+fn gpu_counts(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    pipeline: &wgpu::ComputePipeline,
+    seqs: &[Vec<u8>],
+    bases: usize,
+) -> Vec<[u32; 256]> {
+    // pack the bytes four per word; offsets in bytes
+    let mut bytes = Vec::with_capacity(bases + 4);
+    let mut offsets = vec![0u32];
+    for s in seqs {
+        bytes.extend_from_slice(s);
+        offsets.push(bytes.len() as u32);
+    }
+    bytes.resize(bytes.len().div_ceil(4) * 4 + 4, 0);
+    // STORAGE: read by the kernel; written once at creation (the upload)
+    let seq_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("kmer.sequence bytes"),
+        contents: &bytes,
+        usage: wgpu::BufferUsages::STORAGE,
+    });
+    let off_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("kmer.offsets"),
+        contents: bytemuck::cast_slice(&offsets),
+        usage: wgpu::BufferUsages::STORAGE,
+    });
+    let per = PER_DISPATCH.min(seqs.len());
+    // STORAGE + COPY_SRC: the kernel writes the counts, then they are copied to staging
+    let counts_buf = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("kmer.counts"),
+        size: (per * 256 * 4) as u64,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    // MAP_READ + COPY_DST: the CPU-visible copy of the counts
+    let staging = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("kmer.staging"),
+        size: (per * 256 * 4) as u64,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    // UNIFORM + COPY_DST: the first sequence of each dispatch
+    let params = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("kmer.params"),
+        size: 16,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("kmer.bind group"),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: params.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: seq_buf.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: off_buf.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 3,
+                resource: counts_buf.as_entire_binding(),
+            },
+        ],
+    });
+    let mut out = Vec::with_capacity(seqs.len());
+    let mut first = 0;
+    while first < seqs.len() {
+        let n = per.min(seqs.len() - first);
+        queue.write_buffer(&params, 0, bytemuck::cast_slice(&[first as u32, 0, 0, 0]));
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("kmer.batch"),
+        });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("kmer.count"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bg, &[]);
+            pass.dispatch_workgroups(n as u32, 1, 1);
+        }
+        let size = (n * 256 * 4) as u64;
+        enc.copy_buffer_to_buffer(&counts_buf, 0, &staging, 0, size);
+        queue.submit([enc.finish()]);
+        let slice = staging.slice(..size);
+        slice.map_async(wgpu::MapMode::Read, |r| r.expect("map"));
+        device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .expect("poll");
+        {
+            let view = slice.get_mapped_range().expect("mapped");
+            let words: &[u32] = bytemuck::cast_slice(&view);
+            for c in words.chunks_exact(256) {
+                out.push(c.try_into().expect("256 counts"));
+            }
+        }
+        staging.unmap();
+        first += n;
+    }
+    out
 }

@@ -77,6 +77,8 @@ struct Layer {
     n: u32,
     k: u32,
     act: bool,
+    /// Bytes of the weight and bias buffers.
+    bytes: u64,
     // Kept alive for the bind group; never read on the CPU.
     _weight: wgpu::Buffer,
     _bias: wgpu::Buffer,
@@ -125,31 +127,10 @@ impl GpuStudent {
         safetensors_bytes: &[u8],
         max_batch_rows: usize,
     ) -> Result<GpuStudent> {
-        let limits = device.limits();
-        let max_binding = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size);
         let n_features = meta.n_features();
         let n_leaves = meta.tree.n_leaves();
         let n_nodes = meta.tree.nodes.len();
-        let widest = meta
-            .hidden
-            .iter()
-            .copied()
-            .chain([n_features])
-            .max()
-            .unwrap_or(n_features);
-        // The widest per-row buffer bounds the batch size.
-        let per_row_words = widest.max(n_leaves).max(n_nodes).max(RESULT_WORDS) as u64;
-        let cap = (max_binding / (4 * per_row_words))
-            .min(max_batch_rows.max(1) as u64)
-            .min(MAX_ROWS as u64) as usize;
-        if cap == 0 {
-            return Err(Error::TooLarge(format!(
-                "one row needs {} bytes but the device binds at most {max_binding}",
-                4 * per_row_words
-            )));
-        }
+        let (cap, widest, max_binding) = batch_capacity(device, meta, max_batch_rows)?;
 
         let mut bytes_allocated = 0u64;
         let mut storage = |label: &str, words: usize, usage: wgpu::BufferUsages| {
@@ -202,124 +183,36 @@ impl GpuStudent {
             mapped_at_creation: false,
         });
 
-        let pipeline = |label: &str, src: &str| {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(src.into()),
-            });
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: None,
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
+        let pipeline = |label: &str, src: &str| compute_pipeline(device, label, src);
         let matmul = pipeline("taxdistill.matmul", MATMUL_WGSL);
         let softmax = pipeline("taxdistill.softmax", SOFTMAX_WGSL);
         let walk = pipeline("taxdistill.walk", WALK_WGSL);
 
-        // Uniform + COPY_DST: per-batch row counts are rewritten before each batch.
-        let uniform = |label: &str, contents: &[u8]| {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            })
-        };
-
-        let shapes = expected_shapes(meta);
         let n_linear = meta.hidden.len() + 1;
         let mut layers = Vec::with_capacity(n_linear);
         for i in 0..n_linear {
-            let (wname, wshape) = &shapes[2 * i];
-            let (bname, _) = &shapes[2 * i + 1];
-            let (shape, w) = read_f32_tensor(safetensors_bytes, wname, "model.safetensors")?;
-            if &shape != wshape {
-                return Err(Error::Core(taxdistill_core::Error::BadModel {
-                    what: "model.safetensors".into(),
-                    reason: format!(
-                        "tensor '{wname}' has shape {shape:?} but model.json implies {wshape:?}"
-                    ),
-                }));
-            }
-            let (_, b) = read_f32_tensor(safetensors_bytes, bname, "model.safetensors")?;
-            if (w.len() * 4) as u64 > max_binding {
-                return Err(Error::TooLarge(format!(
-                    "tensor '{wname}' has {} bytes; the device binds at most {max_binding}",
-                    w.len() * 4
-                )));
-            }
-            let (n, k) = (wshape[0] as u32, wshape[1] as u32);
-            // STORAGE only: weights are written once at creation and read by the matmul.
-            let weight = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(wname),
-                contents: f32_bytes(&w),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-            let bias = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(bname),
-                contents: f32_bytes(&b),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
-            bytes_allocated += ((w.len() + b.len()) * 4) as u64;
             let act = i + 1 < n_linear;
-            let params = uniform(
-                &format!("taxdistill.matmul params {i}"),
-                bytemuck::bytes_of(&MatmulParams {
-                    m: 0,
-                    n,
-                    k,
-                    act: u32::from(act),
-                    slope: meta.leaky_slope,
-                    _pad: [0; 3],
-                }),
-            );
             let (src, dst) = match (i % 2, act) {
                 (0, true) => (&input, &act_odd),
                 (1, true) => (&act_odd, &input),
                 (0, false) => (&input, &probs),
                 _ => (&act_odd, &probs),
             };
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(&format!("taxdistill.matmul bind group {i}")),
-                layout: &matmul.get_bind_group_layout(0),
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: params.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: src.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: weight.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: bias.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 4,
-                        resource: dst.as_entire_binding(),
-                    },
-                ],
-            });
-            layers.push(Layer {
-                params,
-                bind_group,
-                n,
-                k,
-                act,
-                _weight: weight,
-                _bias: bias,
-            });
+            let layer = upload_layer(
+                device,
+                meta,
+                safetensors_bytes,
+                i,
+                &matmul,
+                [src, dst],
+                max_binding,
+            )?;
+            bytes_allocated += layer.bytes;
+            layers.push(layer);
         }
 
         let softmax_params = uniform(
+            device,
             "taxdistill.softmax params",
             bytemuck::bytes_of(&SoftmaxParams {
                 m: 0,
@@ -327,20 +220,12 @@ impl GpuStudent {
                 _pad: [0; 2],
             }),
         );
-        let softmax_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("taxdistill.softmax bind group"),
-            layout: &softmax.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: softmax_params.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: probs.as_entire_binding(),
-                },
-            ],
-        });
+        let softmax_bg = bind_group(
+            device,
+            "taxdistill.softmax bind group",
+            &softmax,
+            &[&softmax_params, &probs],
+        );
 
         let (tree_words, walk_params_base) = tree_tables(meta, cap);
         // STORAGE only: the tree tables are constant.
@@ -351,35 +236,16 @@ impl GpuStudent {
         });
         bytes_allocated += (tree_words.len() * 4) as u64;
         let walk_params = uniform(
+            device,
             "taxdistill.walk params",
             bytemuck::bytes_of(&walk_params_base),
         );
-        let walk_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("taxdistill.walk bind group"),
-            layout: &walk.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: walk_params.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: probs.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: tree_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: scratch.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: result.as_entire_binding(),
-                },
-            ],
-        });
+        let walk_bg = bind_group(
+            device,
+            "taxdistill.walk bind group",
+            &walk,
+            &[&walk_params, &probs, &tree_buf, &scratch, &result],
+        );
 
         Ok(GpuStudent {
             batch_rows: cap,
@@ -560,6 +426,164 @@ impl GpuStudent {
 }
 
 /// Packs the label tree into the u32 tables `walk.wgsl` reads.
+/// Rows per batch (at most `max_batch_rows` and [`MAX_ROWS`], fewer where
+/// the widest per-row buffer would pass the device's binding limit), the
+/// widest activation (features or a hidden layer) and that limit.
+fn batch_capacity(
+    device: &wgpu::Device,
+    meta: &ModelMeta,
+    max_batch_rows: usize,
+) -> Result<(usize, usize, u64)> {
+    let limits = device.limits();
+    let max_binding = limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size);
+    let n_features = meta.n_features();
+    let widest = meta
+        .hidden
+        .iter()
+        .copied()
+        .chain([n_features])
+        .max()
+        .unwrap_or(n_features);
+    // The widest per-row buffer bounds the batch size.
+    let per_row_words = widest
+        .max(meta.tree.n_leaves())
+        .max(meta.tree.nodes.len())
+        .max(RESULT_WORDS) as u64;
+    let cap = (max_binding / (4 * per_row_words))
+        .min(max_batch_rows.max(1) as u64)
+        .min(MAX_ROWS as u64) as usize;
+    if cap == 0 {
+        return Err(Error::TooLarge(format!(
+            "one row needs {} bytes but the device binds at most {max_binding}",
+            4 * per_row_words
+        )));
+    }
+    Ok((cap, widest, max_binding))
+}
+
+/// The compute pipeline of a WGSL module's `main`.
+fn compute_pipeline(device: &wgpu::Device, label: &str, src: &str) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(src.into()),
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+/// Uploads linear layer `i` (weights from the safetensors, checked against
+/// `model.json`'s shapes) with its matmul parameters and bind group, reading
+/// `io[0]` and writing `io[1]`; the last layer has no activation.
+fn upload_layer(
+    device: &wgpu::Device,
+    meta: &ModelMeta,
+    safetensors_bytes: &[u8],
+    i: usize,
+    matmul: &wgpu::ComputePipeline,
+    io: [&wgpu::Buffer; 2],
+    max_binding: u64,
+) -> Result<Layer> {
+    let shapes = expected_shapes(meta);
+    let (wname, wshape) = &shapes[2 * i];
+    let (bname, _) = &shapes[2 * i + 1];
+    let (shape, w) = read_f32_tensor(safetensors_bytes, wname, "model.safetensors")?;
+    if &shape != wshape {
+        return Err(Error::Core(taxdistill_core::Error::BadModel {
+            what: "model.safetensors".into(),
+            reason: format!(
+                "tensor '{wname}' has shape {shape:?} but model.json implies {wshape:?}"
+            ),
+        }));
+    }
+    let (_, b) = read_f32_tensor(safetensors_bytes, bname, "model.safetensors")?;
+    if (w.len() * 4) as u64 > max_binding {
+        return Err(Error::TooLarge(format!(
+            "tensor '{wname}' has {} bytes; the device binds at most {max_binding}",
+            w.len() * 4
+        )));
+    }
+    let (n, k) = (wshape[0] as u32, wshape[1] as u32);
+    // STORAGE only: weights are written once at creation and read by the matmul.
+    let weight = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(wname),
+        contents: f32_bytes(&w),
+        usage: wgpu::BufferUsages::STORAGE,
+    });
+    let bias = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(bname),
+        contents: f32_bytes(&b),
+        usage: wgpu::BufferUsages::STORAGE,
+    });
+    let act = i + 1 < meta.hidden.len() + 1;
+    let params = uniform(
+        device,
+        &format!("taxdistill.matmul params {i}"),
+        bytemuck::bytes_of(&MatmulParams {
+            m: 0,
+            n,
+            k,
+            act: u32::from(act),
+            slope: meta.leaky_slope,
+            _pad: [0; 3],
+        }),
+    );
+    let bind_group = bind_group(
+        device,
+        &format!("taxdistill.matmul bind group {i}"),
+        matmul,
+        &[&params, io[0], &weight, &bias, io[1]],
+    );
+    Ok(Layer {
+        params,
+        bind_group,
+        n,
+        k,
+        act,
+        bytes: ((w.len() + b.len()) * 4) as u64,
+        _weight: weight,
+        _bias: bias,
+    })
+}
+
+/// A uniform buffer (+ COPY_DST: per-batch row counts are rewritten before each batch).
+fn uniform(device: &wgpu::Device, label: &str, contents: &[u8]) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+    })
+}
+
+/// A bind group of `pipeline`'s group 0 with `buffers` at bindings 0, 1, ….
+fn bind_group(
+    device: &wgpu::Device,
+    label: &str,
+    pipeline: &wgpu::ComputePipeline,
+    buffers: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
+}
+
 fn tree_tables(meta: &ModelMeta, cap: usize) -> (Vec<u32>, WalkParams) {
     let tree = &meta.tree;
     let n_nodes = tree.nodes.len();

@@ -6,8 +6,9 @@
 
 mod common;
 
-use common::{random_features, random_model};
+use common::{model_on_tree, random_features, random_model, random_tree, Rng};
 use taxdistill_core::model::{Prediction, Student};
+use taxdistill_core::taxonomy::{with_unresolved_leaves, LabelTree, Lineage};
 use taxdistill_gpu::{init_device_blocking, Backend, Engine, Error, GpuContext};
 
 fn gpu() -> Option<GpuContext> {
@@ -171,6 +172,59 @@ fn spread_probabilities_stop_the_walk_early_on_both_paths() {
     let model = random_model(11, 20, &[40], 150, 0.2, [0.9; 7]);
     let species = check_parity(ctx, &model, 20, 500, 4096);
     assert!(species < 0.5);
+}
+
+#[test]
+fn unresolved_leaves_stop_the_walk_at_their_parent_on_both_paths() {
+    let Some(ctx) = gpu() else { return };
+    // Every species lineage, plus a copy cut at a random rank: the cut
+    // labels name an inner node, so each gets an unresolved leaf below it
+    // ("a taxon the reference lacks"), as training builds the tree.
+    let mut rng = Rng::new(21);
+    let base = random_tree(&mut rng, 60);
+    let mut lineages: Vec<Lineage> = base.leaves.iter().map(|&v| Lineage(base.path(v))).collect();
+    for i in 0..lineages.len() {
+        let l = &lineages[i];
+        let cut = 1 + rng.below(l.depth() - 1);
+        lineages.push(Lineage(l.0[..cut].to_vec()));
+    }
+    let usable = vec![true; lineages.len()];
+    let lineages = with_unresolved_leaves(&lineages, &usable);
+    let tree = LabelTree::from_lineages(lineages.iter());
+    let n_unresolved = (0..tree.nodes.len())
+        .filter(|&v| tree.is_unresolved(v))
+        .count();
+    assert!(n_unresolved > 10, "{n_unresolved} unresolved leaves");
+    let model = model_on_tree(&mut rng, tree, 24, &[32], 6.0, [0.2; 7]);
+    check_parity(ctx, &model, 24, 800, 256);
+
+    // The case is exercised: for some contigs the most probable child on
+    // the walk is an unresolved leaf, so the lineage stops above it.
+    let student = Student::from_bytes(&model.0, &model.1).unwrap();
+    let x = random_features(800, 800, 24);
+    let p = student.leaf_probs(&x).unwrap();
+    let tree = &student.meta.tree;
+    let stopped = p
+        .chunks(tree.n_leaves())
+        .filter(|row| {
+            let np = tree.node_probs(row);
+            let mut v = 0;
+            loop {
+                let ch = tree.children(v);
+                let Some(&first) = ch.first() else {
+                    return false;
+                };
+                let best = ch
+                    .iter()
+                    .fold(first, |b, &c| if np[c] > np[b] { c } else { b });
+                if tree.is_unresolved(best) {
+                    return np[best] >= 0.2;
+                }
+                v = best;
+            }
+        })
+        .count();
+    assert!(stopped > 20, "only {stopped} walks meet an unresolved leaf");
 }
 
 #[test]

@@ -22,19 +22,29 @@ use taxdistill_teacher::graph::OpenSetEvidence;
 /// # Errors
 /// [`Error::SampleCountMismatch`], [`Error::FeatureCountMismatch`].
 pub fn check_features(student: &Student, features: &FeatureMatrix, model_name: &str) -> Result<()> {
+    check_shape(student, features.n_samples, features.n_cols(), model_name)
+}
+
+/// [`check_features`] from the input's sample and column counts.
+pub(crate) fn check_shape(
+    student: &Student,
+    n_samples: usize,
+    n_cols: usize,
+    model_name: &str,
+) -> Result<()> {
     let meta = &student.meta;
-    if meta.n_samples != features.n_samples {
+    if meta.n_samples != n_samples {
         return Err(Error::SampleCountMismatch {
             model: model_name.to_string(),
             expected: meta.n_samples,
-            found: features.n_samples,
+            found: n_samples,
         });
     }
-    if meta.n_features() != features.n_cols() {
+    if meta.n_features() != n_cols {
         return Err(Error::FeatureCountMismatch {
             model: model_name.to_string(),
             expected: meta.n_features(),
-            found: features.n_cols(),
+            found: n_cols,
         });
     }
     Ok(())

@@ -12,6 +12,7 @@
 //! - [`distill`]: training students (with or without soft labels) into model files in memory.
 //! - [`choose`]: `run`'s candidate students and its choice by held-out F1 against the labels.
 //! - [`annotate`]: the student's predictions, the open-set rule, input-label passthrough and the output writers.
+//! - [`streamed`]: annotation in constant memory (the FASTA read three times, outputs written batch by batch).
 //! - [`run`]: the stages in `taxdistill run`'s order, with a typed result.
 //! - [`progress`]: the progress callback.
 //!
@@ -38,6 +39,7 @@ pub mod errors;
 pub mod load;
 pub mod progress;
 pub mod run;
+pub mod streamed;
 pub mod teach;
 
 pub use errors::{Error, Result};

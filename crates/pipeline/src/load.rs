@@ -70,6 +70,23 @@ pub fn read_features<R: Read + Send>(
     progress.start(Stage::ReadContigs, None);
     let builder = stream_contigs(contigs, contigs_name, |_, _| {})?;
     progress.finish(Stage::ReadContigs);
+    features_of(builder, contigs_name, abundance, min_length, progress)
+}
+
+/// The feature matrix of contigs already counted (a [`FeatureBuilder`] from
+/// [`stream_contigs`], or natively from core's block-parallel
+/// `features::tnf_of_file`, which gives the same rows): abundances joined by
+/// contig id, z-scored as [`read_features`] does.
+///
+/// # Errors
+/// As [`read_features`], for the abundance table and the join.
+pub fn features_of(
+    builder: FeatureBuilder,
+    contigs_name: &str,
+    abundance: Option<(&mut dyn BufRead, &str)>,
+    min_length: usize,
+    progress: &dyn Progress,
+) -> Result<FeatureMatrix> {
     let ab = match abundance {
         Some((r, name)) => Some(taxdistill_core::abundance::read_abundance(r, name).map_err(
             |source| Error::Input {

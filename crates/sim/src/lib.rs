@@ -126,6 +126,80 @@ fn stream(seed: u64, k: u64) -> ChaCha8Rng {
     r
 }
 
+/// The genome of each contig: one contig each, the rest drawn by a
+/// log-normal assembly weight; shuffled.
+fn assign_genomes(cfg: &SimConfig, rng_contig: &mut ChaCha8Rng) -> Vec<usize> {
+    let g_n = cfg.genomes;
+    let wd = LogNormal::new(0.0, 0.6).expect("valid log-normal");
+    let w: Vec<f64> = (0..g_n).map(|_| wd.sample(rng_contig)).collect();
+    let mut cum = Vec::with_capacity(g_n);
+    let mut acc = 0.0;
+    for x in &w {
+        acc += x;
+        cum.push(acc);
+    }
+    let mut genome_of: Vec<usize> = (0..g_n).collect();
+    for _ in g_n..cfg.contigs {
+        let x = rng_contig.random::<f64>() * acc;
+        let g = cum.partition_point(|&c| c <= x).min(g_n - 1);
+        genome_of.push(g);
+    }
+    genome_of.shuffle(rng_contig);
+    genome_of
+}
+
+/// Log-normal lengths with the configured mean and sd, redrawn below
+/// `min_length` (at most 100 times), clamped to [min_length, max_length].
+fn draw_lengths(cfg: &SimConfig, rng_contig: &mut ChaCha8Rng) -> Vec<usize> {
+    let var = (cfg.sd_length / cfg.mean_length).powi(2);
+    let sigma = (1.0 + var).ln().sqrt();
+    let mu = cfg.mean_length.ln() - sigma * sigma / 2.0;
+    let ld = LogNormal::new(mu, sigma).expect("validated mean and sd");
+    let mut lengths = Vec::with_capacity(cfg.contigs);
+    for _ in 0..cfg.contigs {
+        let mut l = cfg.min_length as f64;
+        for _ in 0..100 {
+            let x: f64 = ld.sample(rng_contig);
+            if x >= cfg.min_length as f64 {
+                l = x;
+                break;
+            }
+        }
+        lengths.push((l.round() as usize).clamp(cfg.min_length, cfg.max_length));
+    }
+    lengths
+}
+
+/// Per-contig sequence seed, runs of N and lower-case runs (start, length).
+#[allow(clippy::type_complexity)]
+fn draw_defects(
+    cfg: &SimConfig,
+    lengths: &[usize],
+    rng_contig: &mut ChaCha8Rng,
+) -> (Vec<u64>, Vec<Vec<(usize, usize)>>, Vec<Vec<(usize, usize)>>) {
+    let mut seeds = Vec::with_capacity(cfg.contigs);
+    let mut n_runs = Vec::with_capacity(cfg.contigs);
+    let mut lower_runs = Vec::with_capacity(cfg.contigs);
+    for &len in lengths {
+        seeds.push(rng_contig.next_u64());
+        let mut nr = Vec::new();
+        if rng_contig.random_bool(cfg.n_run_rate) {
+            for _ in 0..rng_contig.random_range(1..=2) {
+                let l = rng_contig.random_range(1..=100usize).min(len / 10).max(1);
+                nr.push((rng_contig.random_range(0..=len - l), l));
+            }
+        }
+        n_runs.push(nr);
+        let mut lr = Vec::new();
+        if rng_contig.random_bool(cfg.lowercase_rate) {
+            let l = rng_contig.random_range(1..=len);
+            lr.push((rng_contig.random_range(0..=len - l), l));
+        }
+        lower_runs.push(lr);
+    }
+    (seeds, n_runs, lower_runs)
+}
+
 /// Simulates a community.
 ///
 /// # Errors
@@ -160,61 +234,9 @@ pub fn simulate(cfg: &SimConfig) -> Result<Community> {
     let species = &taxonomy.by_rank[6];
     let tables: Vec<SamplingTable> = species.iter().map(|&s| models[s].table()).collect();
 
-    // contigs per genome: one each, the rest by a log-normal assembly weight
-    let g_n = cfg.genomes;
-    let wd = LogNormal::new(0.0, 0.6).expect("valid log-normal");
-    let w: Vec<f64> = (0..g_n).map(|_| wd.sample(&mut rng_contig)).collect();
-    let mut cum = Vec::with_capacity(g_n);
-    let mut acc = 0.0;
-    for x in &w {
-        acc += x;
-        cum.push(acc);
-    }
-    let mut genome_of: Vec<usize> = (0..g_n).collect();
-    for _ in g_n..cfg.contigs {
-        let x = rng_contig.random::<f64>() * acc;
-        let g = cum.partition_point(|&c| c <= x).min(g_n - 1);
-        genome_of.push(g);
-    }
-    genome_of.shuffle(&mut rng_contig);
-
-    // log-normal lengths with the requested mean and sd, redrawn below min_length
-    let var = (cfg.sd_length / cfg.mean_length).powi(2);
-    let sigma = (1.0 + var).ln().sqrt();
-    let mu = cfg.mean_length.ln() - sigma * sigma / 2.0;
-    let ld = LogNormal::new(mu, sigma).expect("validated mean and sd");
-    let mut lengths = Vec::with_capacity(cfg.contigs);
-    for _ in 0..cfg.contigs {
-        let mut l = cfg.min_length as f64;
-        for _ in 0..100 {
-            let x: f64 = ld.sample(&mut rng_contig);
-            if x >= cfg.min_length as f64 {
-                l = x;
-                break;
-            }
-        }
-        lengths.push((l.round() as usize).clamp(cfg.min_length, cfg.max_length));
-    }
-    let mut seeds = Vec::with_capacity(cfg.contigs);
-    let mut n_runs = Vec::with_capacity(cfg.contigs);
-    let mut lower_runs = Vec::with_capacity(cfg.contigs);
-    for &len in &lengths {
-        seeds.push(rng_contig.next_u64());
-        let mut nr = Vec::new();
-        if rng_contig.random_bool(cfg.n_run_rate) {
-            for _ in 0..rng_contig.random_range(1..=2) {
-                let l = rng_contig.random_range(1..=100usize).min(len / 10).max(1);
-                nr.push((rng_contig.random_range(0..=len - l), l));
-            }
-        }
-        n_runs.push(nr);
-        let mut lr = Vec::new();
-        if rng_contig.random_bool(cfg.lowercase_rate) {
-            let l = rng_contig.random_range(1..=len);
-            lr.push((rng_contig.random_range(0..=len - l), l));
-        }
-        lower_runs.push(lr);
-    }
+    let genome_of = assign_genomes(cfg, &mut rng_contig);
+    let lengths = draw_lengths(cfg, &mut rng_contig);
+    let (seeds, n_runs, lower_runs) = draw_defects(cfg, &lengths, &mut rng_contig);
 
     let (abundance, present) = abundance::genome_abundances(cfg, &mut rng_ab);
     let depths =

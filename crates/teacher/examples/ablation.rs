@@ -189,34 +189,7 @@ fn main() {
                     println!("| {p} | {samples} | {name} | {} |", fmt(&v));
                     push(&mut acc_rows, (p.clone(), samples, name), v);
                 }
-                let per_rank = out.report.chosen["per_rank"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|m| {
-                                format!(
-                                    "{} {}/{}/{}",
-                                    m["rank"].as_str().unwrap_or("?"),
-                                    m["lambda"],
-                                    m["graph"],
-                                    m["head"]
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default();
-                println!(
-                    "  chosen: weights {} k {}; per rank lambda/a/b: {}; T {:.2}; ECE {:.3} -> {:.3}; {:.1} s; n = {}",
-                    out.report.chosen["block_weights"],
-                    out.report.chosen["k"],
-                    per_rank,
-                    out.report.temperature,
-                    out.report.ece_before,
-                    out.report.ece_after,
-                    secs,
-                    f.n_rows()
-                );
+                print_choice(&out.report, secs, f.n_rows());
             }
         }
     }
@@ -233,4 +206,37 @@ fn main() {
     for ((p, s, name), vs) in &acc_rows {
         println!("| {p} | {s} | {name} | {} |", fmt(&mean(vs)));
     }
+}
+
+/// The graph teacher's choices (block weights, k, per-rank pooling,
+/// temperature, ECE) and its time.
+fn print_choice(report: &taxdistill_teacher::calibrate::TeacherReport, secs: f64, n: usize) {
+    let per_rank = report.chosen["per_rank"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| {
+                    format!(
+                        "{} {}/{}/{}",
+                        m["rank"].as_str().unwrap_or("?"),
+                        m["lambda"],
+                        m["graph"],
+                        m["head"]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    println!(
+        "  chosen: weights {} k {}; per rank lambda/a/b: {}; T {:.2}; ECE {:.3} -> {:.3}; {:.1} s; n = {}",
+        report.chosen["block_weights"],
+        report.chosen["k"],
+        per_rank,
+        report.temperature,
+        report.ece_before,
+        report.ece_after,
+        secs,
+        n
+    );
 }

@@ -46,7 +46,7 @@
 use crate::calibrate::{calibrate, rank_scores};
 pub use crate::calibrate::{OpenSetEvidence, RankScore, TeacherOutput, TeacherReport};
 use crate::heads::{calibrated, crossfit_raw, fit_half, label_targets, HeadConfig};
-use crate::knn::{build_blocks, simplex, Knn};
+use crate::knn::{build_blocks, simplex, Knn, Neighbours};
 use crate::novel;
 use crate::{Error, Result};
 use candle_core::Device;
@@ -462,20 +462,15 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-/// Soft labels from the genome-aware graph teacher (see the module doc).
-///
-/// # Errors
-/// Inconsistent sizes, fewer than two usable labelled contigs, a label tree
-/// with fewer than two leaves, tensor errors.
-pub fn graph_teacher(
+/// Checks the graph teacher's inputs; returns each contig's label target and
+/// the usable (labelled, trainable) rows.
+fn checked_targets(
     features: &FeatureMatrix,
     labels: &[Lineage],
     tree: &LabelTree,
     train_mask: &[bool],
-    extra: Option<(&[f32], usize)>,
     cfg: &GraphTeacherConfig,
-) -> Result<TeacherOutput> {
-    let t_all = Instant::now();
+) -> Result<(Vec<Option<usize>>, Vec<usize>)> {
     let n = features.n_rows();
     let l = tree.n_leaves();
     if labels.len() != n || train_mask.len() != n {
@@ -510,23 +505,162 @@ pub fn graph_teacher(
             usable.len()
         )));
     }
-    let mut timings = std::collections::BTreeMap::new();
-    let dev = Device::Cpu;
+    Ok((targets, usable))
+}
 
-    // per-contig head (cross-fitted), on the same features (+ extra)
-    let t = Instant::now();
-    let head_input = || match extra {
+/// The block weights (index into `weights`) and k whose graph alone gives
+/// the selection queries the lowest held-out NLL, with the grid of every
+/// candidate for the report.
+fn select_graph(
+    tree: &LabelTree,
+    targets: &[Option<usize>],
+    queries: &[usize],
+    q_targets: &[Option<usize>],
+    sel: &[Neighbours],
+    weights: &[Vec<f32>],
+    cfg: &GraphTeacherConfig,
+) -> (Vec<serde_json::Value>, usize, usize) {
+    let kmax = cfg.k_grid.iter().copied().max().unwrap_or(10).max(1);
+    let mut grid = Vec::new();
+    let mut best = (f64::INFINITY, 0usize, kmax);
+    for (wi, nb) in sel.iter().enumerate() {
+        for &k in &cfg.k_grid {
+            let recs = cond_records(tree, targets, queries, q_targets, nb, k, None);
+            let (_, nll, _) = fit_mixes(&recs, cfg, false);
+            let nll = nll / queries.len() as f64;
+            grid.push(serde_json::json!({"weights": weights[wi], "k": k, "nll": nll}));
+            if nll < best.0 {
+                best = (nll, wi, k);
+            }
+        }
+    }
+    let (_, wi, k) = best;
+    (grid, wi, k)
+}
+
+/// The final graph: every contig's k neighbours under the chosen weights,
+/// exact up to `cfg.exact_knn_max_contigs` contigs, HNSW above (natively),
+/// with a report of the approximate search's recall on the selection
+/// queries, whose exact lists `sel` are the reference.
+#[allow(clippy::too_many_arguments)]
+fn all_neighbours(
+    knn: &Knn,
+    n: usize,
+    queries: &[usize],
+    sel: &Neighbours,
+    weights: &[f32],
+    k: usize,
+    cfg: &GraphTeacherConfig,
+    dev: &Device,
+) -> Result<(Neighbours, Option<serde_json::Value>)> {
+    let all: Vec<usize> = (0..n).collect();
+    let mut knn_report = None;
+    #[cfg(not(target_arch = "wasm32"))]
+    let ann = (n > cfg.exact_knn_max_contigs)
+        .then(|| knn.ann_neighbours(&all, weights, k, cfg.seed ^ 0xa11));
+    #[cfg(target_arch = "wasm32")]
+    let ann: Option<crate::knn::Neighbours> = None;
+    let nbrs = match ann {
+        Some(nbrs) => {
+            // the selection queries' exact lists (kmax ≥ k) are the reference
+            let approx: Vec<Vec<(u32, f32)>> = queries.iter().map(|&q| nbrs[q].clone()).collect();
+            #[cfg(not(target_arch = "wasm32"))]
+            let recall = crate::ann::recall_at_k(&approx, sel, k);
+            #[cfg(target_arch = "wasm32")]
+            let recall = {
+                let _ = sel;
+                f64::NAN
+            };
+            knn_report = Some(serde_json::json!({
+                "search": "hnsw",
+                "exact_knn_max_contigs": cfg.exact_knn_max_contigs,
+                "recall_at_k": recall,
+                "recall_queries": approx.len(),
+            }));
+            nbrs
+        }
+        None => knn
+            .neighbours(&all, &[weights.to_vec()], k, dev)?
+            .pop()
+            .expect("one weight vector"),
+    };
+    Ok((nbrs, knn_report))
+}
+
+/// The heads' input: the features, with the extra columns (embeddings)
+/// appended to each row when given; returns it with its width.
+fn head_input(features: &FeatureMatrix, extra: Option<(&[f32], usize)>) -> (Vec<f32>, usize) {
+    match extra {
         Some((e, de)) => {
             let c = features.n_cols();
-            let mut x = Vec::with_capacity(n * (c + de));
-            for i in 0..n {
+            let mut x = Vec::with_capacity(features.n_rows() * (c + de));
+            for i in 0..features.n_rows() {
                 x.extend_from_slice(features.row(i));
                 x.extend_from_slice(&e[i * de..(i + 1) * de]);
             }
             (x, c + de)
         }
         None => (features.data.clone(), features.n_cols()),
-    };
+    }
+}
+
+/// The open-set rule's evidence: the graph, and how far down the tree the
+/// heads' predictions (`probs`, raw held-out) carry over to clades they
+/// never saw (`held`).
+fn open_set_evidence(
+    tree: &LabelTree,
+    labels: &[Lineage],
+    usable: &[usize],
+    held: &[Option<Vec<f32>>; 7],
+    probs: &[f32],
+    nbrs: &Neighbours,
+    k: usize,
+) -> OpenSetEvidence {
+    let walks = novel::walks(tree, probs);
+    let gates = novel::gates(tree, labels, usable, held, &walks);
+    OpenSetEvidence {
+        neighbours: neighbour_table(nbrs, k),
+        vouched: novel::vouched(&walks, &gates),
+        gates,
+    }
+}
+
+/// Positions in `queries` of those on the fitting half (all of them when
+/// none is).
+fn fitting_queries(queries: &[usize], fit: &[Option<usize>]) -> Vec<usize> {
+    let fit_q: Vec<usize> = (0..queries.len())
+        .filter(|&r| fit[queries[r]].is_some())
+        .collect();
+    if fit_q.is_empty() {
+        (0..queries.len()).collect()
+    } else {
+        fit_q
+    }
+}
+
+/// Soft labels from the genome-aware graph teacher (see the module doc).
+///
+/// # Errors
+/// Inconsistent sizes, fewer than two usable labelled contigs, a label tree
+/// with fewer than two leaves, tensor errors.
+pub fn graph_teacher(
+    features: &FeatureMatrix,
+    labels: &[Lineage],
+    tree: &LabelTree,
+    train_mask: &[bool],
+    extra: Option<(&[f32], usize)>,
+    cfg: &GraphTeacherConfig,
+) -> Result<TeacherOutput> {
+    let t_all = Instant::now();
+    let n = features.n_rows();
+    let l = tree.n_leaves();
+    let (targets, usable) = checked_targets(features, labels, tree, train_mask, cfg)?;
+    let mut timings = std::collections::BTreeMap::new();
+    let dev = Device::Cpu;
+
+    // per-contig head (cross-fitted), on the same features (+ extra)
+    let t = Instant::now();
+    let head_input = || head_input(features, extra);
     let hc = HeadConfig {
         seed: cfg.seed,
         ..cfg.heads.clone()
@@ -571,41 +705,21 @@ pub fn graph_teacher(
     let knn = Knn::new(blocks, cand_rows, &dev)?;
     let kmax = cfg.k_grid.iter().copied().max().unwrap_or(10).max(1);
     let sel = knn.neighbours(&queries, &weights, kmax, &dev)?;
-    let mut grid = Vec::new();
-    let mut best = (f64::INFINITY, 0usize, kmax);
-    for (wi, nb) in sel.iter().enumerate() {
-        for &k in &cfg.k_grid {
-            let recs = cond_records(tree, &targets, &queries, &q_targets, nb, k, None);
-            let (_, nll, _) = fit_mixes(&recs, cfg, false);
-            let nll = nll / queries.len() as f64;
-            grid.push(serde_json::json!({"weights": weights[wi], "k": k, "nll": nll}));
-            if nll < best.0 {
-                best = (nll, wi, k);
-            }
-        }
-    }
-    let (_, wi, k) = best;
+    let (grid, wi, k) = select_graph(tree, &targets, &queries, &q_targets, &sel, &weights, cfg);
     timings.insert("select_graph".to_string(), ms(t));
 
     // per-rank pooling of graph, head and prior on the fitting half of the queries
     let t = Instant::now();
-    let fit_q: Vec<usize> = (0..queries.len())
-        .filter(|&r| fit[queries[r]].is_some())
-        .collect();
-    let fit_q = if fit_q.is_empty() {
-        (0..queries.len()).collect()
-    } else {
-        fit_q
-    };
-    let mix_queries: Vec<usize> = fit_q.iter().map(|&r| queries[r]).collect();
-    let mix_targets: Vec<Option<usize>> = fit_q.iter().map(|&r| q_targets[r]).collect();
-    let mix_nbrs: Vec<Vec<(u32, f32)>> = fit_q.iter().map(|&r| sel[wi][r].clone()).collect();
+    let fit_q = fitting_queries(&queries, &fit);
     let recs = cond_records(
         tree,
         &targets,
-        &mix_queries,
-        &mix_targets,
-        &mix_nbrs,
+        &fit_q.iter().map(|&r| queries[r]).collect::<Vec<_>>(),
+        &fit_q.iter().map(|&r| q_targets[r]).collect::<Vec<_>>(),
+        &fit_q
+            .iter()
+            .map(|&r| sel[wi][r].clone())
+            .collect::<Vec<_>>(),
         k,
         head_probs,
     );
@@ -616,33 +730,8 @@ pub fn graph_teacher(
     // the teacher for every contig
     let t = Instant::now();
     let all: Vec<usize> = (0..n).collect();
-    let mut knn_report = None;
-    #[cfg(not(target_arch = "wasm32"))]
-    let ann = (n > cfg.exact_knn_max_contigs)
-        .then(|| knn.ann_neighbours(&all, &weights[wi], k, cfg.seed ^ 0xa11));
-    #[cfg(target_arch = "wasm32")]
-    let ann: Option<crate::knn::Neighbours> = None;
-    let nbrs = match ann {
-        Some(nbrs) => {
-            // the selection queries' exact lists (kmax ≥ k) are the reference
-            let approx: Vec<Vec<(u32, f32)>> = queries.iter().map(|&q| nbrs[q].clone()).collect();
-            #[cfg(not(target_arch = "wasm32"))]
-            let recall = crate::ann::recall_at_k(&approx, &sel[wi], k);
-            #[cfg(target_arch = "wasm32")]
-            let recall = f64::NAN;
-            knn_report = Some(serde_json::json!({
-                "search": "hnsw",
-                "exact_knn_max_contigs": cfg.exact_knn_max_contigs,
-                "recall_at_k": recall,
-                "recall_queries": approx.len(),
-            }));
-            nbrs
-        }
-        None => knn
-            .neighbours(&all, &weights[wi..wi + 1], k, &dev)?
-            .pop()
-            .expect("one weight vector"),
-    };
+    let (nbrs, knn_report) =
+        all_neighbours(&knn, n, &queries, &sel[wi], &weights[wi], k, cfg, &dev)?;
     timings.insert("knn".to_string(), ms(t));
     let t = Instant::now();
     let probs = teacher_rows(tree, &targets, &all, &nbrs, k, &mix, head_probs);
@@ -666,13 +755,9 @@ pub fn graph_teacher(
             Some(p) => p,
             None => crossfit_raw(&x, d, labels, tree, train_mask, &hc)?.probs,
         };
-        let walks = novel::walks(tree, &probs);
-        let gates = novel::gates(tree, labels, &usable, &held, &walks);
-        Some(OpenSetEvidence {
-            neighbours: neighbour_table(&nbrs, k),
-            vouched: novel::vouched(&walks, &gates),
-            gates,
-        })
+        Some(open_set_evidence(
+            tree, labels, &usable, &held, &probs, &nbrs, k,
+        ))
     } else {
         None
     };
@@ -716,7 +801,6 @@ pub fn graph_teacher(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knn::*;
     use crate::sim_helpers::{f1s, sim_case, teacher_preds};
     use rand::Rng;
     use taxdistill_core::features::N_TNF;

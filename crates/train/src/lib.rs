@@ -280,6 +280,84 @@ impl Ctx<'_> {
         }
         Ok(((total / rows.len().max(1) as f64) as f32, probs))
     }
+
+    /// One pass over `train_rows` (already shuffled) in batches of
+    /// `batch_size`, one AdamW step each.
+    fn epoch(
+        &self,
+        net: &mut TrainNet,
+        opt: &mut AdamW,
+        sched: &mut Cosine,
+        train_rows: &[usize],
+        epoch: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<EpochSums> {
+        let f = self.f;
+        let bs = self.cfg.batch_size.min(train_rows.len().max(2));
+        let mut batches: Vec<&[usize]> = train_rows.chunks(bs).collect();
+        // BatchNorm needs a few rows: fold a tiny trailing batch into the previous one
+        if batches.len() > 1 && batches.last().map_or(0, |b| b.len()) < 32 {
+            batches.pop();
+            let k = batches.len() - 1;
+            batches[k] = &train_rows[k * bs..];
+        }
+        let mut sums = EpochSums {
+            loss: 0.0,
+            hier: 0.0,
+            kd: 0.0,
+            seen: 0,
+        };
+        for rows in batches {
+            opt.set_learning_rate(sched.next());
+            let xb = Tensor::from_vec(gather(&self.x, f, rows), (rows.len(), f), net.device())?;
+            let t = self.targets(rows, net.device())?;
+            let logits = net.forward_train(&xb, rng)?;
+            let terms = loss::batch_loss_terms(&logits, &t, self.cfg.temperature)?;
+            let lv = terms.total.to_scalar::<f32>()?;
+            if !lv.is_finite() {
+                return Err(Error::Diverged { epoch, loss: lv });
+            }
+            opt.backward_step(&terms.total)?;
+            let w = rows.len() as f64;
+            sums.loss += lv as f64 * w;
+            sums.hier += terms.hier.to_scalar::<f32>()? as f64 * w;
+            if let Some(kd) = &terms.kd {
+                sums.kd += kd.to_scalar::<f32>()? as f64 * w;
+            }
+            sums.seen += rows.len();
+        }
+        Ok(sums)
+    }
+
+    /// The per-rank thresholds (calibrated on the hold-out when configured,
+    /// else the default) and the hold-out F1 of the walk at them.
+    fn calibrate(&self, net: &TrainNet, holdout: &[usize]) -> Result<([f32; 7], [Option<f64>; 7])> {
+        let cfg = self.cfg;
+        let mut thresholds = [cfg.default_threshold; 7];
+        if holdout.is_empty() {
+            return Ok((thresholds, [None; 7]));
+        }
+        let (_, probs) = self.evaluate(net, holdout)?;
+        let node_probs: Vec<Vec<f32>> = probs
+            .chunks(self.tree.n_leaves())
+            .map(|p| self.tree.node_probs(p))
+            .collect();
+        let labs: Vec<usize> = holdout
+            .iter()
+            .map(|&r| self.labels[r].unwrap_or(0))
+            .collect();
+        if cfg.calibrate {
+            thresholds = calibrate::calibrate_thresholds(
+                self.tree,
+                &node_probs,
+                &labs,
+                cfg.default_threshold,
+                10,
+            );
+        }
+        let f1 = calibrate::heldout_f1(self.tree, &node_probs, &labs, &thresholds);
+        Ok((thresholds, f1))
+    }
 }
 
 /// Trains the student.
@@ -297,6 +375,126 @@ pub fn train(
     let tree = input.tree;
     let f = input.n_features;
     let l = tree.n_leaves();
+    let n = check_input(input, cfg)?;
+    let teachers = teacher_targets(input, cfg, n)?;
+    let distilling = teachers.iter().any(Option::is_some);
+    let (hier_w, kd_w) = if distilling {
+        (
+            cfg.alpha,
+            (1.0 - cfg.alpha) * cfg.temperature * cfg.temperature,
+        )
+    } else {
+        (1.0, 0.0)
+    };
+
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let Split {
+        holdout,
+        mut train_rows,
+        n_train_labelled,
+        n_train_teacher_only,
+    } = split_rows(input, cfg, &teachers, &mut rng)?;
+    let (x, feature_mean, feature_std) = standardised(input.features, f, &train_rows)?;
+    let ctx = Ctx {
+        tree,
+        x,
+        f,
+        labels: input.labels,
+        teachers,
+        hier_w,
+        kd_w,
+        cfg,
+    };
+
+    let mut net = TrainNet::new(f, &cfg.hidden, l, &mut rng)?;
+    net.dropout = cfg.dropout;
+    net.leaky_slope = cfg.leaky_slope;
+    let mut opt = AdamW::new(
+        net.vars(),
+        ParamsAdamW {
+            lr: cfg.lr,
+            weight_decay: cfg.weight_decay,
+            ..ParamsAdamW::default()
+        },
+    )?;
+    let steps_per_epoch = batches_per_epoch(train_rows.len(), cfg.batch_size);
+    let (max_epochs, patience) = schedule(cfg, steps_per_epoch);
+    let mut sched = Cosine {
+        step: 0,
+        total: (steps_per_epoch * max_epochs) as f64,
+        lr: cfg.lr,
+        lr_min: cfg.lr * 0.01,
+    };
+    let mut best: Option<(f32, usize, net::Snapshot)> = None;
+    let mut history = Vec::new();
+    let mut since_best = 0usize;
+    for epoch in 1..=max_epochs {
+        train_rows.shuffle(&mut rng);
+        let sums = ctx.epoch(&mut net, &mut opt, &mut sched, &train_rows, epoch, &mut rng)?;
+        let val_loss = if holdout.is_empty() {
+            None
+        } else {
+            Some(ctx.evaluate(&net, &holdout)?.0)
+        };
+        let per_row = |x: f64| (x / sums.seen.max(1) as f64) as f32;
+        let stats = EpochStats {
+            epoch,
+            max_epochs,
+            train_loss: per_row(sums.loss),
+            hier_loss: per_row(sums.hier),
+            kd_loss: distilling.then(|| per_row(sums.kd)),
+            val_loss,
+            lr: opt.learning_rate(),
+        };
+        on_epoch(&stats);
+        history.push(stats);
+        if let Some(v) = val_loss {
+            let improved = best.as_ref().is_none_or(|(b, _, _)| v < *b - 1e-4);
+            if improved {
+                best = Some((v, epoch, net.snapshot()?));
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= patience {
+                    break;
+                }
+            }
+        }
+    }
+    let epochs_run = history.len();
+    let (best_val_loss, best_epoch) = match best {
+        Some((v, e, snap)) => {
+            net.restore(&snap)?;
+            (Some(v), e)
+        }
+        None => (None, epochs_run),
+    };
+    let (thresholds, holdout_f1) = ctx.calibrate(&net, &holdout)?;
+    Ok(Trained {
+        tensors: net.folded_tensors()?,
+        feature_mean,
+        feature_std,
+        thresholds,
+        report: TrainReport {
+            n_train_labelled,
+            n_train_teacher_only,
+            n_holdout: holdout.len(),
+            steps_per_epoch,
+            max_epochs,
+            patience,
+            epochs_run,
+            best_epoch,
+            best_val_loss,
+            holdout_f1,
+            history,
+        },
+    })
+}
+
+/// Checks the input's shapes and the configuration; returns the number of rows.
+fn check_input(input: &TrainInput, cfg: &TrainConfig) -> Result<usize> {
+    let f = input.n_features;
+    let l = input.tree.n_leaves();
     if l < 2 {
         return Err(Error::NotTrainable(format!(
             "the label tree has {l} leaf; at least two distinct labelled taxa are needed"
@@ -332,36 +530,57 @@ pub fn train(
             cfg.holdout_fraction
         )));
     }
+    Ok(n)
+}
+
+/// The teacher's tempered target of each row (`None`: no teacher row).
+fn teacher_targets(
+    input: &TrainInput,
+    cfg: &TrainConfig,
+    n: usize,
+) -> Result<Vec<Option<TeacherTarget>>> {
+    let l = input.tree.n_leaves();
     let mut teachers: Vec<Option<TeacherTarget>> = vec![None; n];
-    if let Some(t) = input.teacher {
-        if t.len() != n {
-            return Err(Error::Mismatch(format!(
-                "{n} contigs but teacher targets for {}",
-                t.len()
-            )));
-        }
-        for (i, row) in t.iter().enumerate() {
-            if let Some(row) = row {
-                if let Some(&(c, _)) = row.iter().find(|&&(c, _)| c >= l) {
-                    return Err(Error::Mismatch(format!(
-                        "teacher target of contig row {i} names leaf column {c}, the tree has {l}"
-                    )));
-                }
-                teachers[i] = TeacherTarget::new(row, cfg.temperature, l);
+    let Some(t) = input.teacher else {
+        return Ok(teachers);
+    };
+    if t.len() != n {
+        return Err(Error::Mismatch(format!(
+            "{n} contigs but teacher targets for {}",
+            t.len()
+        )));
+    }
+    for (i, row) in t.iter().enumerate() {
+        if let Some(row) = row {
+            if let Some(&(c, _)) = row.iter().find(|&&(c, _)| c >= l) {
+                return Err(Error::Mismatch(format!(
+                    "teacher target of contig row {i} names leaf column {c}, the tree has {l}"
+                )));
             }
+            teachers[i] = TeacherTarget::new(row, cfg.temperature, l);
         }
     }
-    let distilling = teachers.iter().any(Option::is_some);
-    let (hier_w, kd_w) = if distilling {
-        (
-            cfg.alpha,
-            (1.0 - cfg.alpha) * cfg.temperature * cfg.temperature,
-        )
-    } else {
-        (1.0, 0.0)
-    };
+    Ok(teachers)
+}
 
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+/// The rows held out for early stopping and calibration, and the rows trained on.
+struct Split {
+    holdout: Vec<usize>,
+    train_rows: Vec<usize>,
+    n_train_labelled: usize,
+    n_train_teacher_only: usize,
+}
+
+/// Holds out `holdout_fraction` of the labelled eligible rows (none below 20),
+/// and trains on the rest plus the eligible unlabelled rows with a teacher
+/// target.
+fn split_rows(
+    input: &TrainInput,
+    cfg: &TrainConfig,
+    teachers: &[Option<TeacherTarget>],
+    rng: &mut ChaCha8Rng,
+) -> Result<Split> {
+    let n = input.labels.len();
     let labelled = |i: usize| matches!(input.labels[i], Some(v) if v != 0);
     let mut lab_rows: Vec<usize> = (0..n)
         .filter(|&i| input.eligible[i] && labelled(i))
@@ -371,7 +590,7 @@ pub fn train(
             "no labelled contig is long enough to train on".into(),
         ));
     }
-    lab_rows.shuffle(&mut rng);
+    lab_rows.shuffle(rng);
     let n_hold = if lab_rows.len() >= 20 {
         ((lab_rows.len() as f64) * cfg.holdout_fraction).round() as usize
     } else {
@@ -387,9 +606,23 @@ pub fn train(
     let n_train_teacher_only = teacher_only.len();
     train_rows.extend(teacher_only);
     train_rows.sort_unstable();
+    Ok(Split {
+        holdout,
+        train_rows,
+        n_train_labelled,
+        n_train_teacher_only,
+    })
+}
 
-    let (feature_mean, feature_std) = column_stats(input.features, f, &train_rows);
-    let mut x = input.features.to_vec();
+/// The features z-scored with the training rows' column statistics; returns
+/// them with the means and standard deviations.
+fn standardised(
+    features: &[f32],
+    f: usize,
+    train_rows: &[usize],
+) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
+    let (feature_mean, feature_std) = column_stats(features, f, train_rows);
+    let mut x = features.to_vec();
     for row in x.chunks_mut(f) {
         for ((v, m), s) in row.iter_mut().zip(&feature_mean).zip(&feature_std) {
             *v = (*v - m) / s;
@@ -401,145 +634,33 @@ pub fn train(
             i / f
         )));
     }
-    let ctx = Ctx {
-        tree,
-        x,
-        f,
-        labels: input.labels,
-        teachers,
-        hier_w,
-        kd_w,
-        cfg,
-    };
+    Ok((x, feature_mean, feature_std))
+}
 
-    let mut net = TrainNet::new(f, &cfg.hidden, l, &mut rng)?;
-    net.dropout = cfg.dropout;
-    net.leaky_slope = cfg.leaky_slope;
-    let mut opt = AdamW::new(
-        net.vars(),
-        ParamsAdamW {
-            lr: cfg.lr,
-            weight_decay: cfg.weight_decay,
-            ..ParamsAdamW::default()
-        },
-    )?;
-    let bs = cfg.batch_size.min(train_rows.len().max(2));
-    let steps_per_epoch = batches_per_epoch(train_rows.len(), cfg.batch_size);
-    let (max_epochs, patience) = schedule(cfg, steps_per_epoch);
-    let total_steps = (steps_per_epoch * max_epochs) as f64;
-    let lr_min = cfg.lr * 0.01;
-    let mut step = 0usize;
-    let mut best: Option<(f32, usize, net::Snapshot)> = None;
-    let mut history = Vec::new();
-    let mut since_best = 0usize;
-    for epoch in 1..=max_epochs {
-        train_rows.shuffle(&mut rng);
-        let mut batches: Vec<&[usize]> = train_rows.chunks(bs).collect();
-        // BatchNorm needs a few rows: fold a tiny trailing batch into the previous one
-        if batches.len() > 1 && batches.last().map_or(0, |b| b.len()) < 32 {
-            batches.pop();
-            let k = batches.len() - 1;
-            batches[k] = &train_rows[k * bs..];
-        }
-        let (mut epoch_loss, mut epoch_hier, mut epoch_kd) = (0f64, 0f64, 0f64);
-        let mut seen = 0usize;
-        for rows in batches {
-            let lr = lr_min
-                + 0.5
-                    * (cfg.lr - lr_min)
-                    * (1.0 + (std::f64::consts::PI * step as f64 / total_steps).cos());
-            opt.set_learning_rate(lr);
-            let xb = Tensor::from_vec(gather(&ctx.x, f, rows), (rows.len(), f), net.device())?;
-            let t = ctx.targets(rows, net.device())?;
-            let logits = net.forward_train(&xb, &mut rng)?;
-            let terms = loss::batch_loss_terms(&logits, &t, cfg.temperature)?;
-            let lv = terms.total.to_scalar::<f32>()?;
-            if !lv.is_finite() {
-                return Err(Error::Diverged { epoch, loss: lv });
-            }
-            opt.backward_step(&terms.total)?;
-            epoch_loss += lv as f64 * rows.len() as f64;
-            epoch_hier += terms.hier.to_scalar::<f32>()? as f64 * rows.len() as f64;
-            if let Some(kd) = &terms.kd {
-                epoch_kd += kd.to_scalar::<f32>()? as f64 * rows.len() as f64;
-            }
-            seen += rows.len();
-            step += 1;
-        }
-        let val_loss = if holdout.is_empty() {
-            None
-        } else {
-            Some(ctx.evaluate(&net, &holdout)?.0)
-        };
-        let stats = EpochStats {
-            epoch,
-            max_epochs,
-            train_loss: (epoch_loss / seen.max(1) as f64) as f32,
-            hier_loss: (epoch_hier / seen.max(1) as f64) as f32,
-            kd_loss: distilling.then(|| (epoch_kd / seen.max(1) as f64) as f32),
-            val_loss,
-            lr: opt.learning_rate(),
-        };
-        on_epoch(&stats);
-        history.push(stats);
-        if let Some(v) = val_loss {
-            let improved = best.as_ref().is_none_or(|(b, _, _)| v < *b - 1e-4);
-            if improved {
-                best = Some((v, epoch, net.snapshot()?));
-                since_best = 0;
-            } else {
-                since_best += 1;
-                if since_best >= patience {
-                    break;
-                }
-            }
-        }
+/// Cosine decay of the learning rate from `lr` to `lr_min` over `total` steps.
+struct Cosine {
+    step: usize,
+    total: f64,
+    lr: f64,
+    lr_min: f64,
+}
+
+impl Cosine {
+    /// The learning rate of the next step.
+    fn next(&mut self) -> f64 {
+        let lr = self.lr_min
+            + 0.5
+                * (self.lr - self.lr_min)
+                * (1.0 + (std::f64::consts::PI * self.step as f64 / self.total).cos());
+        self.step += 1;
+        lr
     }
-    let epochs_run = history.len();
-    let (best_val_loss, best_epoch) = match best {
-        Some((v, e, snap)) => {
-            net.restore(&snap)?;
-            (Some(v), e)
-        }
-        None => (None, epochs_run),
-    };
-    let mut thresholds = [cfg.default_threshold; 7];
-    let mut holdout_f1 = [None; 7];
-    if !holdout.is_empty() {
-        let (_, probs) = ctx.evaluate(&net, &holdout)?;
-        let node_probs: Vec<Vec<f32>> = probs.chunks(l).map(|p| tree.node_probs(p)).collect();
-        let labs: Vec<usize> = holdout
-            .iter()
-            .map(|&r| input.labels[r].unwrap_or(0))
-            .collect();
-        if cfg.calibrate {
-            thresholds = calibrate::calibrate_thresholds(
-                tree,
-                &node_probs,
-                &labs,
-                cfg.default_threshold,
-                10,
-            );
-        }
-        holdout_f1 = calibrate::heldout_f1(tree, &node_probs, &labs, &thresholds);
-    }
-    Ok(Trained {
-        tensors: net.folded_tensors()?,
-        feature_mean,
-        feature_std,
-        thresholds,
-        report: TrainReport {
-            n_train_labelled,
-            n_train_teacher_only,
-            n_holdout: holdout.len(),
-            steps_per_epoch,
-            max_epochs,
-            patience,
-            epochs_run,
-            best_epoch,
-            best_val_loss,
-            holdout_f1,
-            history,
-        },
-    })
+}
+
+/// One epoch's loss sums, each weighted by the rows of its batch.
+struct EpochSums {
+    loss: f64,
+    hier: f64,
+    kd: f64,
+    seen: usize,
 }

@@ -9,9 +9,11 @@ use crate::inputs::{load_features, load_labels, load_model};
 use crate::outputs::{sample_id, write_outputs};
 use crate::util::{self, Bars};
 use anyhow::{bail, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use taxdistill_core::model::Student;
 use taxdistill_core::openset::Source;
 use taxdistill_pipeline::annotate::{annotate, check_features, correct, Outputs};
+use taxdistill_pipeline::streamed::Streamed;
 
 /// Arguments of `taxdistill annotate`.
 #[derive(clap::Args, Debug)]
@@ -76,26 +78,47 @@ pub fn run(args: Args) -> Result<()> {
         }
         None
     };
-    let features = load_features(&args.contigs, abundance, student.meta.min_length)?;
-    check_features(&student, &features, &util::name(&args.model))?;
     let thresholds = match args.threshold {
         Some(t) if !(0.0..=1.0).contains(&t) => bail!("--threshold {t} must be within 0 and 1"),
         Some(t) => [t; 7],
         None => student.meta.thresholds,
     };
-    let preds = annotate(
-        &student,
-        &features,
+    // a file is read three times in constant memory; a pipe once, into memory
+    let done = if std::fs::metadata(&args.contigs).is_ok_and(|m| m.is_file()) {
+        crate::outputs::annotate_streamed(&args, &student, abundance, min_length, thresholds)?
+    } else {
+        in_memory(&args, &student, abundance, min_length, &thresholds)?
+    };
+    tracing::info!(
+        "{} contigs, {} annotated ({} shorter than {} bp, {} of them keep their input label) in {:.1} s -> {}",
+        done.n_rows,
+        done.n_annotated,
+        done.n_short,
         min_length,
-        &thresholds,
-        &Bars::default(),
-    )?;
+        done.n_kept,
+        t0.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The whole FASTA's features in memory, then the outputs (input that
+/// cannot be read twice).
+fn in_memory(
+    args: &Args,
+    student: &Student,
+    abundance: Option<&Path>,
+    min_length: usize,
+    thresholds: &[f32; 7],
+) -> Result<Streamed> {
+    let features = load_features(&args.contigs, abundance, student.meta.min_length)?;
+    check_features(student, &features, &util::name(&args.model))?;
+    let preds = annotate(student, &features, min_length, thresholds, &Bars::default())?;
     let n_annotated = preds
         .iter()
         .flatten()
         .filter(|p| p.lineage.depth() > 0)
         .count();
-    let n_rows = preds.len();
     let outputs = match &args.labels {
         Some(labels) => {
             let labels = load_labels(
@@ -118,19 +141,13 @@ pub fn run(args: Args) -> Result<()> {
         args.taxonomy.as_deref(),
         &sample_id(&args.contigs),
     )?;
-    let kept = outputs
-        .sources
-        .as_ref()
-        .map_or(0, |s| s.iter().filter(|&&x| x == Source::Input).count());
-    tracing::info!(
-        "{} contigs, {} annotated ({} shorter than {} bp, {} of them keep their input label) in {:.1} s -> {}",
-        n_rows,
+    Ok(Streamed {
+        n_rows: features.n_rows(),
         n_annotated,
-        features.lengths.iter().filter(|&&n| n < min_length).count(),
-        min_length,
-        kept,
-        t0.elapsed().as_secs_f64(),
-        args.out.display()
-    );
-    Ok(())
+        n_short: features.lengths.iter().filter(|&&n| n < min_length).count(),
+        n_kept: outputs
+            .sources
+            .as_ref()
+            .map_or(0, |s| s.iter().filter(|&&x| x == Source::Input).count()),
+    })
 }

@@ -10,7 +10,7 @@ use crate::util;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use taxdistill_core::abundance::{read_abundance_as, Abundance, AbundanceFormat};
-use taxdistill_core::features::{tnf_of_file, FeatureBuilder, FeatureOptions, DEFAULT_MIN_LENGTH};
+use taxdistill_core::features::{FeatureOptions, DEFAULT_MIN_LENGTH};
 
 /// Arguments of `taxdistill features`.
 #[derive(clap::Args)]
@@ -85,28 +85,12 @@ fn load_abundance(args: &Args) -> Result<Option<Abundance>> {
     ))
 }
 
-/// The FASTA's raw TNF in a [`FeatureBuilder`]; returns it with the number of bp.
-fn stream_tnf(args: &Args) -> Result<(FeatureBuilder, usize)> {
-    let name = util::name(&args.contigs);
-    let size = std::fs::metadata(&args.contigs)
-        .with_context(|| format!("{name}: cannot open"))?
-        .len();
-    let pb = util::progress(size, "features");
-    // a plain file mapped and cut in place, compressed ones decoded on a
-    // thread of their own; blocks of records parsed and counted on rayon's pool
-    let inc = pb.clone();
-    let b = tnf_of_file(&args.contigs, &name, move |n| inc.inc(n));
-    pb.finish_and_clear();
-    let b = b?;
-    let bp = b.bases();
-    Ok((b, bp))
-}
-
 pub fn run(args: Args) -> Result<()> {
     let start = std::time::Instant::now();
     // abundances first: a bad abundance file fails before the long FASTA pass
     let abundance = load_abundance(&args)?;
-    let (builder, bp) = stream_tnf(&args)?;
+    let builder = crate::inputs::count_contigs(&args.contigs)?;
+    let bp = builder.bases();
     let n = builder.len();
     let opts = FeatureOptions {
         min_length: args.min_length,

@@ -2,7 +2,9 @@
 //! annotated: an input label kept for a shorter contig has no score).
 
 use super::charts::ChartFrame;
+use super::filters::Filters;
 use crate::client::Shown;
+use crate::results::filter::Filter;
 use crate::results::{HIST_BINS, RANKS};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ pub fn Histogram(
     /// Rank index (0 = domain … 6 = species).
     rank: RwSignal<usize>,
 ) -> impl IntoView {
+    let filters = expect_context::<Filters>();
     let body = move || {
         let r = rank.get();
         let h = &result.summary.histograms[r];
@@ -31,9 +34,41 @@ pub fn Histogram(
             .enumerate()
             .map(|(i, &n)| {
                 let bh = (bottom - top) * n as f64 / max;
-                let title = format!("score {:.2}–{:.2}: {n} contigs", i as f64 / BINS as f64, (i + 1) as f64 / BINS as f64);
+                let title = format!(
+                    "score {:.2}–{:.2}: {n} contigs",
+                    i as f64 / BINS as f64,
+                    (i + 1) as f64 / BINS as f64
+                );
+                // clicking a bin lists its contigs in the table
+                let set = move || {
+                    filters.set(Filter::Score {
+                        rank: r,
+                        bin: i,
+                        bins: BINS,
+                    })
+                };
+                let aria = title.clone();
                 view! {
-                    <rect x=left + i as f64 * bw + 1.0 y=bottom - bh width=bw - 2.0 height=bh fill="#5b8bb8">
+                    <rect
+                        x=left + i as f64 * bw + 1.0
+                        y=bottom - bh
+                        width=bw - 2.0
+                        height=bh
+                        fill="#5b8bb8"
+                        class="bin"
+                        data-testid="hist-bin"
+                        data-contigs=n
+                        tabindex=(n > 0).then_some("0")
+                        role="button"
+                        aria-label=aria
+                        on:click=move |_| set()
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" || ev.key() == " " {
+                                ev.prevent_default();
+                                set();
+                            }
+                        }
+                    >
                         <title>{title}</title>
                     </rect>
                 }
@@ -71,8 +106,8 @@ pub fn Histogram(
         }
     };
     view! {
-        <ChartFrame title="Confidence" svg_id="histogram" caption="How sure the student is, over contigs it annotated down to the chosen rank (input labels kept for shorter contigs have no score).">
-            <svg id="histogram" role="img" aria-label="Histogram of the confidence of the student at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+        <ChartFrame title="Confidence" svg_id="histogram" caption="How sure the student is, over contigs it annotated down to the chosen rank (input labels kept for shorter contigs have no score). Click a bar to list its contigs in the table.">
+            <svg id="histogram" role="group" aria-label="Histogram of the confidence of the student at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>
         </ChartFrame>

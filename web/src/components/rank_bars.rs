@@ -5,7 +5,9 @@
 //! that each bar is all the contigs and the bars compare across ranks.
 
 use super::charts::{change_color, change_words, ChartFrame, UNASSIGNED};
+use super::filters::Filters;
 use crate::client::Shown;
+use crate::results::filter::Filter;
 use crate::results::{RankCounts, RANKS};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -20,12 +22,13 @@ const BAR_GAP: f64 = 6.0;
 const LEGEND_COLS: usize = 3;
 const LEGEND_ROW_H: f64 = 18.0;
 
-/// The segments of a bar in drawing order: name, colour and count.
-fn segments(c: &RankCounts) -> Vec<(String, &'static str, u64)> {
+/// The segments of a bar in drawing order: name, colour, count and
+/// category (`None`: the unassigned).
+fn segments(c: &RankCounts) -> Vec<(String, &'static str, u64, Option<Change>)> {
     Change::ALL
         .into_iter()
-        .map(|k| (change_words(k), change_color(k), c.get(k)))
-        .chain([("unassigned".to_string(), UNASSIGNED, c.unassigned)])
+        .map(|k| (change_words(k), change_color(k), c.get(k), Some(k)))
+        .chain([("unassigned".to_string(), UNASSIGNED, c.unassigned, None)])
         .collect()
 }
 
@@ -35,6 +38,7 @@ pub fn RankBars(
     /// The run to draw.
     result: Arc<Shown>,
 ) -> impl IntoView {
+    let filters = expect_context::<Filters>();
     let counts = result.summary.rank_counts;
     let rows = counts
         .iter()
@@ -45,7 +49,7 @@ pub fn RankBars(
             let mut x = LEFT;
             let segs = segments(c)
                 .into_iter()
-                .map(|(kind, fill, v)| {
+                .map(|(kind, fill, v, change)| {
                     let w = (W - LEFT - 10.0) * v as f64 / total;
                     let x0 = x;
                     x += w;
@@ -54,8 +58,29 @@ pub fn RankBars(
                         RANKS[r],
                         100.0 * v as f64 / total
                     );
+                    // clicking a segment lists its contigs in the table
+                    let set = move || filters.set(Filter::Change { rank: r, change });
+                    let aria = title.clone();
                     view! {
-                        <rect x=x0 y=y width=w height=BAR_H fill=fill>
+                        <rect
+                            x=x0
+                            y=y
+                            width=w
+                            height=BAR_H
+                            fill=fill
+                            class="segment"
+                            data-testid="rankbar-segment"
+                            tabindex=(v > 0).then_some("0")
+                            role="button"
+                            aria-label=aria
+                            on:click=move |_| set()
+                            on:keydown=move |ev| {
+                                if ev.key() == "Enter" || ev.key() == " " {
+                                    ev.prevent_default();
+                                    set();
+                                }
+                            }
+                        >
                             <title>{title}</title>
                         </rect>
                     }
@@ -73,7 +98,7 @@ pub fn RankBars(
         .into_iter()
         .enumerate()
         .filter(|&(k, _)| counts.iter().any(|c| segments(c)[k].2 > 0))
-        .map(|(_, (kind, fill, _))| (kind, fill))
+        .map(|(_, (kind, fill, _, _))| (kind, fill))
         .collect();
     let legend_top = 10.0 + counts.len() as f64 * (BAR_H + BAR_GAP) + 16.0;
     let h = legend_top + kinds.len().div_ceil(LEGEND_COLS) as f64 * LEGEND_ROW_H + 4.0;
@@ -90,8 +115,8 @@ pub fn RankBars(
         })
         .collect_view();
     view! {
-        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, every contig: its output against its input label, in the categories of summary.tsv (taxdistill run). Confirmed, changed, or removed (the student stops above the label's rank); deepened (the classifier stopped above the rank) or newly labelled (the classifier left the contig unclassified); kept input: too short for the student, its input label kept as given. Unassigned: no taxon at the rank in either.">
-            <svg id="rankbars" role="img" aria-label="Per-rank bars of how the outputs relate to the input labels" width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
+        <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, every contig: its output against its input label, in the categories of summary.tsv (taxdistill run). Confirmed, changed, or removed (the student stops above the label's rank); deepened (the classifier stopped above the rank) or newly labelled (the classifier left the contig unclassified); kept input: too short for the student, its input label kept as given. Unassigned: no taxon at the rank in either. Click a segment to list its contigs in the table.">
+            <svg id="rankbars" role="group" aria-label="Per-rank bars of how the outputs relate to the input labels" width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
                 {rows}
                 {legend}
             </svg>

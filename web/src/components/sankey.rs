@@ -3,7 +3,9 @@
 //! colour of their own.
 
 use super::charts::{change_color, color, ChartFrame, UNASSIGNED};
+use super::filters::Filters;
 use crate::client::Shown;
+use crate::results::filter::{name_index, Cat, Filter};
 use crate::results::{OTHER, UNCLASSIFIED};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -52,8 +54,11 @@ pub fn Sankey(
     /// Rank index (0 = domain … 6 = species).
     rank: RwSignal<usize>,
 ) -> impl IntoView {
+    let filters = expect_context::<Filters>();
     let body = move || {
-        let f = &result.summary.sankey[rank.get()];
+        let r = rank.get();
+        let f = &result.summary.sankey[r];
+        let ix = name_index(&result.table);
         let (left, right) = (&f.left, &f.right);
         // (left, right, kept input label, contigs), stacked in this order
         let mut flows: Vec<(usize, usize, bool, u64)> = f
@@ -111,8 +116,41 @@ pub fn Sankey(
                 };
                 let how = if kept { " (too short for the student: input label kept)" } else { "" };
                 let title = format!("{} → {}: {n} contigs{how}", left[a], right[b]);
+                // clicking a band lists its contigs in the table
+                let filter = Cat::of_side(&ix, left, a)
+                    .zip(Cat::of_side(&ix, right, b))
+                    .map(|(left, right)| Filter::Flow { rank: r, left, right, kept });
+                let key_filter = filter.clone();
+                let aria = title.clone();
                 view! {
-                    <path d=d fill=fill fill-opacity="0.55" stroke="none">
+                    <path
+                        d=d
+                        fill=fill
+                        fill-opacity="0.55"
+                        stroke="none"
+                        class="band"
+                        data-testid="sankey-band"
+                        data-left=left[a].clone()
+                        data-right=right[b].clone()
+                        data-kept=kept.to_string()
+                        data-contigs=n
+                        tabindex="0"
+                        role="button"
+                        aria-label=aria
+                        on:click=move |_| {
+                            if let Some(f) = filter.clone() {
+                                filters.set(f);
+                            }
+                        }
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" || ev.key() == " " {
+                                ev.prevent_default();
+                                if let Some(f) = key_filter.clone() {
+                                    filters.set(f);
+                                }
+                            }
+                        }
+                    >
                         <title>{title}</title>
                     </path>
                 }
@@ -159,8 +197,8 @@ pub fn Sankey(
         }
     };
     view! {
-        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to their output label at the chosen rank, coloured as the rank bars: blue confirmed, orange changed, red removed (the student stops above the rank), green deepened or newly labelled; purple contigs too short for the student, which keep their input label; grey no taxon on either side, or between pooled taxa.">
-            <svg id="sankey" role="img" aria-label="Sankey diagram of noisy labels to refined labels at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+        <ChartFrame title="Noisy → refined" svg_id="sankey" caption="Contigs from their input label to their output label at the chosen rank, coloured as the rank bars: blue confirmed, orange changed, red removed (the student stops above the rank), green deepened or newly labelled; purple contigs too short for the student, which keep their input label; grey no taxon on either side, or between pooled taxa. Click a band to list its contigs in the table.">
+            <svg id="sankey" role="group" aria-label="Sankey diagram of noisy labels to refined labels at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>
         </ChartFrame>

@@ -3,8 +3,13 @@
 //! and sort run on precomputed keys ([`TableIndex`]), a few milliseconds
 //! for 100k rows. Rows whose label was kept from the input (too short for
 //! the student) say so in their own column and are tinted (`row-input`).
+//! The charts' filters ([`Filters`]) narrow the rows; the rows listed can be
+//! saved as a Taxometer TSV.
 
+use super::filters::{FilterChips, Filters};
 use crate::client::Shown;
+use crate::download;
+use crate::results::filter::{combined_mask, tsv_lines};
 use crate::results::Table;
 use leptos::prelude::*;
 use std::cmp::Ordering;
@@ -77,28 +82,35 @@ fn deepest_score(t: &Table, i: usize) -> f32 {
     t.scores(i).last().copied().unwrap_or(-1.0)
 }
 
-/// Rows matching `query` (case-insensitive substring of the id or of a taxon
-/// of either lineage), in FASTA order or sorted by `sort` (column, descending).
+/// Rows kept by `mask` (`None`: every row) matching `query`
+/// (case-insensitive substring of the id or of a taxon of either lineage),
+/// in FASTA order or sorted by `sort` (column, descending).
 pub fn visible_order(
     t: &Table,
     ix: &TableIndex,
     query: &str,
     sort: Option<(Col, bool)>,
+    mask: Option<&[bool]>,
 ) -> Vec<u32> {
     if t.is_empty() {
         return Vec::new();
     }
     let q = query.trim().to_lowercase();
+    let kept = |i: usize| mask.is_none_or(|m| m[i]);
     let mut idx: Vec<u32> = if q.is_empty() {
-        (0..t.len() as u32).collect()
+        (0..t.len())
+            .filter(|&i| kept(i))
+            .map(|i| i as u32)
+            .collect()
     } else {
         let hit: Vec<bool> = ix.names_lower.iter().map(|n| n.contains(&q)).collect();
         let any_hit = |l: &[u32]| l.iter().any(|&n| hit[n as usize]);
         (0..t.len())
             .filter(|&i| {
-                ix.id_lower(t, i).contains(&q)
-                    || any_hit(t.noisy(i))
-                    || t.pred(i).is_some_and(any_hit)
+                kept(i)
+                    && (ix.id_lower(t, i).contains(&q)
+                        || any_hit(t.noisy(i))
+                        || t.pred(i).is_some_and(any_hit))
             })
             .map(|i| i as u32)
             .collect()
@@ -124,6 +136,58 @@ pub fn visible_order(
     idx
 }
 
+/// Row `i` of the table, drawn at position `k` of the listed order.
+fn table_row(t: &Table, i: usize, k: usize) -> impl IntoView + use<> {
+    let noisy_l = t.noisy(i);
+    let source = t.source(i);
+    let pred = match t.pred(i) {
+        Some([]) => "unclassified".to_string(),
+        Some(p) => t.lineage_text(p),
+        None => "(too short: not annotated)".to_string(),
+    };
+    let (scores, scores_t) = match source {
+        Source::Student => {
+            let s = t
+                .scores(i)
+                .iter()
+                .map(|s| format!("{s:.2}"))
+                .collect::<Vec<_>>()
+                .join(";");
+            (s.clone(), s)
+        }
+        _ => (
+            "—".to_string(),
+            "no score: the student did not annotate this contig".to_string(),
+        ),
+    };
+    let noisy = if noisy_l.is_empty() {
+        "—".to_string()
+    } else {
+        t.lineage_text(noisy_l)
+    };
+    let changed = t.changes(i).contains(&Some(Change::Changed));
+    let input = source == Source::Input;
+    let source_t = match source {
+        Source::Student => "annotated by the student",
+        Source::Input => "too short for the student: the input label, kept as given",
+        Source::None => "too short for the student, and unlabelled",
+    };
+    let (noisy_t, pred_t) = (noisy.clone(), pred.clone());
+    let (id, id_t) = (t.id(i).to_string(), t.id(i).to_string());
+    view! {
+        <div class="tr" class:changed=changed class:row-input=input style=format!("top:{}px", k as f64 * ROW_H)>
+            <span class="td id" title=id_t>{id}</span>
+            <span class="td num">{t.lens[i]}</span>
+            <span class="td lineage" title=noisy_t>{noisy}</span>
+            <span class="td lineage" title=pred_t>{pred}</span>
+            <span class="td source" title=source_t>
+                <span class=format!("src src-{}", source.name())>{source.name()}</span>
+            </span>
+            <span class="td scores" title=scores_t>{scores}</span>
+        </div>
+    }
+}
+
 /// The results table (`data-testid="results-table"`).
 #[component]
 pub fn ResultsTable(
@@ -133,6 +197,13 @@ pub fn ResultsTable(
     let query = RwSignal::new(String::new());
     let sort = RwSignal::new(None::<(Col, bool)>);
     let scroll = RwSignal::new(0.0f64);
+    let filters = expect_context::<Filters>();
+    let r1 = result.clone();
+    let mask = Memo::new(move |_| {
+        filters
+            .0
+            .with(|f| combined_mask(&r1.table, f).map(Arc::new))
+    });
     let r2 = result.clone();
     let order = Memo::new(move |_| {
         Arc::new(visible_order(
@@ -140,8 +211,24 @@ pub fn ResultsTable(
             &r2.index,
             &query.get(),
             sort.get(),
+            mask.get().as_deref().map(|m| m.as_slice()),
         ))
     });
+    // the rows listed, in file order, as the Taxometer TSV writes them
+    let export_err = RwSignal::new(String::new());
+    let r4 = result.clone();
+    let export = move |_| {
+        let mut rows = order.get_untracked().to_vec();
+        rows.sort_unstable();
+        let tsv = r4.exports.tsv.as_string().unwrap_or_default();
+        let text = tsv_lines(&tsv, &r4.table, &rows);
+        let r = download::save_text(
+            &text,
+            "predictions_filtered.tsv",
+            "text/tab-separated-values",
+        );
+        export_err.set(r.err().map(|e| e.to_string()).unwrap_or_default());
+    };
     let r3 = result.clone();
     let body = move || {
         let order = order.get();
@@ -149,45 +236,7 @@ pub fn ResultsTable(
         let first = ((scroll.get() / ROW_H) as usize).saturating_sub(OVERSCAN);
         let last = (first + (VIEW_H / ROW_H) as usize + 2 * OVERSCAN).min(order.len());
         (first..last)
-            .map(|k| {
-                let i = order[k] as usize;
-                let noisy_l = t.noisy(i);
-                let source = t.source(i);
-                let pred = match t.pred(i) {
-                    Some([]) => "unclassified".to_string(),
-                    Some(p) => t.lineage_text(p),
-                    None => "(too short: not annotated)".to_string(),
-                };
-                let (scores, scores_t) = match source {
-                    Source::Student => {
-                        let s = t.scores(i).iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(";");
-                        (s.clone(), s)
-                    }
-                    _ => ("—".to_string(), "no score: the student did not annotate this contig".to_string()),
-                };
-                let noisy = if noisy_l.is_empty() { "—".to_string() } else { t.lineage_text(noisy_l) };
-                let changed = t.changes(i).contains(&Some(Change::Changed));
-                let input = source == Source::Input;
-                let source_t = match source {
-                    Source::Student => "annotated by the student",
-                    Source::Input => "too short for the student: the input label, kept as given",
-                    Source::None => "too short for the student, and unlabelled",
-                };
-                let (noisy_t, pred_t) = (noisy.clone(), pred.clone());
-                let (id, id_t) = (t.id(i).to_string(), t.id(i).to_string());
-                view! {
-                    <div class="tr" class:changed=changed class:row-input=input style=format!("top:{}px", k as f64 * ROW_H)>
-                        <span class="td id" title=id_t>{id}</span>
-                        <span class="td num">{t.lens[i]}</span>
-                        <span class="td lineage" title=noisy_t>{noisy}</span>
-                        <span class="td lineage" title=pred_t>{pred}</span>
-                        <span class="td source" title=source_t>
-                            <span class=format!("src src-{}", source.name())>{source.name()}</span>
-                        </span>
-                        <span class="td scores" title=scores_t>{scores}</span>
-                    </div>
-                }
-            })
+            .map(|k| table_row(t, order[k] as usize, k))
             .collect_view()
     };
     let header = move |col: Col, label: &'static str| {
@@ -222,11 +271,22 @@ pub fn ResultsTable(
                 <input
                     type="search"
                     placeholder="search id or taxon…"
+                    aria-label="Search the contigs by id or taxon"
                     data-testid="table-search"
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
-                <span class="count">{move || format!("{} of {} contigs", order.get().len(), n_total)}</span>
+                <span class="count">
+                    <span data-testid="table-count">{move || order.get().len()}</span>
+                    {format!(" of {n_total} contigs")}
+                </span>
+                <button data-testid="table-export" title="the rows listed, as a Taxometer TSV" on:click=export>
+                    "TSV of these rows"
+                </button>
+                <Show when=move || !export_err.get().is_empty()>
+                    <span class="error">{move || export_err.get()}</span>
+                </Show>
             </div>
+            <FilterChips result=result.clone() />
             <p class="table-legend" data-testid="table-legend">
                 "Source: "
                 <span class="src src-student">"student"</span>
@@ -247,6 +307,9 @@ pub fn ResultsTable(
             <div
                 class="tbody"
                 data-testid="results-table"
+                tabindex="0"
+                role="region"
+                aria-label="Contigs (scroll for more)"
                 style=format!("height:{VIEW_H}px")
                 on:scroll=move |ev| {
                     let el = event_target::<web_sys::HtmlElement>(&ev);
@@ -293,28 +356,32 @@ mod tests {
     fn search_filters_and_sort_orders() {
         let t = table();
         let ix = TableIndex::new(&t);
-        assert_eq!(visible_order(&t, &ix, "bact", None), vec![0, 2]);
+        assert_eq!(visible_order(&t, &ix, "bact", None, None), vec![0, 2]);
         assert_eq!(
-            visible_order(&t, &ix, "c2", None),
+            visible_order(&t, &ix, "c2", None, None),
             vec![1],
             "ids match case-insensitively"
         );
         assert_eq!(
-            visible_order(&t, &ix, "", Some((Col::Length, true))),
+            visible_order(&t, &ix, "", Some((Col::Length, true)), None),
             vec![1, 0, 2]
         );
         assert_eq!(
-            visible_order(&t, &ix, "", Some((Col::Score, false))),
+            visible_order(&t, &ix, "", Some((Col::Score, false)), None),
             vec![1, 2, 0]
         );
         assert_eq!(
-            visible_order(&t, &ix, "", Some((Col::Pred, false))),
+            visible_order(&t, &ix, "", Some((Col::Pred, false)), None),
             vec![1, 0, 2]
         );
         assert_eq!(
-            visible_order(&t, &ix, "", Some((Col::Id, false))),
+            visible_order(&t, &ix, "", Some((Col::Id, false)), None),
             vec![1, 0, 2]
         );
+        // the charts' filters narrow the rows before the search
+        let mask = [false, true, true];
+        assert_eq!(visible_order(&t, &ix, "", None, Some(&mask)), vec![1, 2]);
+        assert_eq!(visible_order(&t, &ix, "bact", None, Some(&mask)), vec![2]);
     }
 
     #[test]
@@ -351,14 +418,14 @@ mod tests {
         let t = b.finish();
         let ix = TableIndex::new(&t);
         assert_eq!(
-            visible_order(&t, &ix, "", Some((Col::Score, false))),
+            visible_order(&t, &ix, "", Some((Col::Score, false)), None),
             vec![1, 3, 0, 2]
         );
         assert_eq!(
-            visible_order(&t, &ix, "", Some((Col::Source, true))),
+            visible_order(&t, &ix, "", Some((Col::Source, true)), None),
             vec![3, 1, 0, 2]
         );
-        assert_eq!(visible_order(&t, &ix, "archaea", None), vec![0, 1]);
+        assert_eq!(visible_order(&t, &ix, "archaea", None, None), vec![0, 1]);
     }
 
     #[test]
@@ -380,7 +447,7 @@ mod tests {
         }
         let t = b.finish();
         let ix = TableIndex::new(&t);
-        let order = visible_order(&t, &ix, "", Some((Col::Pred, false)));
+        let order = visible_order(&t, &ix, "", Some((Col::Pred, false)), None);
         let texts: Vec<String> = order
             .iter()
             .map(|&i| t.lineage_text(t.pred(i as usize).unwrap()))

@@ -80,14 +80,7 @@ impl FeatureBuilder {
         opts: &FeatureOptions,
     ) -> Result<FeatureMatrix> {
         let n = self.ids.len();
-        let keep: Vec<bool> = self.lengths.iter().map(|&l| l >= opts.min_length).collect();
-        // with no contig long enough, vamb would stop; we take statistics over all contigs
-        let keep = if keep.iter().any(|&k| k) {
-            keep
-        } else {
-            vec![true; n]
-        };
-
+        let keep = statistics_rows(&self.lengths, opts.min_length);
         let (samples, depths) = match abundance {
             Some(a) => (a.samples.clone(), Some(a.aligned_to(&self.ids)?)),
             None => (Vec::new(), None),
@@ -121,18 +114,183 @@ impl FeatureBuilder {
             }
         }
 
-        let mut columns: Vec<String> = (0..N_TNF).map(|i| format!("tnf{i}")).collect();
-        if s > 0 {
-            columns.extend(samples.iter().cloned());
-            columns.push("log_abundance".to_string());
-        }
         Ok(FeatureMatrix {
             ids: self.ids,
             lengths: self.lengths,
             n_samples: s,
-            columns,
+            columns: feature_columns(&samples),
             data,
         })
+    }
+}
+
+/// The rows that give the normalisation statistics: contigs of at least
+/// `min_length` bp, or every contig when none is that long (vamb would
+/// stop; we take statistics over all contigs).
+pub fn statistics_rows(lengths: &[usize], min_length: usize) -> Vec<bool> {
+    let keep: Vec<bool> = lengths.iter().map(|&l| l >= min_length).collect();
+    if keep.iter().any(|&k| k) {
+        keep
+    } else {
+        vec![true; lengths.len()]
+    }
+}
+
+/// Column names of a feature matrix with these abundance samples.
+fn feature_columns(samples: &[String]) -> Vec<String> {
+    let mut columns: Vec<String> = (0..N_TNF).map(|i| format!("tnf{i}")).collect();
+    if !samples.is_empty() {
+        columns.extend(samples.iter().cloned());
+        columns.push("log_abundance".to_string());
+    }
+    columns
+}
+
+/// The TNF column statistics of [`FeatureBuilder::finish`] gathered over
+/// rows that are not held together (a FASTA streamed twice): the sums of
+/// the first pass ([`TnfMoments::add`]) give the means, the squared
+/// deviations from them of the second ([`TnfMoments::add_deviation`]) the
+/// standard deviations — the same f64 sums in row order as for a matrix,
+/// so both give the same bits.
+#[derive(Debug, Clone)]
+pub struct TnfMoments {
+    n: usize,
+    sum: [f64; N_TNF],
+    mean: Option<[f32; N_TNF]>,
+    ss: [f64; N_TNF],
+}
+
+impl Default for TnfMoments {
+    fn default() -> Self {
+        TnfMoments {
+            n: 0,
+            sum: [0.0; N_TNF],
+            mean: None,
+            ss: [0.0; N_TNF],
+        }
+    }
+}
+
+impl TnfMoments {
+    /// First pass: one row's raw TNF.
+    pub fn add(&mut self, row: &[f32; N_TNF]) {
+        debug_assert!(self.mean.is_none(), "add after add_deviation");
+        self.n += 1;
+        for (s, &v) in self.sum.iter_mut().zip(row) {
+            *s += v as f64;
+        }
+    }
+
+    /// Rows added in the first pass.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether no row was added.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The column means of the first pass.
+    pub fn mean(&mut self) -> [f32; N_TNF] {
+        let n = self.n.max(1) as f64;
+        *self
+            .mean
+            .get_or_insert_with(|| self.sum.map(|s| (s / n) as f32))
+    }
+
+    /// Second pass: the same rows again, in the same order.
+    pub fn add_deviation(&mut self, row: &[f32; N_TNF]) {
+        let mean = self.mean();
+        for ((s, &v), &m) in self.ss.iter_mut().zip(row).zip(&mean) {
+            let d = (v - m) as f64;
+            *s += d * d;
+        }
+    }
+
+    /// Means and population standard deviations (a deviation of 0 becomes
+    /// 1, vamb's `zscore`); zeros and ones with no row.
+    pub fn mean_std(&mut self) -> ([f32; N_TNF], [f32; N_TNF]) {
+        if self.n == 0 {
+            return ([0.0; N_TNF], [1.0; N_TNF]);
+        }
+        let n = self.n as f64;
+        let std = self.ss.map(|s| {
+            let sd = (s / n).sqrt() as f32;
+            if sd == 0.0 {
+                1.0
+            } else {
+                sd
+            }
+        });
+        (self.mean(), std)
+    }
+}
+
+/// [`FeatureBuilder::finish`]'s normalisation for rows built one at a time
+/// (annotation in constant memory): TNF z-scored with statistics from
+/// [`TnfMoments`], then the depth-normalised abundances and the z-scored log
+/// total abundance of the row. Holds the abundance table (n × samples), not
+/// the TNF.
+#[derive(Debug, Clone)]
+pub struct RowNormaliser {
+    mean: [f32; N_TNF],
+    std: [f32; N_TNF],
+    samples: Vec<String>,
+    depths: Vec<f32>,
+    log_total: Vec<f32>,
+}
+
+impl RowNormaliser {
+    /// `ids` and `keep` ([`statistics_rows`]) of every row, in order.
+    ///
+    /// # Errors
+    /// As [`FeatureBuilder::finish`]: a contig missing from `abundance`, a
+    /// sample with zero depth over the kept rows.
+    pub fn new(
+        moments: &mut TnfMoments,
+        ids: &[String],
+        keep: &[bool],
+        abundance: Option<&Abundance>,
+    ) -> Result<Self> {
+        let (mean, std) = moments.mean_std();
+        let (samples, depths, log_total) = match abundance {
+            Some(a) => {
+                let mut d = a.aligned_to(ids)?;
+                let lt = normalise_depths(&mut d, a.samples.len(), keep, &a.samples)?;
+                (a.samples.clone(), d, lt)
+            }
+            None => (Vec::new(), Vec::new(), Vec::new()),
+        };
+        Ok(RowNormaliser {
+            mean,
+            std,
+            samples,
+            depths,
+            log_total,
+        })
+    }
+
+    /// Abundance samples (0: TNF only).
+    pub fn n_samples(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Column names, as the matrix's.
+    pub fn columns(&self) -> Vec<String> {
+        feature_columns(&self.samples)
+    }
+
+    /// Appends row `i`'s features, from its raw TNF, to `out`.
+    pub fn push_row(&self, i: usize, tnf: &[f32; N_TNF], out: &mut Vec<f32>) {
+        let at = out.len();
+        out.extend_from_slice(tnf);
+        zscore_row(&mut out[at..], &self.mean, &self.std);
+        let s = self.samples.len();
+        if s > 0 {
+            out.extend_from_slice(&self.depths[i * s..(i + 1) * s]);
+            out.push(self.log_total[i]);
+        }
     }
 }
 
@@ -162,33 +320,12 @@ pub(super) fn mean_std(values: impl Iterator<Item = f32> + Clone) -> (f32, f32) 
 /// so a pass reads memory in order.
 pub(super) fn column_stats(rows: &[[f32; N_TNF]], keep: &[bool]) -> ([f32; N_TNF], [f32; N_TNF]) {
     let kept = || rows.iter().zip(keep).filter(|(_, &k)| k).map(|(r, _)| r);
-    let n = kept().count();
-    if n == 0 {
-        return ([0.0; N_TNF], [1.0; N_TNF]);
+    let mut m = TnfMoments::default();
+    kept().for_each(|r| m.add(r));
+    if !m.is_empty() {
+        kept().for_each(|r| m.add_deviation(r));
     }
-    let mut sum = [0f64; N_TNF];
-    for r in kept() {
-        for (s, &v) in sum.iter_mut().zip(r) {
-            *s += v as f64;
-        }
-    }
-    let mean = sum.map(|s| (s / n as f64) as f32);
-    let mut ss = [0f64; N_TNF];
-    for r in kept() {
-        for ((s, &v), &m) in ss.iter_mut().zip(r).zip(&mean) {
-            let d = (v - m) as f64;
-            *s += d * d;
-        }
-    }
-    let std = ss.map(|s| {
-        let sd = (s / n as f64).sqrt() as f32;
-        if sd == 0.0 {
-            1.0
-        } else {
-            sd
-        }
-    });
-    (mean, std)
+    m.mean_std()
 }
 
 #[inline(always)]

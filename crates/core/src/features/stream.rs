@@ -273,10 +273,9 @@ pub fn tnf_of_file(
         let (block, ahead) = (FILE_BLOCK_BYTES, LOOKAHEAD_BYTES);
         return blocks_at(&file, meta.len(), source_name, block, ahead, &progress);
     }
-    use std::io::Seek;
-    file.rewind().map_err(io)?;
+    // a pipe cannot seek back: the bytes already read go first
     struct Counted<F> {
-        file: std::fs::File,
+        file: std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>,
         progress: F,
     }
     impl<F: Fn(u64)> Read for Counted<F> {
@@ -286,6 +285,7 @@ pub fn tnf_of_file(
             Ok(n)
         }
     }
+    let file = std::io::Cursor::new(head[..got].to_vec()).chain(file);
     tnf_of_fasta(Counted { file, progress }, source_name)
 }
 

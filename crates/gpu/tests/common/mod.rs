@@ -83,6 +83,18 @@ pub fn random_model(
 ) -> (Vec<u8>, Vec<u8>) {
     let mut rng = Rng::new(seed);
     let tree = random_tree(&mut rng, n_leaves);
+    model_on_tree(&mut rng, tree, n_features, hidden, logit_scale, thresholds)
+}
+
+/// [`random_model`] on a given label tree.
+pub fn model_on_tree(
+    rng: &mut Rng,
+    tree: LabelTree,
+    n_features: usize,
+    hidden: &[usize],
+    logit_scale: f32,
+    thresholds: [f32; 7],
+) -> (Vec<u8>, Vec<u8>) {
     let n_out = tree.n_leaves();
     let meta = ModelMeta {
         format_version: FORMAT_VERSION,
@@ -114,10 +126,10 @@ pub fn random_model(
         ));
     };
     for (i, &h) in hidden.iter().enumerate() {
-        dense(format!("layers.{i}"), h, prev, 1.0, &mut rng);
+        dense(format!("layers.{i}"), h, prev, 1.0, rng);
         prev = h;
     }
-    dense("output".into(), n_out, prev, logit_scale, &mut rng);
+    dense("output".into(), n_out, prev, logit_scale, rng);
     let st = write_safetensors(&tensors).expect("consistent shapes");
     let json = meta.to_json().expect("serialisable meta");
     (st, json)

@@ -1,0 +1,124 @@
+//! Per-sample composition: one stacked bar per sample at a chosen rank, the
+//! share of each taxon of the output weighted by abundance (depth × length,
+//! see [`crate::results::composition`]).
+
+use super::charts::{color, ChartFrame};
+use crate::results::{Composition, OTHER, RANKS, UNCLASSIFIED};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+const W: f64 = 520.0;
+/// Left margin (the sample names).
+const LEFT: f64 = 96.0;
+const BAR_H: f64 = 22.0;
+const BAR_GAP: f64 = 6.0;
+const LEGEND_COLS: usize = 3;
+const LEGEND_ROW_H: f64 = 18.0;
+
+fn fill(name: &str) -> String {
+    match name {
+        UNCLASSIFIED => "#d4d4d4".into(),
+        OTHER => "#bcc3cb".into(),
+        n => color(n),
+    }
+}
+
+fn short(name: &str, max: usize) -> String {
+    if name.chars().count() > max {
+        name.chars().take(max - 1).chain(['…']).collect()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The composition view (`data-testid="composition"`).
+#[component]
+pub fn CompositionView(
+    /// Shares per rank and sample (from the abundances).
+    composition: Composition,
+) -> impl IntoView {
+    let comp = Arc::new(composition);
+    // phylum: few enough taxa to tell apart
+    let rank = RwSignal::new(1usize);
+    let c2 = comp.clone();
+    let body = move || {
+        let r = rank.get();
+        let Some(rc) = c2.ranks.get(r) else {
+            return ().into_any();
+        };
+        let bars = c2
+            .samples
+            .iter()
+            .zip(&rc.shares)
+            .enumerate()
+            .map(|(k, (sample, shares))| {
+                let y = 10.0 + k as f64 * (BAR_H + BAR_GAP);
+                let mut x = LEFT;
+                let segs = rc
+                    .taxa
+                    .iter()
+                    .zip(shares)
+                    .filter(|(_, &s)| s > 0.0)
+                    .map(|(taxon, &s)| {
+                        let w = (W - LEFT - 10.0) * s;
+                        let x0 = x;
+                        x += w;
+                        let title = format!("{sample}: {taxon} {:.1}% ({})", 100.0 * s, RANKS[r]);
+                        view! {
+                            <rect x=x0 y=y width=w height=BAR_H fill=fill(taxon) data-testid="composition-segment" data-sample=sample.clone() data-taxon=taxon.clone() data-share=format!("{s:.6}")>
+                                <title>{title}</title>
+                            </rect>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <text x=LEFT - 6.0 y=y + 15.0 font-size="11" text-anchor="end">{short(sample, 14)}</text>
+                    {segs}
+                }
+            })
+            .collect_view();
+        let legend_top = 10.0 + c2.samples.len() as f64 * (BAR_H + BAR_GAP) + 10.0;
+        let legend = rc
+            .taxa
+            .iter()
+            .enumerate()
+            .map(|(i, taxon)| {
+                let x = LEFT + (i % LEGEND_COLS) as f64 * 140.0;
+                let y = legend_top + (i / LEGEND_COLS) as f64 * LEGEND_ROW_H;
+                view! {
+                    <rect x=x y=y width="12" height="12" fill=fill(taxon) />
+                    <text x=x + 16.0 y=y + 10.0 font-size="11">{short(taxon, 20)}</text>
+                }
+            })
+            .collect_view();
+        let h = legend_top + rc.taxa.len().div_ceil(LEGEND_COLS) as f64 * LEGEND_ROW_H + 4.0;
+        view! {
+            <svg id="composition" data-testid="composition" role="img" aria-label=format!("Composition of each sample at {}", RANKS[r]) width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
+                {bars}
+                {legend}
+            </svg>
+        }
+        .into_any()
+    };
+    view! {
+        <ChartFrame title="Composition per sample" svg_id="composition" caption="Each sample's share of each taxon of the output at the chosen rank, weighted by abundance (mean depth × contig length: the bases the sample's reads put on the contig); the ten largest taxa, the rest as other; unclassified: no taxon at the rank.">
+            <div class="controls">
+                <label>
+                    "Rank: "
+                    <select data-testid="composition-rank" on:change=move |ev| {
+                        if let Ok(i) = event_target_value(&ev).parse::<usize>() {
+                            rank.set(i);
+                        }
+                    }>
+                        {RANKS
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| view! { <option value=i.to_string() selected=move || rank.get() == i>{*n}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+            </div>
+            {body}
+        </ChartFrame>
+    }
+}
