@@ -5,17 +5,14 @@ usage: bench_table.py results.jsonl
 A rerun of a method appends lines; the last line of each (size, method, seed) wins.
 Speed-ups are per seed (vamb's time / the method's time, same seed and machine), then averaged.
 """
-import json
 import statistics as st
 import sys
 from collections import OrderedDict, defaultdict
 
+from bench_results import latest_results
+
 RANKS = ["domain", "phylum", "class", "order", "family", "genus", "species"]
-latest = OrderedDict()
-for line in open(sys.argv[1]):
-    if line.strip():
-        r = json.loads(line)
-        latest[(r["n"], r["method"], r["seed"])] = r
+latest = latest_results(sys.argv[1])
 groups = defaultdict(list)
 order = []
 for (n, method, _), r in latest.items():

@@ -100,6 +100,14 @@ pub struct TrainArgs {
     /// Fraction of labelled contigs held out for early stopping and threshold calibration.
     #[arg(long, default_value_t = 0.1)]
     pub holdout: f64,
+    /// At most this many contigs are held out (0: no cap); evaluated after every epoch.
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    pub max_holdout: usize,
+    /// At most this many training contigs per epoch (0: all): on bigger inputs
+    /// each epoch takes the next N of a shuffled order, so an epoch's cost
+    /// stops growing with the input.
+    #[arg(long, default_value_t = 131_072, value_name = "N")]
+    pub epoch_rows: usize,
     /// Use one fixed threshold for every rank instead of calibrating per rank.
     #[arg(long, value_name = "X")]
     pub fixed_threshold: Option<f32>,
@@ -139,6 +147,8 @@ impl TrainArgs {
             lr: self.lr,
             batch_size: self.batch_size,
             holdout_fraction: self.holdout,
+            max_holdout: self.max_holdout,
+            epoch_rows: self.epoch_rows,
             default_threshold: self.fixed_threshold.unwrap_or(0.5),
             calibrate: self.fixed_threshold.is_none(),
             hidden: self.hidden.clone(),

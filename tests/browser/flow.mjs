@@ -7,9 +7,13 @@
 //   files/taxdump/{nodes,names,merged}.dmp         the NCBI taxonomy the Kraken2 labels need
 //   model/{model.json,model.safetensors}           the model picked through model-input
 //   expected_files.{tsv,cami,kraken.txt}  `taxdistill annotate --labels --taxonomy` on files/ with model/
+//   expected_files.kraken.bp.txt  `taxdistill convert --to kraken-report --by-bp` on that TSV
 //                        (contigs shorter than the model's minimum length keep their label)
 //   expected_demo.tsv    `taxdistill annotate --labels` on the bundled demo
 //   bad.fna              a FASTQ file named .fna (must give an error in the page)
+//   errors/{empty.fna,corrupt.fna.gz,other_contigs.tsv,two_samples.tsv}
+//                        an empty FASTA, a damaged gzip, abundances of other contigs,
+//                        abundances of 2 samples for the model's 3: one error line each
 //   big/{contigs.fna,abundance.tsv}  20k contigs: a run long enough to cancel
 //   dist_files.txt       the build's static files (the only requests allowed)
 //
@@ -18,7 +22,13 @@
 // summary.tsv's change categories, the walkthrough's four steps; files →
 // Kraken2 labels without their taxonomy give a plain-words error, with it →
 // done, TSV, CAMI and Kraken report equal the CLI's; a bad file → `error: …`
-// naming the file, then a good run again; screenshots of every view into
+// naming the file, then a good run again; an empty FASTA, a damaged .gz,
+// abundances of other contigs and a model for other samples each give one
+// `error: <file>: …` line; the worker out of memory (`?max_memory_mb=8`)
+// gives a plain-words line, is terminated, and the next run is done; the
+// sunburst by mean score and of the input labels, composition segments as
+// filters, titled SVG exports and the Kraken report by bp against the CLI;
+// screenshots of every view into
 // ARTIFACTS; every request is a same-origin GET of one of the build's static
 // files (so no request can carry user data); offline reload runs the demo.
 //
@@ -365,6 +375,87 @@ async function checkComposition(page, mode, expectedTsv) {
   }
   check(segs.length > 0 && shown.size === samples.length && worst < 1e-4,
     `${mode}: composition at phylum: ${samples.length} samples (${[...shown].join(', ')}), ${segs.length} segments, max |share − CLI TSV × abundance.tsv| ${Number.isNaN(worst) ? 'NaN' : worst.toExponential(1)}`);
+  // a segment lists its taxon's contigs (output phylum, from the CLI's TSV)
+  // in the table; the chip names it; Enter on a focused segment does the same
+  const named = segs.map((x, i) => ({ ...x, i })).filter((x) => x.taxon !== 'other' && x.taxon !== 'unclassified');
+  await clearChips(page);
+  const seg = named[named.length - 1] ?? segs[0];
+  const want = [...lineages.values()].filter((lin) => (lineageAt(lin, PHYLUM) ?? 'unclassified') === seg.taxon).length;
+  await page.getByTestId('composition-segment').nth(seg.i).click();
+  const n = await waitCount(page, want);
+  const chip = (await page.getByTestId('filter-chip').allTextContents()).join(' | ');
+  check(n === want && chip.includes(`phylum: ${seg.taxon}`), `${mode}: composition segment '${seg.taxon}' (${seg.sample}) → table-count ${n} (CLI TSV: ${want}); chip '${chip}'`);
+  await clearChips(page);
+  const un = segs.findIndex((x) => x.taxon === 'unclassified');
+  if (un >= 0) {
+    const wantUn = [...lineages.values()].filter((lin) => !lineageAt(lin, PHYLUM)).length;
+    await page.getByTestId('composition-segment').nth(un).focus();
+    await page.keyboard.press('Enter');
+    const got = await waitCount(page, wantUn);
+    check(got === wantUn, `${mode}: Enter on the 'unclassified' segment → table-count ${got} (CLI TSV, no phylum or no output: ${wantUn})`);
+    await clearChips(page);
+  }
+}
+
+// The sunburst coloured by the student's mean score, and the sunburst of
+// the input labels, each against the demo's files: a domain wedge's mean
+// score is the CLI TSV's mean domain score over the student's contigs in it,
+// its fill the legend's swatch for that score; the input labels' first ring
+// counts labels.tsv's domains (the unlabelled contigs unassigned), and a
+// wedge lists its contigs by their input label.
+async function checkSunburstModes(page, mode, expectedTsv, nTotal) {
+  await clearChips(page);
+  const wedges = () => page.locator('[data-testid=wedge][data-ring="1"]').evaluateAll((els) => els.map((e) => ({
+    taxon: e.dataset.taxon, n: Number(e.dataset.contigs), score: e.dataset.score === undefined ? null : Number(e.dataset.score), fill: e.getAttribute('fill'),
+  })));
+  await page.getByTestId('sunburst-colour-score').check();
+  // every named wedge of the first two rings (domains, phyla)
+  const named = await page.locator([1, 2, 3, 4, 5].map((r) => `[data-testid=wedge][data-ring="${r}"]`).join(', ')).evaluateAll((els) => els.map((e) => ({
+    taxon: e.dataset.taxon, ring: Number(e.dataset.ring), score: e.dataset.score === undefined ? null : Number(e.dataset.score), fill: e.getAttribute('fill'),
+  })).filter((w) => w.score !== null && w.taxon !== '[other]' && w.taxon !== 'unassigned'));
+  const out = tsvRows(expectedTsv);
+  const scale = [[0, '#b2182b'], [0.5, '#ef8a62'], [0.7, '#fddbc7'], [0.85, '#92c5de'], [0.95, '#2166ac']];
+  let worst = 0;
+  let wrongFill = 0;
+  const fills = new Set();
+  for (const w of named) {
+    const r = w.ring - 1;
+    const sc = out.filter(([, lin, , src]) => src === 'student' && lineageAt(lin, r) === w.taxon).map(([, , x]) => Number(x.split(';')[r]));
+    const mean = sc.reduce((a, b) => a + b, 0) / Math.max(1, sc.length);
+    worst = Math.max(worst, Math.abs(mean - w.score));
+    if (w.fill !== [...scale].reverse().find(([least]) => mean >= least)[1]) wrongFill++;
+    fills.add(w.fill);
+  }
+  const swatches = await page.getByTestId('sunburst-legend').locator('rect').evaluateAll((els) => els.map((e) => e.getAttribute('fill')));
+  check(named.length > 1 && worst < 1e-4 && wrongFill === 0 && [...fills].every((f) => swatches.includes(f)) && swatches.length === 7,
+    `${mode}: sunburst by mean score: ${named.length} named wedges from domain to family, mean scores as the CLI TSV's (max |diff| ${worst.toExponential(1)}), ${fills.size} colour(s) of the legend's ${swatches.length} swatches, ${wrongFill} wrong`);
+  await page.getByTestId('view-sunburst').screenshot({ path: path.join(ART, `${mode}-demo-sunburst-by-score.png`) });
+  await page.getByTestId('sunburst-colour-taxon').check();
+
+  await page.getByTestId('sunburst-input').check();
+  const labels = new Map(tsvRows(path.join(DEMO, 'labels.tsv')).map(([id, lin]) => [id, lin]));
+  const perDomain = new Map();
+  let unlabelled = 0;
+  for (const [id] of out) {
+    const d = lineageAt(labels.get(id), 0);
+    if (d) perDomain.set(d, (perDomain.get(d) ?? 0) + 1); else unlabelled++;
+  }
+  const ring = await wedges();
+  const same = [...perDomain].every(([d, n]) => ring.some((w) => w.taxon === d && w.n === n))
+    && (ring.find((w) => w.taxon === 'unassigned')?.n ?? 0) === unlabelled && ring.length === perDomain.size + (unlabelled ? 1 : 0);
+  const legendText = await page.getByTestId('sunburst-legend').textContent();
+  const scoreOff = await page.getByTestId('sunburst-colour-score').isDisabled();
+  check(same && legendText.includes('input labels') && scoreOff,
+    `${mode}: input labels' sunburst: ${ring.map((w) => `${w.taxon} ${w.n}`).join(', ')} (labels.tsv: ${[...perDomain].map(([d, n]) => `${d} ${n}`).join(', ')}, ${unlabelled} unlabelled); colour by score ${scoreOff ? 'off' : 'on'}`);
+  await page.getByTestId('view-sunburst').screenshot({ path: path.join(ART, `${mode}-demo-sunburst-input.png`) });
+  const [d, n] = [...perDomain].sort((a, b) => b[1] - a[1])[0];
+  await page.locator(`[data-testid=wedge][data-ring="1"][data-taxon="${d}"]`).dispatchEvent('click');
+  const got = await waitCount(page, n);
+  const chip = (await page.getByTestId('filter-chip').allTextContents()).join(' | ');
+  check(got === n && chip.includes(`input label: ${d}`), `${mode}: an input-label wedge lists its ${got} contigs (labels.tsv: ${n}); chip '${chip}'`);
+  await page.getByTestId('sunburst-refined').check();
+  const back = await waitCount(page, nTotal);
+  check(back === nTotal && (await page.getByTestId('filter-chip').count()) === 0, `${mode}: back to the refined sunburst: the input filter is cleared (${back} contigs)`);
 }
 
 // axe-core on the page with results: no serious or critical violation
@@ -375,6 +466,69 @@ async function checkAxe(page, mode, what) {
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   for (const v of violations) console.log(`  axe ${v.impact}: ${v.id} (${v.nodes} node(s), e.g. ${v.target}): ${v.help}`);
   check(bad.length === 0, `${mode}: axe-core finds no serious or critical violation on ${what} (${violations.length} minor)`);
+}
+
+// Bad inputs, each with the model and the good files otherwise: one line
+// in the status, `error: ` and the file's name first, within a few seconds
+// (no hang), and the run button usable again afterwards.
+async function checkErrorCases(page, mode) {
+  const files = path.join(WORK, 'files');
+  const errors = path.join(WORK, 'errors');
+  const cases = [
+    ['an empty FASTA', { fasta: path.join(errors, 'empty.fna') }, /^error: empty\.fna: empty file: no FASTA records$/],
+    ['a corrupt .gz', { fasta: path.join(errors, 'corrupt.fna.gz') }, /^error: corrupt\.fna\.gz: damaged gzip file \(.*(corrupt|invalid|checksum).*\): compress it again, or give it uncompressed$/i],
+    ['abundances of other contigs', { fasta: path.join(files, 'contigs.fna'), abundance: path.join(errors, 'other_contigs.tsv') },
+      /^error: other_contigs\.tsv: does not fit the contigs: \d+ of \d+ contigs have no abundance row, the first is 'contig_\d+'$/],
+    ['a model for other samples', { abundance: path.join(errors, 'two_samples.tsv') },
+      /^error: two_samples\.tsv: 2 sample column\(s\) \(sample1, sample2\), but the model \(model\.json\) was trained with 3: it was made for other samples/],
+  ];
+  for (const [what, inputs, want] of cases) {
+    if (inputs.fasta) await page.getByTestId('fasta-input').setInputFiles(inputs.fasta);
+    if (inputs.abundance) await page.getByTestId('abundance-input').setInputFiles(inputs.abundance);
+    const t = Date.now();
+    await page.getByTestId('run-button').click();
+    const text = await page.waitForFunction(() => {
+      const s = document.querySelector('[data-testid=status]')?.textContent ?? '';
+      return s.startsWith('error:') || s === 'done' ? s : null;
+    }, null, { timeout: 30000 }).then((h) => h.jsonValue()).catch(() => 'no answer within 30 s');
+    const ms = Date.now() - t;
+    const usable = await page.getByTestId('run-button').isEnabled();
+    check(want.test(text) && !text.includes('\n') && usable, `${mode}: ${what} → '${text}' (${ms} ms; run button ${usable ? 'enabled' : 'disabled'})`);
+  }
+  await page.getByTestId('abundance-input').setInputFiles(path.join(files, 'abundance.tsv'));
+}
+
+// The worker runs out of memory: the page caps the worker's heap
+// (`?max_memory_mb=`, read at each run) so that the allocator refuses a
+// request as the browser does when the tab cannot grow; the trap shows as
+// a line naming the file and what ran out, the trapped worker is
+// terminated, and the next run (the cap lifted) gets a fresh worker and
+// finishes.
+async function checkOutOfMemory(page, mode, url) {
+  const files = path.join(WORK, 'files');
+  const big = path.join(WORK, 'big');
+  // 20k contigs: their features alone (103 floats each) need more than 8 MB
+  await page.getByTestId('fasta-input').setInputFiles(path.join(big, 'contigs.fna'));
+  await page.getByTestId('abundance-input').setInputFiles(path.join(big, 'abundance.tsv'));
+  const closed = [];
+  const onWorker = (w) => w.on('close', () => closed.push(w.url()));
+  page.on('worker', onWorker);
+  for (const w of page.workers()) onWorker(w);
+  await page.evaluate((u) => window.history.replaceState(null, '', u), `${url}&max_memory_mb=8`);
+  await page.getByTestId('run-button').click();
+  const text = await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=status]')?.textContent ?? '';
+    return s.startsWith('error:') || s === 'done' ? s : null;
+  }, null, { timeout: 60000 }).then((h) => h.jsonValue()).catch(() => 'no answer within 60 s');
+  await page.waitForTimeout(300);
+  check(/^error: contigs\.fna: ran out of memory in the browser tab while reading the contigs \(\d+ MB of wasm memory, a request for \d+ [kM]B more refused, the heap capped at 8 MB by max_memory_mb\); the worker was stopped and the next run starts a fresh one: try a smaller file, or the CLI/.test(text) && closed.length >= 1,
+    `${mode}: out of memory (heap capped at 8 MB) → '${text}'; ${closed.length} worker(s) terminated`);
+  await page.evaluate((u) => window.history.replaceState(null, '', u), url);
+  await page.getByTestId('fasta-input').setInputFiles(path.join(files, 'contigs.fna'));
+  await page.getByTestId('abundance-input').setInputFiles(path.join(files, 'abundance.tsv'));
+  await page.getByTestId('run-button').click();
+  await waitDone(page, `${mode} after running out of memory (a fresh worker)`);
+  page.off('worker', onWorker);
 }
 
 async function shots(page, prefix) {
@@ -433,6 +587,18 @@ for (const mode of MODES) {
     const ok = ext === 'svg' ? head.toString().startsWith('<svg') : head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47;
     check(ok, `${mode}: chart ${id} exported as ${ext.toUpperCase()}`);
   }
+  // the exported SVGs carry their title, rank and legend
+  for (const [id, want] of [
+    ['sankey', ['Noisy → refined', 'rank: genus', 'confirmed', 'input label kept', 'noisy label']],
+    ['sunburst', ['Output taxonomy', 'refined labels (output) · by contigs · all', 'unassigned']],
+    ['histogram', ['Confidence', 'rank: genus']],
+    ['composition', ['Composition per sample', 'rank: phylum', 'sample1']],
+  ]) {
+    const svg = (await download(page, `export-${id}-svg`)).toString();
+    const missing = want.filter((w) => !svg.includes(w.replace(/&/g, '&amp;')));
+    fs.writeFileSync(path.join(ART, `${mode}-export-${id}-titled.svg`), svg);
+    check(svg.startsWith('<svg') && missing.length === 0, `${mode}: the ${id} SVG export carries its title, rank and legend${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`);
+  }
   // the rank bars: every contig in each bar, in summary.tsv's change categories
   const nDemo = fs.readFileSync(path.join(WORK, 'expected_demo.tsv'), 'utf8').split('\n').filter(Boolean).length - 1;
   const perRank = new Map();
@@ -468,8 +634,13 @@ for (const mode of MODES) {
     check(got === segN, `${mode}: the rank bars' 'changed' at genus lists ${got} contigs (the bar: ${segN})`);
   }
   await checkComposition(page, mode, path.join(WORK, 'expected_demo.tsv'));
+  await checkSunburstModes(page, mode, path.join(WORK, 'expected_demo.tsv'), nDemo);
+  // a filter active, the sunburst coloured by score
+  await page.getByTestId('sunburst-colour-score').check();
+  await page.getByTestId('composition-segment').first().click();
   await checkAxe(page, mode, 'the demo\'s results with a filter chip');
   await clearChips(page);
+  await page.getByTestId('sunburst-colour-taxon').check();
 
   // 2. the user's files through the inputs; Kraken2 labels first without their taxonomy
   const files = path.join(WORK, 'files');
@@ -487,6 +658,7 @@ for (const mode of MODES) {
   compareTsv(await download(page, 'export-tsv'), path.join(WORK, 'expected_files.tsv'), `${mode} files`, mode === 'cpu');
   compareExact(await download(page, 'export-cami'), path.join(WORK, 'expected_files.cami'), `${mode} files: CAMI (taxids from the taxonomy)`);
   compareExact(await download(page, 'export-kraken'), path.join(WORK, 'expected_files.kraken.txt'), `${mode} files: Kraken report`);
+  compareExact(await download(page, 'export-kraken-bp'), path.join(WORK, 'expected_files.kraken.bp.txt'), `${mode} files: Kraken report by bp (taxdistill convert --by-bp)`);
   const nFiles = tsvRows(path.join(WORK, 'expected_files.tsv')).length;
   await checkSunburst(page, mode, path.join(WORK, 'expected_files.kraken.txt'), path.join(WORK, 'expected_files.tsv'), nFiles);
   const rows = await page.getByTestId('results-table').locator('.tr').count();
@@ -518,6 +690,8 @@ for (const mode of MODES) {
   const err = await waitStatus(page, 'error:');
   check(err.includes('bad.fna'), `${mode}: bad file error names the file: '${err}'`);
   await page.screenshot({ path: path.join(ART, `${mode}-error.png`) });
+  await checkErrorCases(page, mode);
+  await checkOutOfMemory(page, mode, url);
   // Cancel stops the worker; the next run starts a fresh one (a large input,
   // so that the run is still going when Cancel is clicked)
   const big = path.join(WORK, 'big');

@@ -42,6 +42,9 @@ cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
 "$BIN" -q annotate --model "$WORK/model" --contigs "$WORK/files/contigs.fna" --abundance "$WORK/files/abundance.tsv" \
   --labels "$WORK/files/kraken2.out" --taxonomy "$WORK/files/taxdump" \
   --out "$WORK/expected_files.tsv" --cami "$WORK/expected_files.cami" --report "$WORK/expected_files.kraken.txt"
+# the same report by base pairs: `convert --by-bp` on the CLI's TSV
+"$BIN" -q convert --labels "$WORK/expected_files.tsv" --contigs "$WORK/files/contigs.fna" --taxonomy "$WORK/files/taxdump" \
+  --to kraken-report --by-bp --out "$WORK/expected_files.kraken.bp.txt"
 "$BIN" -q annotate --model "$DEMO" --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" \
   --labels "$DEMO/labels.tsv" --out "$WORK/expected_demo.tsv"
 # `taxdistill run` on the demo's Kraken2 output with the bundled student's
@@ -50,6 +53,24 @@ cp "$DEMO/model.json" "$DEMO/model.safetensors" "$WORK/model/"
 "$BIN" -q run --contigs "$DEMO/contigs.fna.gz" --abundance "$DEMO/abundance.tsv" \
   --labels "$DEMO/kraken2.out.gz" --taxonomy "$DEMO" --hidden 128,128 --seed 0 --out "$WORK/expected_run"
 printf '@read1\nACGTACGT\n+\nIIIIIIII\n' > "$WORK/bad.fna"
+# inputs that must each give one plain-words error naming the file
+mkdir -p "$WORK/errors"
+: > "$WORK/errors/empty.fna"
+# a gzip whose deflate stream is damaged in the middle (the header is fine)
+gzip -c "$WORK/files/contigs.fna" > "$WORK/errors/corrupt.fna.gz"
+python3 - "$WORK/errors/corrupt.fna.gz" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+mid = len(b) // 2
+for i in range(mid, mid + 64):
+    b[i] ^= 0x5A
+open(p, 'wb').write(bytes(b))
+PY
+# abundances of other contigs (same samples, other ids)
+sed '2,$s/^contig_/other_/' "$WORK/files/abundance.tsv" > "$WORK/errors/other_contigs.tsv"
+# abundances of two samples for a model trained on three: a model for other samples
+cut -f 1-3 "$WORK/files/abundance.tsv" > "$WORK/errors/two_samples.tsv"
 # a community large enough (~60 Mbp) that a run is still going when Cancel is clicked
 "$BIN" -q simulate --out "$WORK/bigsim" --seed 9 --contigs 20000 --genomes 100 --gzip-level 1
 mkdir -p "$WORK/big"

@@ -1,10 +1,11 @@
 //! The page side of the worker: holds the user's files (browser objects stay
 //! on this thread; signals only carry their names), starts a job, turns the
 //! worker's messages into signal updates, and cancels by terminating the
-//! worker (a fresh one is started for the next run).
+//! worker (a fresh one is started for the next run; so after any error or
+//! crash of the worker, see [`crate::errors::crash_line`]).
 
 use crate::components::TableIndex;
-use crate::errors::Error;
+use crate::errors::{Crash, Error};
 use crate::results::{Summary, Table};
 use crate::transfer::Exports;
 use leptos::prelude::*;
@@ -118,6 +119,8 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
     static ON_MESSAGE: RefCell<Option<OnMessage>> = const { RefCell::new(None) };
     static ON_ERROR: RefCell<Option<OnError>> = const { RefCell::new(None) };
+    /// The worker's panic message, posted before the trap that follows it.
+    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Stores a file for `slot` (or clears it) and updates the shown names.
@@ -180,6 +183,22 @@ pub fn query() -> String {
         .unwrap_or_default()
 }
 
+/// The value of `key` in the page's URL query (read at each run, so a
+/// changed query applies without a reload).
+fn query_value(key: &str) -> Option<String> {
+    query()
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
+}
+
+/// The cap on the worker's heap (`?max_memory_mb=N`, N > 0), in MB.
+fn memory_cap_mb() -> Option<f64> {
+    query_value("max_memory_mb")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|mb| *mb > 0.0)
+}
+
 /// Forgets every chosen file (before the demo loads its own).
 pub fn clear_files(ui: Ui) {
     FILES.with(|f| *f.borrow_mut() = Files::default());
@@ -220,18 +239,36 @@ fn worker(ui: Ui) -> Result<Worker, Error> {
         .map_err(|e| Error::Browser(format!("cannot start the worker: {e:?}")))?;
     let on_message = OnMessage::new(move |ev: MessageEvent| handle_message(ui, ev.data()));
     w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // an error `worker.js` did not catch (it could not load, say)
     let on_error = OnError::new(move |ev: web_sys::ErrorEvent| {
-        ui.status.set(Status::Error(format!(
-            "the worker failed: {}",
-            ev.message()
-        )));
-        drop_worker();
+        ev.prevent_default();
+        crashed(
+            ui,
+            Crash {
+                name: "Error".into(),
+                message: ev.message(),
+                ..Crash::default()
+            },
+        );
     });
     w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     ON_MESSAGE.with(|c| *c.borrow_mut() = Some(on_message));
     ON_ERROR.with(|c| *c.borrow_mut() = Some(on_error));
     WORKER.with(|x| *x.borrow_mut() = Some(w.clone()));
     Ok(w)
+}
+
+/// The worker died (a trap, an uncaught error): the status says why in
+/// words, and the worker is terminated so that the next run starts a fresh
+/// one (a trapped wasm module is not safe to call again).
+fn crashed(ui: Ui, mut crash: Crash) {
+    drop_worker();
+    crash.panic = PANIC.with(|p| p.borrow_mut().take());
+    let stage = ui.progress.get_untracked().stage;
+    let file = ui.names.with_untracked(|n| n[0].clone());
+    ui.status.set(Status::Error(crate::errors::crash_line(
+        &crash, &stage, &file,
+    )));
 }
 
 fn drop_worker() {
@@ -269,11 +306,27 @@ fn handle_message(ui: Ui, data: JsValue) {
             }
             Err(e) => ui.status.set(Status::Error(e.to_string())),
         },
-        Some("error") => ui.status.set(Status::Error(
-            get(&data, "message")
-                .as_string()
-                .unwrap_or_else(|| "unknown error".into()),
-        )),
+        Some("error") => {
+            // a fresh worker after any failure
+            drop_worker();
+            ui.status.set(Status::Error(
+                get(&data, "message")
+                    .as_string()
+                    .unwrap_or_else(|| "unknown error".into()),
+            ))
+        }
+        Some("panic") => PANIC.with(|p| *p.borrow_mut() = get(&data, "message").as_string()),
+        Some("crash") => crashed(
+            ui,
+            Crash {
+                name: get(&data, "name").as_string().unwrap_or_default(),
+                message: get(&data, "message").as_string().unwrap_or_default(),
+                panic: None,
+                refused_bytes: get(&data, "refusedBytes").as_f64().unwrap_or(0.0),
+                memory_bytes: get(&data, "memoryBytes").as_f64().unwrap_or(0.0),
+                cap_mb: memory_cap_mb(),
+            },
+        ),
         _ => {}
     }
 }
@@ -352,6 +405,10 @@ fn try_run(ui: Ui) -> Result<(), Error> {
         Ok(())
     })?;
     set("backend", &JsValue::from_str(backend_choice()));
+    if let Some(mb) = memory_cap_mb() {
+        set("maxMemoryMb", &JsValue::from_f64(mb));
+    }
+    PANIC.with(|p| p.borrow_mut().take());
     set(
         "settings",
         &JsValue::from_str(&ui.settings.get_untracked().to_query()),

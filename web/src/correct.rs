@@ -295,15 +295,17 @@ pub fn run<A: BufRead, L: BufRead>(
     progress: &dyn Progress,
 ) -> Result<(Output, Training, TrainedFiles), Error> {
     let abundance = match inputs.abundance {
-        Some((r, name)) => Some(taxdistill_core::abundance::read_abundance(r, name)?),
+        Some((r, name)) => Some((taxdistill_core::abundance::read_abundance(r, name)?, name)),
         None => None,
     };
-    let features = inputs.contigs.finish(
-        abundance.as_ref(),
+    let features = crate::pipeline::features_of(
+        inputs.contigs,
+        abundance.as_ref().map(|(a, name)| (a, *name)),
         &FeatureOptions {
             min_length: opts.min_length,
         },
     )?;
+    let abundance = abundance.map(|(a, _)| a);
     let (reader, labels_name) = inputs.labels;
     let labels = read_labels(reader, labels_name, None, inputs.taxdump, &features.ids)?;
     let mut warnings = labels.warnings.clone();

@@ -74,37 +74,114 @@ pub fn save_js_bytes(bytes: &JsValue, filename: &str, mime: &str) -> Result<(), 
     save_blob(&blob, filename)
 }
 
+/// Text for an SVG text node.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The export's header: the chart's title, its `data-export-subtitle`
+/// (the rank and settings shown) and its `data-export-legend` (`fill label`
+/// pairs, `;`-separated) as swatches; returns the markup and its height.
+pub fn export_header(title: &str, subtitle: &str, legend: &str, width: f64) -> (String, f64) {
+    let mut out = format!(
+        r##"<text x="8" y="18" font-size="14" font-weight="bold">{}</text>"##,
+        xml_escape(title)
+    );
+    let mut y = 24.0;
+    if !subtitle.is_empty() {
+        out += &format!(
+            r##"<text x="8" y="{:.0}" font-size="11">{}</text>"##,
+            y + 12.0,
+            xml_escape(subtitle)
+        );
+        y += 16.0;
+    }
+    let items: Vec<(&str, &str)> = legend
+        .split(';')
+        .filter_map(|it| it.trim().split_once(' '))
+        .collect();
+    let per_row = ((width - 8.0) / 130.0).floor().max(1.0) as usize;
+    for (k, (fill, label)) in items.iter().enumerate() {
+        let x = 8.0 + (k % per_row) as f64 * 130.0;
+        let yy = y + 4.0 + (k / per_row) as f64 * 16.0;
+        out += &format!(
+            r##"<rect x="{x:.0}" y="{yy:.0}" width="11" height="11" fill="{}"/><text x="{:.0}" y="{:.1}" font-size="10">{}</text>"##,
+            xml_escape(fill),
+            x + 15.0,
+            yy + 9.5,
+            xml_escape(label)
+        );
+    }
+    if !items.is_empty() {
+        y += 4.0 + items.len().div_ceil(per_row) as f64 * 16.0;
+    }
+    (out, y + 6.0)
+}
+
 /// The markup of the SVG element with id `id`, standalone (with xmlns and
-/// the chart styles inlined by the chart itself).
-pub fn svg_markup(id: &str) -> Result<String, Error> {
+/// the chart styles inlined by the chart itself), under a header with
+/// `title`, the chart's subtitle and legend ([`export_header`]).
+pub fn svg_markup(id: &str, title: &str) -> Result<String, Error> {
     let el = document()?
         .get_element_by_id(id)
         .ok_or_else(|| Error::Browser(format!("no chart '{id}' on the page")))?;
-    let _ = el.set_attribute("xmlns", "http://www.w3.org/2000/svg");
+    let attr = |k: &str| el.get_attribute(k).unwrap_or_default();
+    let num = |k: &str| attr(k).parse::<f64>().unwrap_or(400.0);
+    let (w, h) = (num("width"), num("height"));
+    let (header, top) = export_header(
+        title,
+        &attr("data-export-subtitle"),
+        &attr("data-export-legend"),
+        w,
+    );
+    let copy: web_sys::Element = el
+        .clone_node_with_deep(true)
+        .map_err(js)?
+        .dyn_into()
+        .map_err(|_| Error::Browser("not an element".into()))?;
+    let _ = copy.set_attribute("x", "0");
+    let _ = copy.set_attribute("y", &format!("{top:.0}"));
     let s = web_sys::XmlSerializer::new().map_err(js)?;
-    s.serialize_to_string(&el).map_err(js)
+    let chart = s.serialize_to_string(&copy).map_err(js)?;
+    let total = h + top;
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{total}" viewBox="0 0 {w} {total}" font-family="sans-serif"><rect width="{w}" height="{total}" fill="#ffffff"/>{header}{chart}</svg>"##
+    ))
 }
 
-/// Downloads the chart `id` as SVG.
+/// Downloads the chart `id` as SVG, with its title, subtitle and legend.
 ///
 /// # Errors
 /// The chart is not on the page.
-pub fn save_svg(id: &str, filename: &str) -> Result<(), Error> {
-    save_text(&svg_markup(id)?, filename, "image/svg+xml")
+pub fn save_svg(id: &str, title: &str, filename: &str) -> Result<(), Error> {
+    save_text(&svg_markup(id, title)?, filename, "image/svg+xml")
 }
 
 /// Downloads the chart `id` as PNG (2× its on-screen size, white background).
 ///
 /// # Errors
 /// The chart is not on the page or the canvas is unavailable.
-pub fn save_png(id: &str, filename: &str) -> Result<(), Error> {
+pub fn save_png(id: &str, title: &str, filename: &str) -> Result<(), Error> {
     let doc = document()?;
     let el = doc
         .get_element_by_id(id)
         .ok_or_else(|| Error::Browser(format!("no chart '{id}' on the page")))?;
-    let rect = el.get_bounding_client_rect();
-    let (w, h) = (rect.width().max(1.0) * 2.0, rect.height().max(1.0) * 2.0);
-    let markup = svg_markup(id)?;
+    let markup = svg_markup(id, title)?;
+    // the export's size (the chart's width; its height plus the header's),
+    // as the outer `<svg>` of the markup says it
+    let attr = |k: &str| el.get_attribute(k).and_then(|v| v.parse::<f64>().ok());
+    let (cw, ch) = (
+        attr("width").unwrap_or(400.0),
+        attr("height").unwrap_or(400.0),
+    );
+    let total = markup
+        .split_once(r#"height=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .and_then(|(v, _)| v.parse::<f64>().ok())
+        .unwrap_or(ch);
+    let (w, h) = (cw * 2.0, total * 2.0);
     let parts = js_sys::Array::of1(&JsValue::from_str(&markup));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("image/svg+xml");

@@ -55,6 +55,22 @@ pub fn parse_contigs<R: std::io::Read + Send>(
     )?)
 }
 
+/// Why a gzip stream is damaged: `None` when it decompresses to its end
+/// with its checksums right, or is not gzip. A damaged block can decompress
+/// to text the FASTA parser rejects (a duplicate id, a bad byte) before the
+/// gzip checksum says why, so a parse error of a gzip file is checked here.
+pub fn gzip_damage<R: BufRead>(mut r: R) -> Option<String> {
+    if !r.fill_buf().ok()?.starts_with(&[0x1f, 0x8b]) {
+        return None;
+    }
+    std::io::copy(
+        &mut flate2::read::MultiGzDecoder::new(r),
+        &mut std::io::sink(),
+    )
+    .err()
+    .map(|e| e.to_string())
+}
+
 /// Reads an NCBI taxdump (as `taxdistill --taxonomy DIR` does); messages
 /// name the files `taxonomy/nodes.dmp` etc.
 ///
@@ -79,7 +95,19 @@ pub fn prepare<A: BufRead, L: BufRead>(
 ) -> Result<Prepared, Error> {
     let mut warnings = Vec::new();
     let abundance = match abundance {
-        Some((r, name)) if meta.use_abundance => Some(taxdistill_core::abundance::read_abundance(r, name)?),
+        Some((r, name)) if meta.use_abundance => {
+            let a = taxdistill_core::abundance::read_abundance(r, name)?;
+            // checked before the features, where the error can name the file
+            if a.n_samples() != meta.n_samples {
+                return Err(Error::ModelSamples {
+                    name: name.to_string(),
+                    got: a.n_samples(),
+                    want: meta.n_samples,
+                    samples: a.samples.join(", "),
+                });
+            }
+            Some((a, name))
+        }
         Some((_, name)) => {
             warnings.push(format!("{name}: ignored, the model was trained without abundances"));
             None
@@ -92,7 +120,12 @@ pub fn prepare<A: BufRead, L: BufRead>(
         }
         None => None,
     };
-    let features = builder.finish(abundance.as_ref(), &feature_options(meta))?;
+    let features = features_of(
+        builder,
+        abundance.as_ref().map(|(a, name)| (a, *name)),
+        &feature_options(meta),
+    )?;
+    let abundance = abundance.map(|(a, _)| a);
     // the same checks as `taxdistill annotate`
     if features.n_samples != meta.n_samples || features.n_cols() != meta.n_features() {
         return Err(Error::Inputs(format!(
@@ -132,6 +165,35 @@ pub fn prepare<A: BufRead, L: BufRead>(
     })
 }
 
+/// The features of the streamed contigs with their abundances; an
+/// abundance table that does not fit the contigs (rows missing, a sample
+/// without depth) is an error naming that file.
+///
+/// # Errors
+/// [`Error::AbundanceMismatch`] naming the abundance file; the core's
+/// errors otherwise.
+pub fn features_of(
+    builder: FeatureBuilder,
+    abundance: Option<(&Abundance, &str)>,
+    opts: &FeatureOptions,
+) -> Result<FeatureMatrix, Error> {
+    builder
+        .finish(abundance.map(|(a, _)| a), opts)
+        .map_err(|e| match (e, abundance) {
+            (taxdistill_core::Error::Mismatch(reason), Some((_, name))) => {
+                Error::AbundanceMismatch {
+                    name: name.to_string(),
+                    // the core's message starts with the word `abundance: `
+                    reason: reason
+                        .strip_prefix("abundance: ")
+                        .unwrap_or(&reason)
+                        .to_string(),
+                }
+            }
+            (e, _) => e.into(),
+        })
+}
+
 /// Feature normalisation as `taxdistill annotate` does it.
 fn feature_options(meta: &ModelMeta) -> FeatureOptions {
     FeatureOptions {
@@ -164,6 +226,9 @@ pub struct Output {
     pub taxometer_tsv: String,
     pub cami: String,
     pub kraken_report: String,
+    /// The Kraken-style report counting base pairs (`taxdistill convert
+    /// --to kraken-report --by-bp` on the Taxometer TSV).
+    pub kraken_report_bp: String,
 }
 
 /// Assembles the result, computes the charts' data and writes the exports
@@ -251,6 +316,18 @@ impl Assembled<'_> {
             &|w| outputs.write_kraken_report(w, ids, self.lengths, taxdump),
             "Kraken report",
         )?;
+        let kraken_report_bp = {
+            let rows: Vec<(String, u64, Option<taxdistill_core::model::Prediction>)> = outputs
+                .rows(ids)
+                .into_iter()
+                .zip(self.lengths)
+                .map(|((id, p), &n)| (id, n as u64, p))
+                .collect();
+            let mut b = Vec::new();
+            taxdistill_core::writers::write_kraken_report(&mut b, &rows, true, taxdump)?;
+            String::from_utf8(b)
+                .map_err(|_| Error::Inputs("Kraken report (bp): not UTF-8".into()))?
+        };
         let mut b = TableBuilder::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
             let source = match &outputs.sources {
@@ -284,6 +361,7 @@ impl Assembled<'_> {
             taxometer_tsv,
             cami,
             kraken_report,
+            kraken_report_bp,
         })
     }
 }
@@ -465,6 +543,10 @@ mod tests {
         let mut without = Vec::new();
         taxdistill_core::writers::write_kraken_report(&mut without, &dropped, false, None).unwrap();
         assert_ne!(r.kraken_report.as_bytes(), &without[..]);
+        let mut by_bp = Vec::new();
+        taxdistill_core::writers::write_kraken_report(&mut by_bp, &with_len, true, None).unwrap();
+        assert_eq!(r.kraken_report_bp, String::from_utf8(by_bp).unwrap());
+        assert_ne!(r.kraken_report_bp, r.kraken_report);
 
         let t = &r.table;
         assert_eq!(t.len(), 8);
@@ -574,6 +656,116 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("abundance"), "{err}");
+    }
+
+    fn abundance_of(ids: &[&str], samples: &[&str]) -> String {
+        let mut t = format!("contigname\t{}\n", samples.join("\t"));
+        for (i, id) in ids.iter().enumerate() {
+            let depths: Vec<String> = (0..samples.len())
+                .map(|k| format!("{}", 1 + i + k))
+                .collect();
+            t.push_str(&format!("{id}\t{}\n", depths.join("\t")));
+        }
+        t
+    }
+
+    fn abundance_model(n_samples: usize) -> ModelMeta {
+        let (st, json) = model(103);
+        let mut meta = Student::from_bytes(&st, &json).unwrap().meta;
+        meta.use_abundance = true;
+        meta.n_samples = n_samples;
+        meta
+    }
+
+    #[test]
+    fn an_abundance_table_for_other_contigs_is_an_error_naming_it() {
+        let meta = abundance_model(2);
+        let table = abundance_of(&["x1", "x2", "x3"], &["s1", "s2"]);
+        let builder = parse_contigs(fasta().as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let e = prepare::<&[u8], &[u8]>(
+            builder,
+            Some((table.as_bytes(), "other.tsv")),
+            None,
+            None,
+            &meta,
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(e, Error::AbundanceMismatch { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "other.tsv: does not fit the contigs: 8 of 8 contigs have no abundance row, the first is 'c0'"
+        );
+    }
+
+    #[test]
+    fn a_model_for_another_number_of_samples_is_an_error_naming_the_abundance_file() {
+        let meta = abundance_model(3);
+        let ids: Vec<String> = (0..8).map(|i| format!("c{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let table = abundance_of(&ids, &["s1", "s2"]);
+        let builder = parse_contigs(fasta().as_bytes(), "t.fna", |_, _| {}).unwrap();
+        let e = prepare::<&[u8], &[u8]>(
+            builder,
+            Some((table.as_bytes(), "ab.tsv")),
+            None,
+            None,
+            &meta,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            matches!(
+                e,
+                Error::ModelSamples {
+                    got: 2,
+                    want: 3,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("ab.tsv: 2 sample column(s) (s1, s2), but the model (model.json) was trained with 3"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_empty_fasta_is_an_empty_file_error_naming_it() {
+        let e = parse_contigs(&b""[..], "empty.fna", |_, _| {})
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "empty.fna: empty file: no FASTA records");
+    }
+
+    #[test]
+    fn a_corrupt_gzip_is_an_error_naming_the_file() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(fasta().as_bytes()).unwrap();
+        let mut bytes = gz.finish().unwrap();
+        // flip bytes in the deflate stream (after the 10-byte header)
+        let mid = bytes.len() / 2;
+        for b in &mut bytes[mid..mid + 16] {
+            *b ^= 0x5a;
+        }
+        let r = flate2::read::MultiGzDecoder::new(&bytes[..]);
+        let e = parse_contigs(r, "c.fna.gz", |_, _| {}).err().unwrap();
+        let text = e.to_string();
+        assert!(text.starts_with("c.fna.gz: "), "{text}");
+        // whatever the parser saw first, the gzip stream says what is wrong
+        let why = gzip_damage(&bytes[..]).unwrap();
+        assert!(why.contains("corrupt") || why.contains("invalid"), "{why}");
+        // a truncated end too
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(fasta().as_bytes()).unwrap();
+        let whole = gz.finish().unwrap();
+        assert_eq!(gzip_damage(&whole[..]), None);
+        assert!(gzip_damage(&whole[..whole.len() - 20]).is_some());
+        // not gzip: nothing to say
+        assert_eq!(gzip_damage(fasta().as_bytes()), None);
     }
 
     #[test]

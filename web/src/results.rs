@@ -17,7 +17,7 @@ mod composition;
 pub mod filter;
 mod truth;
 
-pub use charts::{prediction_tree, sankey_flows, score_histogram, Flows, TreeNode};
+pub use charts::{input_tree, prediction_tree, sankey_flows, score_histogram, Flows, TreeNode};
 pub use composition::{composition, Composition};
 pub use truth::{truth_check, TruthCheck};
 

@@ -7,7 +7,7 @@
 //! Message fields: `summary` (JSON), `ids`, `names` (strings), `lens`
 //! (Float64Array), `noisy`, `pred` (Uint32Array, n × 7), `depth` (Int8Array),
 //! `scores` (Float32Array, n × 7), `source` (Uint8Array: 0 student, 1 input
-//! label kept, 2 none), `tsv`, `cami`, `kraken` (strings), for a run trained in the page
+//! label kept, 2 none), `tsv`, `cami`, `kraken`, `krakenBp` (strings), for a run trained in the page
 //! `modelJson`, `modelSafetensors`, `softLabels` (Uint8Array), and `transfer`
 //! (the arrays' buffers, for the transfer list).
 
@@ -58,6 +58,7 @@ pub fn encode(out: &Output) -> Result<JsValue, Error> {
     set(&obj, "tsv", &JsValue::from_str(&out.taxometer_tsv));
     set(&obj, "cami", &JsValue::from_str(&out.cami));
     set(&obj, "kraken", &JsValue::from_str(&out.kraken_report));
+    set(&obj, "krakenBp", &JsValue::from_str(&out.kraken_report_bp));
     Ok(obj.into())
 }
 
@@ -86,6 +87,8 @@ pub struct Exports {
     pub tsv: JsValue,
     pub cami: JsValue,
     pub kraken: JsValue,
+    /// The Kraken-style report by base pairs.
+    pub kraken_bp: JsValue,
     pub model_json: JsValue,
     pub model_safetensors: JsValue,
     pub soft_labels: JsValue,
@@ -140,6 +143,7 @@ pub fn decode(msg: &JsValue) -> Result<(Summary, Table, Exports), Error> {
         tsv: get(msg, "tsv"),
         cami: get(msg, "cami"),
         kraken: get(msg, "kraken"),
+        kraken_bp: get(msg, "krakenBp"),
         model_json: get(msg, "modelJson"),
         model_safetensors: get(msg, "modelSafetensors"),
         soft_labels: get(msg, "softLabels"),

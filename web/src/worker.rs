@@ -83,12 +83,37 @@ fn open(b: Blob, name: &str) -> Result<Box<dyn BufRead + Send>, Error> {
 /// Any input error, as one line naming the file, record and reason.
 #[wasm_bindgen]
 pub async fn worker_run(job: JsValue) -> Result<JsValue, JsError> {
+    set_memory_cap(&job);
     let result = if blob(&job, "modelJson").is_none() && blob(&job, "modelSafetensors").is_none() {
         correct(&job)
     } else {
         annotate(&job).await
     };
     result.map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Caps the worker's heap at the job's `maxMemoryMb` (`?max_memory_mb=N`),
+/// or lifts the cap.
+fn set_memory_cap(job: &JsValue) {
+    crate::memory::HEAP.set_limit(
+        field(job, "maxMemoryMb")
+            .as_f64()
+            .filter(|mb| *mb > 0.0)
+            .map(|mb| (mb * 1e6) as usize),
+    );
+}
+
+/// The allocation the worker's heap last refused (bytes; 0: none), for
+/// `worker.js` to report after a trap.
+#[wasm_bindgen]
+pub fn worker_refused_bytes() -> f64 {
+    crate::memory::HEAP.refused() as f64
+}
+
+/// Posts a panic's message to the page before the module aborts (the
+/// trap that follows is reported by `worker.js`).
+pub fn post_panic(message: &str) {
+    post(&[("type", "panic".into()), ("message", message.into())]);
 }
 
 /// Posts a progress message of `stage`.
@@ -112,8 +137,10 @@ fn parse_fasta(job: &JsValue, t0: f64) -> Result<(FeatureBuilder, String), Error
     let fasta = blob(job, "fasta").ok_or_else(|| Error::Inputs("no FASTA file given".into()))?;
     let total_bytes = fasta.size();
     let mut last = 0.0;
+    let again = fasta.clone();
+    progress("parsing", 0.0, (now() - t0) / 1000.0, Some(0.0));
     let (reader, read) = open_counted(fasta, &fasta_name)?;
-    let builder = pipeline::parse_contigs(reader, &fasta_name, |n, bp| {
+    let parsed = pipeline::parse_contigs(reader, &fasta_name, |n, bp| {
         let t = now();
         if t - last > 100.0 {
             last = t;
@@ -129,7 +156,18 @@ fn parse_fasta(job: &JsValue, t0: f64) -> Result<(FeatureBuilder, String), Error
                 ),
             ]);
         }
-    })?;
+    });
+    let builder = match parsed {
+        Ok(b) => b,
+        // a damaged gzip says so, whatever the parser saw first
+        Err(e) => {
+            let damage = BlobReader::new(again).ok().and_then(pipeline::gzip_damage);
+            return Err(damage.map_or(e, |reason| Error::DamagedGzip {
+                name: fasta_name.clone(),
+                reason,
+            }));
+        }
+    };
     progress(
         "features",
         builder.len() as f64,

@@ -161,12 +161,16 @@ impl<W: Write> TaxometerWriter<W> {
 /// page).
 pub fn passthrough_notes(sources: &[Source], min_length: usize) -> Vec<String> {
     let n = sources.iter().filter(|&&s| s == Source::Input).count();
-    (n > 0)
-        .then(|| format!(
-            "{n} contig(s) shorter than {min_length} bp are not annotated by the student: they keep their input label as given (source=input in the Taxometer TSV)"
-        ))
-        .into_iter()
-        .collect()
+    passthrough_note(n, min_length).into_iter().collect()
+}
+
+/// The note of [`passthrough_notes`] from the count of contigs that keep
+/// their input label (`None` when there are none), for writers that stream
+/// rows and know the count before the rows.
+pub fn passthrough_note(n_kept: usize, min_length: usize) -> Option<String> {
+    (n_kept > 0).then(|| format!(
+        "{n_kept} contig(s) shorter than {min_length} bp are not annotated by the student: they keep their input label as given (source=input in the Taxometer TSV)"
+    ))
 }
 
 /// CAMI taxonomic binning format 0.9.1, one line per contig in `rows` order.

@@ -112,6 +112,7 @@ pub fn train_student(
         "n_train_labelled": r.n_train_labelled,
         "n_train_teacher_only": r.n_train_teacher_only,
         "n_holdout": r.n_holdout,
+        "rows_per_epoch": r.rows_per_epoch,
         "steps_per_epoch": r.steps_per_epoch,
         "max_epochs": r.max_epochs,
         "patience": r.patience,

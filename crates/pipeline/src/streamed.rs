@@ -26,10 +26,10 @@ use taxdistill_core::abundance::read_abundance;
 use taxdistill_core::fasta::{Contig, ContigReader};
 use taxdistill_core::features::{statistics_rows, tnf_many, RowNormaliser, TnfMoments, N_TNF};
 use taxdistill_core::model::{predict_from_leaf_probs, Student};
-use taxdistill_core::openset::{Corrected, Source};
+use taxdistill_core::openset::Corrected;
 use taxdistill_core::taxdump::TaxDump;
 use taxdistill_core::taxonomy::Lineage;
-use taxdistill_core::writers::{passthrough_notes, CamiWriter, KrakenReport, TaxometerWriter};
+use taxdistill_core::writers::{passthrough_note, CamiWriter, KrakenReport, TaxometerWriter};
 
 /// Contigs per batch of each pass (the student's batch in pass 3).
 pub const BATCH: usize = 4096;
@@ -183,13 +183,12 @@ impl Scanned {
         });
         let sources_col = labels.is_some();
         let mut tsv = TaxometerWriter::new(sinks.taxometer, sources_col)?;
-        let notes = if sources_col {
-            // the note of `Outputs::passed_through`, from the counts alone
-            let sources = vec![Source::Input; n_kept];
-            passthrough_notes(&sources, opts.min_length)
-        } else {
-            Vec::new()
-        };
+        // the note of `Outputs::passed_through`, from the counts alone
+        let notes: Vec<String> = sources_col
+            .then(|| passthrough_note(n_kept, opts.min_length))
+            .flatten()
+            .into_iter()
+            .collect();
         let mut cami = match sinks.cami {
             Some((w, sample)) => Some(CamiWriter::new(w, sample, sinks.taxdump, &notes)?),
             None => None,

@@ -605,22 +605,21 @@ fn head_input(features: &FeatureMatrix, extra: Option<(&[f32], usize)>) -> (Vec<
 }
 
 /// The open-set rule's evidence: the graph, and how far down the tree the
-/// heads' predictions (`probs`, raw held-out) carry over to clades they
-/// never saw (`held`).
+/// heads' predictions (`walks` of their raw held-out probabilities) carry
+/// over to clades they never saw (`held`).
 fn open_set_evidence(
     tree: &LabelTree,
     labels: &[Lineage],
     usable: &[usize],
-    held: &[Option<Vec<f32>>; 7],
-    probs: &[f32],
+    held: &[Option<Vec<novel::Walk>>; 7],
+    walks: &[novel::Walk],
     nbrs: &Neighbours,
     k: usize,
 ) -> OpenSetEvidence {
-    let walks = novel::walks(tree, probs);
-    let gates = novel::gates(tree, labels, usable, held, &walks);
+    let gates = novel::gates(tree, labels, usable, held, walks);
     OpenSetEvidence {
         neighbours: neighbour_table(nbrs, k),
-        vouched: novel::vouched(&walks, &gates),
+        vouched: novel::vouched(walks, &gates),
         gates,
     }
 }
@@ -636,6 +635,34 @@ fn fitting_queries(queries: &[usize], fit: &[Option<usize>]) -> Vec<usize> {
     } else {
         fit_q
     }
+}
+
+/// Every choice is made on the fitting half of the labelled training
+/// contigs; the report scores the other half. Returns (fit, score) targets.
+#[allow(clippy::type_complexity)]
+fn halves(
+    targets: &[Option<usize>],
+    train_mask: &[bool],
+    seed: u64,
+) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let half = |want: bool| {
+        (0..targets.len())
+            .map(|i| targets[i].filter(|_| train_mask[i] && fit_half(i, seed) == want))
+            .collect()
+    };
+    (half(true), half(false))
+}
+
+/// The labelled contigs on which block weights and k are chosen, from both
+/// halves (each query's own label is held out by construction; 20-odd
+/// candidates barely bias the report); the per-rank pooling and the
+/// temperature use the fitting half only. Sorted.
+fn selection_queries(usable: &[usize], cfg: &GraphTeacherConfig) -> Vec<usize> {
+    let mut queries = usable.to_vec();
+    queries.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed));
+    queries.truncate(cfg.selection_queries.max(1));
+    queries.sort_unstable();
+    queries
 }
 
 /// Soft labels from the genome-aware graph teacher (see the module doc).
@@ -666,33 +693,24 @@ pub fn graph_teacher(
         ..cfg.heads.clone()
     };
     // the heads' raw held-out probabilities also decide the open-set rule's
-    // vouched lineages (crate::novel), calibrated as its gates were
-    let (head, mut gate_probs) = if cfg.use_heads {
+    // vouched lineages (crate::novel), calibrated as its gates were; only
+    // their walks are kept
+    let (head, mut gate_walks) = if cfg.use_heads {
         let (x, d) = head_input();
         let raw = crossfit_raw(&x, d, labels, tree, train_mask, &hc)?;
         let head = calibrated(tree, labels, &raw, &hc);
-        (Some(head), cfg.open_set.then_some(raw.probs))
+        (
+            Some(head),
+            cfg.open_set.then(|| novel::walks(tree, &raw.probs)),
+        )
     } else {
         (None, None)
     };
     let head_probs = head.as_ref().map(|h| h.probs.as_slice());
     timings.insert("heads".to_string(), ms(t));
 
-    // Every choice is made on the fitting half; the report scores the other half.
-    let fit: Vec<Option<usize>> = (0..n)
-        .map(|i| targets[i].filter(|_| train_mask[i] && fit_half(i, cfg.seed)))
-        .collect();
-    let score: Vec<Option<usize>> = (0..n)
-        .map(|i| targets[i].filter(|_| train_mask[i] && !fit_half(i, cfg.seed)))
-        .collect();
-    // Block weights and k are chosen on labelled contigs of both halves (each
-    // query's own label is held out by construction; 20-odd candidates barely
-    // bias the report), the per-rank pooling and the temperature on the fitting
-    // half only.
-    let mut queries = usable.clone();
-    queries.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed));
-    queries.truncate(cfg.selection_queries.max(1));
-    queries.sort_unstable();
+    let (fit, score) = halves(&targets, train_mask, cfg.seed);
+    let queries = selection_queries(&usable, cfg);
     let q_targets: Vec<Option<usize>> = queries.iter().map(|&i| targets[i]).collect();
 
     // kNN; block weights and k by the held-out NLL of the graph alone, each
@@ -751,12 +769,15 @@ pub fn graph_teacher(
     let open_set = if cfg.open_set {
         let (x, d) = head_input();
         let held = novel::clade_held_out(&x, d, labels, tree, train_mask, &hc)?;
-        let probs = match gate_probs.take() {
-            Some(p) => p,
-            None => crossfit_raw(&x, d, labels, tree, train_mask, &hc)?.probs,
+        let walks = match gate_walks.take() {
+            Some(w) => w,
+            None => novel::walks(
+                tree,
+                &crossfit_raw(&x, d, labels, tree, train_mask, &hc)?.probs,
+            ),
         };
         Some(open_set_evidence(
-            tree, labels, &usable, &held, &probs, &nbrs, k,
+            tree, labels, &usable, &held, &walks, &nbrs, k,
         ))
     } else {
         None

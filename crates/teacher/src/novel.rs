@@ -159,7 +159,7 @@ type WalkAndLabel = (Walk, [Option<usize>; 7]);
 
 /// Per rank, the gate from clade-held-out heads (module doc).
 ///
-/// `held[d - 1]`: the held-out probabilities (n × leaves) of heads whose
+/// `held[d - 1]`: every contig's [`walks`] under the held-out heads whose
 /// folds hold out whole clades at label-tree depth d (`None` where the
 /// labels have fewer than two such clades); `rows`: the labelled contigs
 /// they held out; `full` (one per contig, or empty: π = ½): every contig's
@@ -168,20 +168,19 @@ pub fn gates(
     tree: &LabelTree,
     labels: &[Lineage],
     rows: &[usize],
-    held: &[Option<Vec<f32>>; 7],
+    held: &[Option<Vec<Walk>>; 7],
     full: &[Walk],
 ) -> [RankGate; 7] {
-    let l = tree.n_leaves();
     let targets = label_targets(labels, tree);
     // per simulation depth: each row's walk and label ancestors
     let sim_walks: Vec<Option<Vec<WalkAndLabel>>> = held
         .iter()
         .map(|probs| {
-            probs.as_ref().map(|p| {
+            probs.as_ref().map(|w| {
                 rows.par_iter()
                     .map(|&i| {
                         let anc = ancestors(tree, targets[i].unwrap_or(0));
-                        (walk(tree, &p[i * l..(i + 1) * l]), anc)
+                        (w[i], anc)
                     })
                     .collect()
             })
@@ -270,7 +269,8 @@ pub fn vouched(walks: &[Walk], gates: &[RankGate; 7]) -> Vec<u32> {
 }
 
 /// The clade-held-out simulations at depths 1..=7 (module doc): heads with
-/// `cfg` (its `group_depth` replaced), raw held-out probabilities.
+/// `cfg` (its `group_depth` replaced): every contig's [`walks`] under its
+/// raw held-out probabilities.
 ///
 /// # Errors
 /// Tensor errors; too few labelled contigs.
@@ -281,8 +281,8 @@ pub fn clade_held_out(
     tree: &LabelTree,
     train_mask: &[bool],
     cfg: &HeadConfig,
-) -> Result<[Option<Vec<f32>>; 7]> {
-    let mut out: [Option<Vec<f32>>; 7] = Default::default();
+) -> Result<[Option<Vec<Walk>>; 7]> {
+    let mut out: [Option<Vec<Walk>>; 7] = Default::default();
     // depth 1 (domains held out) is never a simulation (`gates`)
     for (i, slot) in out.iter_mut().enumerate().skip(1) {
         let depth = i + 1;
@@ -292,7 +292,8 @@ pub fn clade_held_out(
             ..cfg.clone()
         };
         *slot = match crossfit_raw(x, d, labels, tree, train_mask, &hc) {
-            Ok(cf) => Some(cf.probs),
+            // only the walks are kept: one n × leaves matrix at a time
+            Ok(cf) => Some(walks(tree, &cf.probs)),
             // fewer than two clades at this depth: nothing to hold out
             Err(Error::Invalid(_)) => None,
             Err(e) => return Err(e),
@@ -304,6 +305,11 @@ pub fn clade_held_out(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Held-out probabilities (n × leaves per depth) as [`gates`] takes them.
+    fn as_walks(tree: &LabelTree, held: [Option<Vec<f32>>; 7]) -> [Option<Vec<Walk>>; 7] {
+        held.map(|p| p.map(|p| walks(tree, &p)))
+    }
 
     /// [`threshold`] with every weight 1.
     fn unweighted(preds: Vec<(f32, bool)>) -> Option<(f32, f64)> {
@@ -379,7 +385,7 @@ mod tests {
             ]
         };
         // confidently wrong on held-out phyla: 3 wrong at 0.9 above 2 right at 0.8
-        let g = gates(&tree, &labels, &rows, &held(0.9), &[]);
+        let g = gates(&tree, &labels, &rows, &as_walks(&tree, held(0.9)), &[]);
         assert_eq!(g[0].threshold, Some(1.0)); // one domain: always right
         assert_eq!(g[1].threshold, None);
         assert_eq!(g[1].n, 6);
@@ -387,7 +393,7 @@ mod tests {
         assert_eq!(g[2].threshold, None);
         // unsure on held-out phyla (0.55 to the wrong one): 2 right at 0.8, then
         // 1 wrong at 0.6 (2/3), then 3 wrong at 0.55 (2/6): the phylum passes at 0.6
-        let g = gates(&tree, &labels, &rows, &held(0.55), &[]);
+        let g = gates(&tree, &labels, &rows, &as_walks(&tree, held(0.55)), &[]);
         assert_eq!(g[1].threshold, Some(0.6));
         assert_eq!(g[1].precision, Some(2.0 / 3.0));
         assert!(g[6].threshold.is_none());
@@ -448,6 +454,7 @@ mod tests {
             probs.extend(leaf_row(&tree, &[("B;P1;C1", 0.9), ("B;P2;C3", 0.1)]));
         }
         // π = ½: 0.9, 0.9 right (⅓), 0.7 wrong (⅙), then 3 × 0.6 wrong (½)
+        let held = as_walks(&tree, held);
         let half = gates(&tree, &all, &[0, 1, 2], &held, &[]);
         assert_eq!(half[1].threshold, Some(0.7));
         // silent contigs all like the class-held-out simulation: π → 1, and
@@ -485,7 +492,7 @@ mod tests {
             None,
             None,
         ];
-        let g = gates(&tree, &labels, &[0, 1, 2], &held, &[]);
+        let g = gates(&tree, &labels, &[0, 1, 2], &as_walks(&tree, held), &[]);
         // 0.9, 0.9 right, 0.8 wrong: 2/3 (with the domains held out: never ½)
         assert_eq!(g[0].threshold, Some(0.8));
         assert_eq!(g[0].n, 3);

@@ -67,6 +67,16 @@ pub struct TrainConfig {
     pub min_steps: usize,
     /// Fraction of labelled contigs held out for early stopping and calibration.
     pub holdout_fraction: f64,
+    /// Most contigs held out (0: no cap). The hold-out is evaluated after
+    /// every epoch; a few ten thousand contigs settle early stopping and the
+    /// thresholds as well as a tenth of a million would.
+    pub max_holdout: usize,
+    /// Most training rows an epoch visits (0: all of them). On big inputs an
+    /// epoch is the next `epoch_rows` rows of a shuffled order, reshuffled
+    /// when used up, so that early stopping, patience and the cosine schedule
+    /// keep their meaning while the cost of an epoch stops growing with the
+    /// input. Inputs with at most this many training rows train as before.
+    pub epoch_rows: usize,
     /// Weight of the hierarchical loss on noisy labels (1 − α weighs distillation).
     pub alpha: f32,
     /// Distillation temperature T.
@@ -94,6 +104,8 @@ impl Default for TrainConfig {
             patience: 6,
             min_steps: 200,
             holdout_fraction: 0.1,
+            max_holdout: 20_000,
+            epoch_rows: 131_072,
             alpha: 0.3,
             temperature: 4.0,
             confidence_weighting: false,
@@ -140,6 +152,8 @@ pub struct TrainReport {
     pub n_train_labelled: usize,
     pub n_train_teacher_only: usize,
     pub n_holdout: usize,
+    /// Training rows an epoch visits ([`TrainConfig::epoch_rows`]).
+    pub rows_per_epoch: usize,
     /// Optimizer steps per epoch.
     pub steps_per_epoch: usize,
     /// Epoch budget and patience after [`schedule`] (≥ the configured ones).
@@ -390,7 +404,7 @@ pub fn train(
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let Split {
         holdout,
-        mut train_rows,
+        train_rows,
         n_train_labelled,
         n_train_teacher_only,
     } = split_rows(input, cfg, &teachers, &mut rng)?;
@@ -417,7 +431,9 @@ pub fn train(
             ..ParamsAdamW::default()
         },
     )?;
-    let steps_per_epoch = batches_per_epoch(train_rows.len(), cfg.batch_size);
+    let mut epochs = EpochRows::new(train_rows, cfg.epoch_rows);
+    let rows_per_epoch = epochs.rows_per_epoch();
+    let steps_per_epoch = batches_per_epoch(rows_per_epoch, cfg.batch_size);
     let (max_epochs, patience) = schedule(cfg, steps_per_epoch);
     let mut sched = Cosine {
         step: 0,
@@ -429,8 +445,8 @@ pub fn train(
     let mut history = Vec::new();
     let mut since_best = 0usize;
     for epoch in 1..=max_epochs {
-        train_rows.shuffle(&mut rng);
-        let sums = ctx.epoch(&mut net, &mut opt, &mut sched, &train_rows, epoch, &mut rng)?;
+        let rows = epochs.next(&mut rng);
+        let sums = ctx.epoch(&mut net, &mut opt, &mut sched, &rows, epoch, &mut rng)?;
         let val_loss = if holdout.is_empty() {
             None
         } else {
@@ -479,6 +495,7 @@ pub fn train(
             n_train_labelled,
             n_train_teacher_only,
             n_holdout: holdout.len(),
+            rows_per_epoch,
             steps_per_epoch,
             max_epochs,
             patience,
@@ -563,6 +580,53 @@ fn teacher_targets(
     Ok(teachers)
 }
 
+/// The rows of each epoch: all training rows reshuffled, or with a cap
+/// below their number the next `cap` rows of a shuffled order (reshuffled
+/// when used up, so every row is visited before any is visited twice).
+struct EpochRows {
+    order: Vec<usize>,
+    cap: usize,
+    cursor: usize,
+}
+
+impl EpochRows {
+    fn new(order: Vec<usize>, cap: usize) -> EpochRows {
+        let cursor = order.len();
+        EpochRows { order, cap, cursor }
+    }
+
+    fn capped(&self) -> bool {
+        self.cap > 0 && self.cap < self.order.len()
+    }
+
+    fn rows_per_epoch(&self) -> usize {
+        if self.capped() {
+            self.cap
+        } else {
+            self.order.len()
+        }
+    }
+
+    fn next(&mut self, rng: &mut ChaCha8Rng) -> Vec<usize> {
+        if !self.capped() {
+            // the whole set, reshuffled: the same draws as before the cap existed
+            self.order.shuffle(rng);
+            return self.order.clone();
+        }
+        let mut rows = Vec::with_capacity(self.cap);
+        while rows.len() < self.cap {
+            if self.cursor == self.order.len() {
+                self.order.shuffle(rng);
+                self.cursor = 0;
+            }
+            let take = (self.cap - rows.len()).min(self.order.len() - self.cursor);
+            rows.extend_from_slice(&self.order[self.cursor..self.cursor + take]);
+            self.cursor += take;
+        }
+        rows
+    }
+}
+
 /// The rows held out for early stopping and calibration, and the rows trained on.
 struct Split {
     holdout: Vec<usize>,
@@ -571,7 +635,8 @@ struct Split {
     n_train_teacher_only: usize,
 }
 
-/// Holds out `holdout_fraction` of the labelled eligible rows (none below 20),
+/// Holds out `holdout_fraction` of the labelled eligible rows (none below 20,
+/// at most `max_holdout`),
 /// and trains on the rest plus the eligible unlabelled rows with a teacher
 /// target.
 fn split_rows(
@@ -592,7 +657,12 @@ fn split_rows(
     }
     lab_rows.shuffle(rng);
     let n_hold = if lab_rows.len() >= 20 {
-        ((lab_rows.len() as f64) * cfg.holdout_fraction).round() as usize
+        let n = ((lab_rows.len() as f64) * cfg.holdout_fraction).round() as usize;
+        if cfg.max_holdout > 0 {
+            n.min(cfg.max_holdout)
+        } else {
+            n
+        }
     } else {
         0
     };
@@ -663,4 +733,42 @@ struct EpochSums {
     hier: f64,
     kd: f64,
     seen: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncapped_epochs_reshuffle_every_row_as_before() {
+        let rows: Vec<usize> = (0..50).collect();
+        let mut a = EpochRows::new(rows.clone(), 0);
+        let mut b = EpochRows::new(rows.clone(), 50);
+        let (mut ra, mut rb) = (ChaCha8Rng::seed_from_u64(3), ChaCha8Rng::seed_from_u64(3));
+        // the loop this replaced: one order shuffled in place every epoch
+        let mut old = rows;
+        let mut r_old = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..3 {
+            old.shuffle(&mut r_old);
+            assert_eq!(a.next(&mut ra), old);
+            assert_eq!(b.next(&mut rb), old);
+        }
+        assert_eq!(a.rows_per_epoch(), 50);
+    }
+
+    #[test]
+    fn capped_epochs_visit_every_row_before_any_twice() {
+        let mut e = EpochRows::new((0..10).collect(), 4);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(e.rows_per_epoch(), 4);
+        let first: Vec<usize> = (0..2).flat_map(|_| e.next(&mut rng)).collect();
+        let third = e.next(&mut rng);
+        assert_eq!(third.len(), 4);
+        // epochs 1-2 are 8 distinct rows; epoch 3 ends the first pass (the
+        // 2 rows left) and starts the next one
+        let mut seen = first.clone();
+        seen.extend_from_slice(&third[..2]);
+        seen.sort_unstable();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    }
 }

@@ -34,6 +34,39 @@ fn data(n: usize, seed: u64) -> (LabelTree, Vec<f32>, Vec<usize>) {
     (tree, x, y)
 }
 
+/// Every contig of `data(n, seed)` labelled and eligible.
+struct Labelled {
+    tree: LabelTree,
+    x: Vec<f32>,
+    labels: Vec<Option<usize>>,
+    eligible: Vec<bool>,
+}
+
+impl Labelled {
+    fn new(n: usize, seed: u64) -> Labelled {
+        let (tree, x, y) = data(n, seed);
+        let labels = y.iter().map(|&v| Some(v)).collect();
+        let eligible = vec![true; y.len()];
+        Labelled {
+            tree,
+            x,
+            labels,
+            eligible,
+        }
+    }
+
+    fn input(&self) -> TrainInput<'_> {
+        TrainInput {
+            tree: &self.tree,
+            features: &self.x,
+            n_features: F,
+            labels: &self.labels,
+            teacher: None,
+            eligible: &self.eligible,
+        }
+    }
+}
+
 fn small_cfg() -> TrainConfig {
     TrainConfig {
         hidden: vec![32, 32],
@@ -65,18 +98,9 @@ fn meta(tree: &LabelTree, t: &taxdistill_train::Trained, hidden: Vec<usize>) -> 
 
 #[test]
 fn student_learns_separable_species_and_folded_model_predicts_them() {
-    let (tree, x, y) = data(800, 1);
-    let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
-    let eligible = vec![true; y.len()];
+    let d = Labelled::new(800, 1);
     let cfg = small_cfg();
-    let input = TrainInput {
-        tree: &tree,
-        features: &x,
-        n_features: F,
-        labels: &labels,
-        teacher: None,
-        eligible: &eligible,
-    };
+    let input = d.input();
     let t = train(&input, &cfg, &mut |_| {}).unwrap();
     // no teacher: the loss is the hierarchical term alone
     assert!(t
@@ -87,14 +111,15 @@ fn student_learns_separable_species_and_folded_model_predicts_them() {
     assert_eq!(t.report.n_holdout, 80);
     let student = Student::from_bytes(
         &t.safetensors_bytes().unwrap(),
-        &meta(&tree, &t, cfg.hidden.clone()).to_json().unwrap(),
+        &meta(&d.tree, &t, cfg.hidden.clone()).to_json().unwrap(),
     )
     .unwrap();
     let (_, xt, yt) = data(200, 2);
     let probs = student.leaf_probs(&xt).unwrap();
     let mut right = 0;
+    let tree = &d.tree;
     for (p, &v) in probs.chunks(tree.n_leaves()).zip(&yt) {
-        let pred = predict_from_leaf_probs(&tree, p, &[0.5; 7]);
+        let pred = predict_from_leaf_probs(tree, p, &[0.5; 7]);
         if tree.find(&pred.lineage) == Some(v) {
             right += 1;
         }
@@ -104,17 +129,8 @@ fn student_learns_separable_species_and_folded_model_predicts_them() {
 
 #[test]
 fn same_seed_gives_identical_weights_and_another_seed_does_not() {
-    let (tree, x, y) = data(300, 3);
-    let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
-    let eligible = vec![true; y.len()];
-    let input = TrainInput {
-        tree: &tree,
-        features: &x,
-        n_features: F,
-        labels: &labels,
-        teacher: None,
-        eligible: &eligible,
-    };
+    let d = Labelled::new(300, 3);
+    let input = d.input();
     let cfg = TrainConfig {
         max_epochs: 3,
         ..small_cfg()
@@ -157,17 +173,8 @@ fn few_batches_an_epoch_stretch_the_epoch_budget_and_patience() {
 
     // a real run: 300 rows in one batch, no hold-out (< 20 labelled would
     // have none; here the hold-out is off) → every planned epoch runs
-    let (tree, x, y) = data(300, 6);
-    let labels: Vec<Option<usize>> = y.iter().map(|&v| Some(v)).collect();
-    let eligible = vec![true; y.len()];
-    let input = TrainInput {
-        tree: &tree,
-        features: &x,
-        n_features: F,
-        labels: &labels,
-        teacher: None,
-        eligible: &eligible,
-    };
+    let d = Labelled::new(300, 6);
+    let input = d.input();
     let cfg = TrainConfig {
         hidden: vec![16],
         batch_size: 512,
@@ -320,4 +327,35 @@ fn bad_inputs_are_typed_errors() {
         train(&input, &small_cfg(), &mut |_| {}),
         Err(Error::Mismatch(_))
     ));
+}
+
+#[test]
+fn big_inputs_cap_the_rows_of_an_epoch_and_the_hold_out_and_still_learn() {
+    let d = Labelled::new(600, 3);
+    let input = d.input();
+    let cfg = TrainConfig {
+        holdout_fraction: 0.2,
+        max_holdout: 50,
+        epoch_rows: 128,
+        ..small_cfg()
+    };
+    let t = train(&input, &cfg, &mut |_| {}).unwrap();
+    let r = &t.report;
+    assert_eq!(r.n_holdout, 50, "the hold-out is capped (0.2 of 600 = 120)");
+    assert_eq!(r.n_train_labelled, 550);
+    assert_eq!((r.rows_per_epoch, r.steps_per_epoch), (128, 2));
+    // still learns the clusters: the calibrated walk is right on the hold-out
+    assert!(r.holdout_f1[0].unwrap() > 0.9, "{:?}", r.holdout_f1);
+    // uncapped, the same input trains on every row each epoch
+    let u = train(
+        &input,
+        &TrainConfig {
+            max_holdout: 0,
+            epoch_rows: 0,
+            ..cfg
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!((u.report.n_holdout, u.report.rows_per_epoch), (120, 480));
 }

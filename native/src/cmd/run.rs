@@ -202,6 +202,10 @@ mod tests {
         let o = Cli::try_parse_from(base).unwrap().run.options();
         let d = RunOptions::default();
         assert_eq!(
+            (o.train.max_holdout, o.train.epoch_rows),
+            (d.train.max_holdout, d.train.epoch_rows)
+        );
+        assert_eq!(
             (
                 o.exact_knn_max_contigs,
                 o.min_length,

@@ -1,6 +1,7 @@
 //! Shared pieces of the charts: a frame with SVG/PNG export, colours, arcs.
 
 use crate::download;
+use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use taxdistill_core::openset::Change;
 
@@ -38,6 +39,18 @@ pub fn color(name: &str) -> String {
     format!("hsl({}, 55%, {}%)", h % 360, 52 + (h / 360) % 16)
 }
 
+/// Whether a key press activates the focused chart element (Enter or
+/// Space, as a button); if so, its default (Space scrolling the page) is
+/// prevented.
+pub fn on_activate_keys(ev: &KeyboardEvent) -> bool {
+    if ev.key() == "Enter" || ev.key() == " " {
+        ev.prevent_default();
+        true
+    } else {
+        false
+    }
+}
+
 /// A chart card: title, the chart's `<svg id=…>` (given as children), and
 /// SVG/PNG download buttons.
 #[component]
@@ -54,9 +67,9 @@ pub fn ChartFrame(
     let err = RwSignal::new(String::new());
     let save = move |png: bool| {
         let r = if png {
-            download::save_png(svg_id, &format!("{svg_id}.png"))
+            download::save_png(svg_id, title, &format!("{svg_id}.png"))
         } else {
-            download::save_svg(svg_id, &format!("{svg_id}.svg"))
+            download::save_svg(svg_id, title, &format!("{svg_id}.svg"))
         };
         err.set(r.err().map(|e| e.to_string()).unwrap_or_default());
     };

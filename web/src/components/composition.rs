@@ -1,8 +1,12 @@
 //! Per-sample composition: one stacked bar per sample at a chosen rank, the
 //! share of each taxon of the output weighted by abundance (depth × length,
-//! see [`crate::results::composition`]).
+//! see [`crate::results::composition`]). Clicking a segment (or Enter on
+//! a focused one) lists the contigs of its taxon in the table.
 
-use super::charts::{color, ChartFrame};
+use super::charts::{color, on_activate_keys, ChartFrame};
+use super::filters::Filters;
+use crate::client::Shown;
+use crate::results::filter::{name_index, Cat, Filter};
 use crate::results::{Composition, OTHER, RANKS, UNCLASSIFIED};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -36,7 +40,10 @@ fn short(name: &str, max: usize) -> String {
 pub fn CompositionView(
     /// Shares per rank and sample (from the abundances).
     composition: Composition,
+    /// The run (its table: the contigs a segment selects).
+    result: Arc<Shown>,
 ) -> impl IntoView {
+    let filters = expect_context::<Filters>();
     let comp = Arc::new(composition);
     // phylum: few enough taxa to tell apart
     let rank = RwSignal::new(1usize);
@@ -46,6 +53,7 @@ pub fn CompositionView(
         let Some(rc) = c2.ranks.get(r) else {
             return ().into_any();
         };
+        let ix = name_index(&result.table);
         let bars = c2
             .samples
             .iter()
@@ -58,14 +66,44 @@ pub fn CompositionView(
                     .taxa
                     .iter()
                     .zip(shares)
-                    .filter(|(_, &s)| s > 0.0)
-                    .map(|(taxon, &s)| {
+                    .enumerate()
+                    .filter(|(_, (_, &s))| s > 0.0)
+                    .map(|(k, (taxon, &s))| {
                         let w = (W - LEFT - 10.0) * s;
                         let x0 = x;
                         x += w;
-                        let title = format!("{sample}: {taxon} {:.1}% ({})", 100.0 * s, RANKS[r]);
+                        let title = format!("{sample}: {taxon} {:.1}% ({}); click to list its contigs", 100.0 * s, RANKS[r]);
+                        let filter = Cat::of_side(&ix, &rc.taxa, k).map(|taxon| Filter::Taxon { rank: r, taxon });
+                        let key_filter = filter.clone();
+                        let aria = title.clone();
                         view! {
-                            <rect x=x0 y=y width=w height=BAR_H fill=fill(taxon) data-testid="composition-segment" data-sample=sample.clone() data-taxon=taxon.clone() data-share=format!("{s:.6}")>
+                            <rect
+                                x=x0
+                                y=y
+                                width=w
+                                height=BAR_H
+                                fill=fill(taxon)
+                                class="segment"
+                                data-testid="composition-segment"
+                                data-sample=sample.clone()
+                                data-taxon=taxon.clone()
+                                data-share=format!("{s:.6}")
+                                tabindex="0"
+                                role="button"
+                                aria-label=aria
+                                on:click=move |_| {
+                                    if let Some(f) = filter.clone() {
+                                        filters.set(f);
+                                    }
+                                }
+                                on:keydown=move |ev| {
+                                    if on_activate_keys(&ev) {
+                                        if let Some(f) = key_filter.clone() {
+                                            filters.set(f);
+                                        }
+                                    }
+                                }
+                            >
                                 <title>{title}</title>
                             </rect>
                         }
@@ -93,7 +131,13 @@ pub fn CompositionView(
             .collect_view();
         let h = legend_top + rc.taxa.len().div_ceil(LEGEND_COLS) as f64 * LEGEND_ROW_H + 4.0;
         view! {
-            <svg id="composition" data-testid="composition" role="img" aria-label=format!("Composition of each sample at {}", RANKS[r]) width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
+            <svg
+                id="composition"
+                data-testid="composition"
+                role="group"
+                aria-label=format!("Composition of each sample at {}", RANKS[r])
+                data-export-subtitle=format!("rank: {} · each sample's share of depth × length", RANKS[r])
+                width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
                 {bars}
                 {legend}
             </svg>
@@ -101,7 +145,7 @@ pub fn CompositionView(
         .into_any()
     };
     view! {
-        <ChartFrame title="Composition per sample" svg_id="composition" caption="Each sample's share of each taxon of the output at the chosen rank, weighted by abundance (mean depth × contig length: the bases the sample's reads put on the contig); the ten largest taxa, the rest as other; unclassified: no taxon at the rank.">
+        <ChartFrame title="Composition per sample" svg_id="composition" caption="Each sample's share of each taxon of the output at the chosen rank, weighted by abundance (mean depth × contig length: the bases the sample's reads put on the contig); the ten largest taxa, the rest as other; unclassified: no taxon at the rank. Click a segment to list its taxon's contigs in the table.">
             <div class="controls">
                 <label>
                     "Rank: "

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use std::sync::Arc;
 
 /// Taxometer TSV (`data-testid="export-tsv"`), CAMI and Kraken-style
-/// report; after a run trained in the page, the model, the soft labels and
+/// report by contigs and by base pairs; after a run trained in the page, the model, the soft labels and
 /// `summary.tsv` as `taxdistill run` writes them.
 #[component]
 pub fn Exports(
@@ -18,7 +18,7 @@ pub fn Exports(
     let shown = result.clone();
     let save = move |which: usize, name: &'static str, mime: &'static str| {
         let e = &shown.exports;
-        let text = [&e.tsv, &e.cami, &e.kraken][which];
+        let text = [&e.tsv, &e.cami, &e.kraken, &e.kraken_bp][which];
         err.set(
             download::save_js_text(text, name, mime)
                 .err()
@@ -26,7 +26,7 @@ pub fn Exports(
                 .unwrap_or_default(),
         );
     };
-    let (s0, s1, s2) = (save.clone(), save.clone(), save);
+    let (s0, s1, s2, s3) = (save.clone(), save.clone(), save.clone(), save);
     // a run trained in the page also exports its model (what `taxdistill
     // annotate --model` reads), soft labels and summary.tsv
     let trained = result.summary.training.is_some();
@@ -39,6 +39,9 @@ pub fn Exports(
             <button data-testid="export-cami" on:click=move |_| s1(1, "predictions.cami", "text/plain")>"CAMI"</button>
             <button data-testid="export-kraken" on:click=move |_| s2(2, "report.kraken.txt", "text/plain")>
                 "Kraken report"
+            </button>
+            <button data-testid="export-kraken-bp" on:click=move |_| s3(3, "report.kraken.bp.txt", "text/plain")>
+                "Kraken report (bp)"
             </button>
             {trained.then(|| {
                 let r = result.clone();

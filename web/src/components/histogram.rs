@@ -1,7 +1,7 @@
 //! Histogram of the student's confidence at one rank (over the contigs it
 //! annotated: an input label kept for a shorter contig has no score).
 
-use super::charts::ChartFrame;
+use super::charts::{on_activate_keys, ChartFrame};
 use super::filters::Filters;
 use crate::client::Shown;
 use crate::results::filter::Filter;
@@ -63,8 +63,7 @@ pub fn Histogram(
                         aria-label=aria
                         on:click=move |_| set()
                         on:keydown=move |ev| {
-                            if ev.key() == "Enter" || ev.key() == " " {
-                                ev.prevent_default();
+                            if on_activate_keys(&ev) {
                                 set();
                             }
                         }
@@ -107,7 +106,12 @@ pub fn Histogram(
     };
     view! {
         <ChartFrame title="Confidence" svg_id="histogram" caption="How sure the student is, over contigs it annotated down to the chosen rank (input labels kept for shorter contigs have no score). Click a bar to list its contigs in the table.">
-            <svg id="histogram" role="group" aria-label="Histogram of the confidence of the student at the chosen rank" width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
+            <svg
+                id="histogram"
+                role="group"
+                aria-label="Histogram of the confidence of the student at the chosen rank"
+                data-export-subtitle=move || format!("rank: {} · the student's score at the rank (x), contigs per bin (y); input labels kept have no score", RANKS[rank.get()])
+                width=W height=H viewBox=format!("0 0 {W} {H}") font-family="sans-serif">
                 {body}
             </svg>
         </ChartFrame>

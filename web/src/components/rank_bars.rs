@@ -4,7 +4,7 @@
 //! none of them (no taxon at the rank in the input label or the output), so
 //! that each bar is all the contigs and the bars compare across ranks.
 
-use super::charts::{change_color, change_words, ChartFrame, UNASSIGNED};
+use super::charts::{change_color, change_words, on_activate_keys, ChartFrame, UNASSIGNED};
 use super::filters::Filters;
 use crate::client::Shown;
 use crate::results::filter::Filter;
@@ -75,8 +75,7 @@ pub fn RankBars(
                             aria-label=aria
                             on:click=move |_| set()
                             on:keydown=move |ev| {
-                                if ev.key() == "Enter" || ev.key() == " " {
-                                    ev.prevent_default();
+                                if on_activate_keys(&ev) {
                                     set();
                                 }
                             }
@@ -116,7 +115,12 @@ pub fn RankBars(
         .collect_view();
     view! {
         <ChartFrame title="What the student changed" svg_id="rankbars" caption="Per rank, every contig: its output against its input label, in the categories of summary.tsv (taxdistill run). Confirmed, changed, or removed (the student stops above the label's rank); deepened (the classifier stopped above the rank) or newly labelled (the classifier left the contig unclassified); kept input: too short for the student, its input label kept as given. Unassigned: no taxon at the rank in either. Click a segment to list its contigs in the table.">
-            <svg id="rankbars" role="group" aria-label="Per-rank bars of how the outputs relate to the input labels" width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
+            <svg
+                id="rankbars"
+                role="group"
+                aria-label="Per-rank bars of how the outputs relate to the input labels"
+                data-export-subtitle="every rank, domain … species: each contig's output against its input label"
+                width=W height=h viewBox=format!("0 0 {W} {h}") font-family="sans-serif">
                 {rows}
                 {legend}
             </svg>

@@ -59,7 +59,7 @@ pub fn Results(
                 <Sankey result=result.clone() rank=rank />
                 <Histogram result=result.clone() rank=rank />
                 <RankBars result=result.clone() />
-                {result.summary.composition.clone().map(|c| view! { <CompositionView composition=c /> })}
+                {result.summary.composition.clone().map(|c| view! { <CompositionView composition=c result=result.clone() /> })}
             </div>
             <ResultsTable result=result />
         </section>

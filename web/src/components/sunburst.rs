@@ -4,14 +4,17 @@
 //! and filters the table to its contigs; the centre, Escape or Backspace
 //! zoom out. The geometry is in [`super::sunburst_layout`].
 
-use super::charts::ChartFrame;
+use super::charts::{on_activate_keys, ChartFrame};
+use super::charts::{KEPT_INPUT, UNASSIGNED};
 use super::filters::Filters;
-use super::sunburst_layout::{clade_filter, hues, layout, Wedge, HOLE, SIZE};
+use super::sunburst_layout::{
+    clade_filter, hues, hues_like, layout, Colouring, Wedge, HOLE, OTHER_FILL, SCORE_SCALE, SIZE,
+};
 use crate::client::Shown;
 use crate::results::filter::{Next, View};
-use crate::results::TreeNode;
+use crate::results::{input_tree, TreeNode};
 use leptos::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasm_bindgen::JsCast;
 
 /// Moves the keyboard focus to the first wedge once the zoomed drawing is
@@ -68,13 +71,13 @@ fn wedge_view(
             data-rank=w.rank
             data-contigs=w.contigs
             data-bp=w.bp
+            data-score=w.mean_score.map(|s| format!("{s:.6}"))
             tabindex="0"
             role="button"
             aria-label=w.describe()
             on:click=move |_| activate(&wc)
             on:keydown=move |ev| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
+                if on_activate_keys(&ev) {
                     ev.stop_propagation();
                     act_key(&wk);
                     focus_first_wedge();
@@ -94,7 +97,7 @@ fn tooltip_view(w: Wedge) -> impl IntoView {
     let style = format!(
         "left:{:.1}%;top:{:.1}%",
         100.0 * w.centre.0 / SIZE,
-        100.0 * w.centre.1 / SIZE
+        100.0 * w.centre.1 / (SIZE + LEGEND_H)
     );
     let score = w
         .mean_score
@@ -113,81 +116,218 @@ fn tooltip_view(w: Wedge) -> impl IntoView {
     }
 }
 
-/// The sunburst view.
-#[component]
-pub fn Sunburst(
-    /// The run to draw.
-    result: Arc<Shown>,
-) -> impl IntoView {
-    let filters = expect_context::<Filters>();
-    let tree: Arc<Vec<TreeNode>> = Arc::new(result.summary.tree.clone());
-    let hue = Arc::new(hues(&tree));
-    let focus = RwSignal::new(0usize);
-    let by_bp = RwSignal::new(false);
-    let query = RwSignal::new(String::new());
-    // the wedge under the pointer or the keyboard focus
-    let tip = RwSignal::new(None::<Wedge>);
-    let (t2, h2) = (tree.clone(), hue.clone());
-    let wedges = Memo::new(move |_| Arc::new(layout(&t2, &h2, focus.get(), by_bp.get())));
-    // zooming to `v` filters the table to its clade (the root: no filter)
-    let (t3, r3) = (tree.clone(), result.clone());
-    let zoom_to = move |v: usize| {
-        focus.set(v);
-        tip.set(None);
-        match (v, clade_filter(&t3, &r3.table, v, Next::Any)) {
-            (0, _) | (_, None) => filters.clear(View::Sunburst),
-            (_, Some(f)) => filters.set(f),
+/// Height of the legend under the circle (in the drawing, so that the
+/// exported SVG carries it).
+const LEGEND_H: f64 = 58.0;
+
+/// One tree the sunburst can draw, with its hues.
+struct Drawn {
+    tree: Vec<TreeNode>,
+    hue: Vec<f64>,
+}
+
+/// The legend: what is drawn (labels, weight, zoom path) and what the
+/// colours mean.
+fn legend_view(input: bool, by_bp: bool, colouring: Colouring, path: String) -> impl IntoView {
+    let what = format!(
+        "{} · by {} · {path}",
+        if input {
+            "input labels (as given)"
+        } else {
+            "refined labels (output)"
+        },
+        if by_bp { "bp" } else { "contigs" }
+    );
+    let y0 = SIZE + 18.0;
+    let swatch = |i: usize, fill: &'static str, text: String| {
+        let x = 8.0 + (i % 4) as f64 * 108.0;
+        let y = y0 + 8.0 + (i / 4) as f64 * 16.0;
+        view! {
+            <rect x=x y=y width="11" height="11" fill=fill stroke="#8a949e" stroke-width="0.5" />
+            <text x=x + 15.0 y=y + 9.5 font-size="10">{text}</text>
         }
     };
-    let (t4, r4, z4) = (tree.clone(), result.clone(), zoom_to.clone());
-    let activate = move |w: &Wedge| match w.zooms(&t4) {
-        Some(v) => z4(v),
-        None => {
-            if let Some(f) = w.filter(&t4, &r4.table) {
-                filters.set(f);
+    let mut items: Vec<(&'static str, String)> = Vec::new();
+    match colouring {
+        Colouring::Taxon => {
+            items.push((OTHER_FILL, "[other]: too thin".into()));
+        }
+        Colouring::Score => {
+            for (k, (least, fill, _)) in SCORE_SCALE.iter().enumerate() {
+                let text = match SCORE_SCALE.get(k + 1) {
+                    Some((next, _, _)) => format!("score {least:.2}–{next:.2}"),
+                    None => format!("score ≥ {least:.2}"),
+                };
+                items.push((fill, text));
+            }
+            items.push((KEPT_INPUT, "no score: input kept".into()));
+        }
+    }
+    items.push((UNASSIGNED, "unassigned".into()));
+    let colours = match colouring {
+        Colouring::Taxon => "colour: taxon (hue), rank (lighter outward)",
+        Colouring::Score => "colour: the student's mean score at the wedge's rank",
+    };
+    view! {
+        <g data-testid="sunburst-legend" class="legend">
+            <text x="8" y=SIZE + 4.0 font-size="11" font-weight="bold">{what}</text>
+            <text x="8" y=SIZE + 17.0 font-size="10">{colours}</text>
+            {items
+                .into_iter()
+                .enumerate()
+                .map(|(i, (fill, text))| swatch(i, fill, text))
+                .collect_view()}
+        </g>
+    }
+}
+
+/// The trees the sunburst can draw: the refined one, and the input labels'
+/// one, built on the page the first time it is shown.
+#[derive(Clone)]
+struct Trees {
+    refined: Arc<Drawn>,
+    input: Arc<OnceLock<Arc<Drawn>>>,
+    result: Arc<Shown>,
+}
+
+impl Trees {
+    fn new(result: Arc<Shown>) -> Trees {
+        let tree = result.summary.tree.clone();
+        let hue = hues(&tree);
+        Trees {
+            refined: Arc::new(Drawn { tree, hue }),
+            input: Arc::new(OnceLock::new()),
+            result,
+        }
+    }
+
+    /// The input labels' tree (`input`) or the refined one.
+    fn drawn(&self, input: bool) -> Arc<Drawn> {
+        if !input {
+            return self.refined.clone();
+        }
+        self.input
+            .get_or_init(|| {
+                let tree = input_tree(&self.result.table);
+                let hue = hues_like(&tree, &self.refined.tree, &self.refined.hue);
+                Arc::new(Drawn { tree, hue })
+            })
+            .clone()
+    }
+}
+
+/// The sunburst's state: which tree, the zoom, the weight, the colouring,
+/// the search and the tooltip's wedge.
+#[derive(Clone, Copy)]
+struct State {
+    filters: Filters,
+    /// The input labels' tree, not the refined one.
+    input: RwSignal<bool>,
+    /// The node zoomed into (0: the root).
+    focus: RwSignal<usize>,
+    by_bp: RwSignal<bool>,
+    by_score: RwSignal<bool>,
+    query: RwSignal<String>,
+    /// The wedge under the pointer or the keyboard focus.
+    tip: RwSignal<Option<Wedge>>,
+}
+
+impl State {
+    fn colouring(self) -> Colouring {
+        if self.by_score.get() && !self.input.get() {
+            Colouring::Score
+        } else {
+            Colouring::Taxon
+        }
+    }
+
+    /// Zooms to `v`, filtering the table to its clade (the root: no filter).
+    fn zoom_to(self, trees: &Trees, v: usize) {
+        self.focus.set(v);
+        self.tip.set(None);
+        let inp = self.input.get_untracked();
+        let filter = clade_filter(
+            &trees.drawn(inp).tree,
+            &trees.result.table,
+            v,
+            Next::Any,
+            inp,
+        );
+        match (v, filter) {
+            (0, _) | (_, None) => self.filters.clear(View::Sunburst),
+            (_, Some(f)) => self.filters.set(f),
+        }
+    }
+
+    /// A wedge clicked: zooms into it, or filters the table to its contigs.
+    fn activate(self, trees: &Trees, w: &Wedge) {
+        let inp = self.input.get_untracked();
+        let d = trees.drawn(inp);
+        match w.zooms(&d.tree) {
+            Some(v) => self.zoom_to(trees, v),
+            None => {
+                if let Some(f) = w.filter(&d.tree, &trees.result.table, inp) {
+                    self.filters.set(f);
+                }
             }
         }
-    };
-    let (t5, z5) = (tree.clone(), zoom_to.clone());
-    let zoom_out = move || match t5[focus.get_untracked()].parent {
-        Some(p) => z5(p),
-        None => filters.clear(View::Sunburst),
-    };
-    // clearing the chip zooms back out to the root
-    Effect::new(move |_| {
-        if filters.of(View::Sunburst).is_none() && focus.get_untracked() != 0 {
-            focus.set(0);
+    }
+
+    fn zoom_out(self, trees: &Trees) {
+        match trees.drawn(self.input.get_untracked()).tree[self.focus.get_untracked()].parent {
+            Some(p) => self.zoom_to(trees, p),
+            None => self.filters.clear(View::Sunburst),
         }
-    });
-    let t6 = tree.clone();
-    let centre = move || {
-        let f = focus.get();
+    }
+
+    /// The other tree: back to its root, without the old tree's filter.
+    fn show_input(self, v: bool) {
+        if self.input.get_untracked() != v {
+            self.focus.set(0);
+            self.tip.set(None);
+            self.filters.clear(View::Sunburst);
+            self.input.set(v);
+        }
+    }
+
+    /// The name in the centre: the focused node's.
+    fn centre(self, trees: &Trees) -> String {
+        let f = self.focus.get();
         if f == 0 {
             "all".to_string()
         } else {
-            short(&t6[f].name, 12)
+            short(&trees.drawn(self.input.get()).tree[f].name, 12)
         }
-    };
-    // the focused node's lineage, each name a way back up
-    let t7 = tree.clone();
-    let zoom_crumb = zoom_to.clone();
-    let crumbs = move || {
+    }
+
+    /// The focused node's lineage.
+    fn path(self, trees: &Trees) -> Vec<(usize, String)> {
+        let d = trees.drawn(self.input.get());
         let mut path = Vec::new();
-        let mut v = Some(focus.get());
+        let mut v = Some(self.focus.get());
         while let Some(x) = v {
-            path.push(x);
-            v = t7[x].parent;
+            let name = if x == 0 {
+                "all".to_string()
+            } else {
+                d.tree[x].name.clone()
+            };
+            path.push((x, name));
+            v = d.tree[x].parent;
         }
         path.reverse();
-        path.into_iter()
-            .map(|x| {
-                let name = if x == 0 { "all".to_string() } else { t7[x].name.clone() };
-                let sep = if x == 0 { "" } else { " › " };
-                let z = zoom_crumb.clone();
-                view! { {sep}<a href="#" on:click=move |ev| { ev.prevent_default(); z(x); }>{name}</a> }
-            })
-            .collect_view()
-    };
+        path
+    }
+}
+
+/// The controls: which labels, the weight, the colouring and the search.
+fn controls_view(st: State, wedges: Memo<Arc<Vec<Wedge>>>) -> impl IntoView {
+    let State {
+        input,
+        by_bp,
+        by_score,
+        query,
+        ..
+    } = st;
     let hits = move || {
         let q = query.get().trim().to_lowercase();
         if q.is_empty() {
@@ -200,6 +340,62 @@ pub fn Sunburst(
             .count();
         format!("{n} matching")
     };
+    view! {
+        <div class="controls">
+            <fieldset class="inline">
+                <legend>"Labels"</legend>
+                <label><input type="radio" name="sb-labels" data-testid="sunburst-refined" checked=move || !input.get() on:change=move |_| st.show_input(false) />"refined"</label>
+                <label><input type="radio" name="sb-labels" data-testid="sunburst-input" checked=move || input.get() on:change=move |_| st.show_input(true) />"input"</label>
+            </fieldset>
+            <fieldset class="inline">
+                <legend>"Size"</legend>
+                <label><input type="radio" name="sb-weight" checked=move || !by_bp.get() on:change=move |_| by_bp.set(false) />"by contigs"</label>
+                <label><input type="radio" name="sb-weight" checked=move || by_bp.get() on:change=move |_| by_bp.set(true) />"by bp"</label>
+            </fieldset>
+            <fieldset class="inline">
+                <legend>"Colour"</legend>
+                <label><input type="radio" name="sb-colour" data-testid="sunburst-colour-taxon" checked=move || !by_score.get() || input.get() on:change=move |_| by_score.set(false) />"by taxon"</label>
+                <label><input type="radio" name="sb-colour" data-testid="sunburst-colour-score" checked=move || by_score.get() && !input.get() disabled=move || input.get() on:change=move |_| by_score.set(true) />"by mean score"</label>
+            </fieldset>
+            <input
+                type="search"
+                class="sb-search"
+                placeholder="find a taxon…"
+                aria-label="Find a taxon in the sunburst"
+                data-testid="sunburst-search"
+                on:input=move |ev| query.set(event_target_value(&ev))
+            />
+            <span class="count" data-testid="sunburst-hits">{hits}</span>
+        </div>
+    }
+}
+
+/// The zoom path, each name a way back up.
+fn crumbs_view(st: State, trees: Trees) -> impl IntoView {
+    let crumbs = move || {
+        st.path(&trees)
+            .into_iter()
+            .map(|(x, name)| {
+                let sep = if x == 0 { "" } else { " › " };
+                let t = trees.clone();
+                view! { {sep}<a href="#" on:click=move |ev| { ev.prevent_default(); st.zoom_to(&t, x); }>{name}</a> }
+            })
+            .collect_view()
+    };
+    view! { <nav class="crumbs" aria-label="Sunburst zoom path" data-testid="breadcrumb">{crumbs}</nav> }
+}
+
+/// The drawing: the wedges, the centre (zoom out) and the legend.
+fn svg_view(st: State, trees: Trees, wedges: Memo<Arc<Vec<Wedge>>>) -> impl IntoView {
+    let State {
+        input,
+        by_bp,
+        query,
+        tip,
+        ..
+    } = st;
+    let t1 = trees.clone();
+    let activate = move |w: &Wedge| st.activate(&t1, w);
     let draw = move || {
         let q = query.get().trim().to_lowercase();
         wedges
@@ -211,49 +407,83 @@ pub fn Sunburst(
             })
             .collect_view()
     };
-    let tooltip = move || tip.get().map(tooltip_view);
-    let key_out = zoom_out.clone();
+    let t2 = trees.clone();
+    let legend = move || {
+        let path: Vec<String> = st.path(&t2).into_iter().map(|(_, n)| n).collect();
+        legend_view(input.get(), by_bp.get(), st.colouring(), path.join(" › "))
+    };
+    let (t3, t4, t5) = (trees.clone(), trees.clone(), trees);
+    let height = SIZE + LEGEND_H;
     view! {
-        <ChartFrame title="Output taxonomy" svg_id="sunburst" caption="The lineages of the output (the student's, and the input labels kept for contigs too short for it); each ring is one rank, largest taxa first. Click a wedge (or Enter) to zoom in and list its contigs in the table; the centre, Escape or Backspace zoom out. Grey: contigs whose lineage stops above the ring; [other]: taxa too small to draw.">
-            <div class="controls">
-                <label><input type="radio" name="sb-weight" checked=move || !by_bp.get() on:change=move |_| by_bp.set(false) />"by contigs"</label>
-                <label><input type="radio" name="sb-weight" checked=move || by_bp.get() on:change=move |_| by_bp.set(true) />"by bp"</label>
-                <input
-                    type="search"
-                    class="sb-search"
-                    placeholder="find a taxon…"
-                    aria-label="Find a taxon in the sunburst"
-                    data-testid="sunburst-search"
-                    on:input=move |ev| query.set(event_target_value(&ev))
-                />
-                <span class="count" data-testid="sunburst-hits">{hits}</span>
-            </div>
-            <nav class="crumbs" aria-label="Sunburst zoom path" data-testid="breadcrumb">{crumbs}</nav>
+        <svg
+            id="sunburst"
+            role="group"
+            aria-label=move || if input.get() { "Sunburst of the input labels" } else { "Sunburst of the refined taxonomy" }
+            data-export-subtitle=move || format!("ranks domain … species from the centre out · {}", if input.get() { "input labels" } else { "refined labels" })
+            width=SIZE
+            height=height
+            viewBox=format!("0 0 {SIZE} {height}")
+            font-family="sans-serif"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" || ev.key() == "Backspace" {
+                    ev.prevent_default();
+                    st.zoom_out(&t3);
+                    focus_first_wedge();
+                }
+            }
+        >
+            {draw}
+            <circle cx=SIZE / 2.0 cy=SIZE / 2.0 r=HOLE fill="#f4f4f4" class="centre" data-testid="sunburst-centre" on:click=move |_| st.zoom_out(&t4)>
+                <title>"zoom out"</title>
+            </circle>
+            <text x=SIZE / 2.0 y=SIZE / 2.0 + 4.0 text-anchor="middle" font-size="10" pointer-events="none">
+                {move || st.centre(&t5)}
+            </text>
+            {legend}
+        </svg>
+    }
+}
+
+/// The sunburst view.
+#[component]
+pub fn Sunburst(
+    /// The run to draw.
+    result: Arc<Shown>,
+) -> impl IntoView {
+    let trees = Trees::new(result);
+    let st = State {
+        filters: expect_context::<Filters>(),
+        input: RwSignal::new(false),
+        focus: RwSignal::new(0usize),
+        by_bp: RwSignal::new(false),
+        by_score: RwSignal::new(false),
+        query: RwSignal::new(String::new()),
+        tip: RwSignal::new(None::<Wedge>),
+    };
+    let t = trees.clone();
+    let wedges = Memo::new(move |_| {
+        let d = t.drawn(st.input.get());
+        Arc::new(layout(
+            &d.tree,
+            &d.hue,
+            st.focus.get(),
+            st.by_bp.get(),
+            st.colouring(),
+        ))
+    });
+    // clearing the chip zooms back out to the root
+    Effect::new(move |_| {
+        if st.filters.of(View::Sunburst).is_none() && st.focus.get_untracked() != 0 {
+            st.focus.set(0);
+        }
+    });
+    let tooltip = move || st.tip.get().map(tooltip_view);
+    view! {
+        <ChartFrame title="Output taxonomy" svg_id="sunburst" caption="The lineages of the output (the student's, and the input labels kept for contigs too short for it), or of the input labels as given; each ring is one rank, largest taxa first. Click a wedge (or Enter) to zoom in and list its contigs in the table; the centre, Escape or Backspace zoom out. Grey: contigs whose lineage stops above the ring; [other]: taxa too small to draw. Colour by taxon, or by the student's mean score (the output only).">
+            {controls_view(st, wedges)}
+            {crumbs_view(st, trees.clone())}
             <div class="sb-wrap">
-                <svg
-                    id="sunburst"
-                    role="group"
-                    aria-label="Sunburst of the refined taxonomy"
-                    width=SIZE
-                    height=SIZE
-                    viewBox=format!("0 0 {SIZE} {SIZE}")
-                    font-family="sans-serif"
-                    on:keydown=move |ev| {
-                        if ev.key() == "Escape" || ev.key() == "Backspace" {
-                            ev.prevent_default();
-                            key_out();
-                            focus_first_wedge();
-                        }
-                    }
-                >
-                    {draw}
-                    <circle cx=SIZE / 2.0 cy=SIZE / 2.0 r=HOLE fill="#f4f4f4" class="centre" data-testid="sunburst-centre" on:click=move |_| zoom_out()>
-                        <title>"zoom out"</title>
-                    </circle>
-                    <text x=SIZE / 2.0 y=SIZE / 2.0 + 4.0 text-anchor="middle" font-size="10" pointer-events="none">
-                        {centre}
-                    </text>
-                </svg>
+                {svg_view(st, trees, wedges)}
                 {tooltip}
             </div>
         </ChartFrame>

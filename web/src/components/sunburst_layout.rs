@@ -3,7 +3,7 @@
 //! `[other]` wedge per parent; the contigs whose lineage stops at a node in
 //! an `unassigned` wedge that runs to the outer ring, so every ring is whole.
 
-use super::charts::{arc_path, UNASSIGNED};
+use super::charts::{arc_path, KEPT_INPUT, UNASSIGNED};
 use crate::results::filter::{name_index, Filter, Next};
 use crate::results::{Table, TreeNode, RANKS};
 
@@ -20,7 +20,39 @@ pub const OTHER_WEDGE: &str = "[other]";
 /// The name of the contigs whose lineage stops above the ring.
 pub const UNASSIGNED_WEDGE: &str = "unassigned";
 /// Colour of `[other]`.
-const OTHER_FILL: &str = "#bcc3cb";
+pub const OTHER_FILL: &str = "#bcc3cb";
+
+/// How the wedges are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colouring {
+    /// Krona-like: hue from the taxon's place, lightness from its rank.
+    Taxon,
+    /// By the student's mean score at the wedge's rank ([`SCORE_SCALE`]).
+    Score,
+}
+
+/// The confidence scale: (least mean score, fill, text colour), lowest
+/// first; a diverging red–blue scale that does not rely on red against green.
+pub const SCORE_SCALE: [(f64, &str, &str); 5] = [
+    (0.0, "#b2182b", "#fff"),
+    (0.5, "#ef8a62", "#1d2733"),
+    (0.7, "#fddbc7", "#1d2733"),
+    (0.85, "#92c5de", "#1d2733"),
+    (0.95, "#2166ac", "#fff"),
+];
+
+/// The fill and text colour of a mean score (`None`: no contig of the
+/// wedge was annotated by the student — input labels kept as given).
+pub fn score_fill(score: Option<f64>) -> (&'static str, &'static str) {
+    match score {
+        None => (KEPT_INPUT, "#1d2733"),
+        Some(s) => SCORE_SCALE
+            .iter()
+            .rev()
+            .find(|(least, _, _)| s >= *least)
+            .map_or((SCORE_SCALE[0].1, SCORE_SCALE[0].2), |(_, f, i)| (f, i)),
+    }
+}
 
 /// What a wedge stands for.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +115,9 @@ impl Wedge {
     }
 
     /// The table filter of the wedge's contigs (`None`: a name not in the
-    /// table, which a tree built from it cannot have).
-    pub fn filter(&self, tree: &[TreeNode], t: &Table) -> Option<Filter> {
+    /// table, which a tree built from it cannot have); `input`: the tree is
+    /// of the input labels.
+    pub fn filter(&self, tree: &[TreeNode], t: &Table, input: bool) -> Option<Filter> {
         let (v, next) = match &self.kind {
             WedgeKind::Node(v) => (*v, Next::Any),
             WedgeKind::Unassigned { parent } => (*parent, Next::Stop),
@@ -97,12 +130,19 @@ impl Wedge {
                 (*parent, Next::NotIn(names))
             }
         };
-        clade_filter(tree, t, v, next)
+        clade_filter(tree, t, v, next, input)
     }
 }
 
-/// The filter of node `v`'s contigs, then `next`.
-pub fn clade_filter(tree: &[TreeNode], t: &Table, v: usize, next: Next) -> Option<Filter> {
+/// The filter of node `v`'s contigs, then `next` (`input`: `tree` is of
+/// the input labels).
+pub fn clade_filter(
+    tree: &[TreeNode],
+    t: &Table,
+    v: usize,
+    next: Next,
+    input: bool,
+) -> Option<Filter> {
     let ix = name_index(t);
     let mut prefix = Vec::new();
     let mut x = v;
@@ -111,7 +151,35 @@ pub fn clade_filter(tree: &[TreeNode], t: &Table, v: usize, next: Next) -> Optio
         x = p;
     }
     prefix.reverse();
-    Some(Filter::Clade { prefix, next })
+    Some(Filter::Clade {
+        prefix,
+        next,
+        input,
+    })
+}
+
+/// Hues of `tree` that match `like`'s (with hues `like_hue`) wherever the
+/// same lineage is in both, so a taxon keeps its colour between the input
+/// labels' and the output's sunburst; elsewhere `tree`'s own.
+pub fn hues_like(tree: &[TreeNode], like: &[TreeNode], like_hue: &[f64]) -> Vec<f64> {
+    let mut hue = hues(tree);
+    if tree.is_empty() || like.is_empty() {
+        return hue;
+    }
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((v, w)) = stack.pop() {
+        hue[v] = like_hue[w];
+        for &c in &tree[v].children {
+            let same = like[w]
+                .children
+                .iter()
+                .find(|&&d| like[d].name == tree[c].name);
+            if let Some(&d) = same {
+                stack.push((c, d));
+            }
+        }
+    }
+    hue
 }
 
 /// Krona-like colours: the hue follows a node's place around the full
@@ -197,8 +265,15 @@ struct Content {
     ink: &'static str,
 }
 
-/// The wedges below `focus` (`by_bp`: sized by bp, else by contigs).
-pub fn layout(tree: &[TreeNode], hue: &[f64], focus: usize, by_bp: bool) -> Vec<Wedge> {
+/// The wedges below `focus` (`by_bp`: sized by bp, else by contigs),
+/// coloured by taxon or by score.
+pub fn layout(
+    tree: &[TreeNode],
+    hue: &[f64],
+    focus: usize,
+    by_bp: bool,
+    colouring: Colouring,
+) -> Vec<Wedge> {
     let mut out = Vec::new();
     if tree.is_empty() {
         return out;
@@ -247,7 +322,13 @@ pub fn layout(tree: &[TreeNode], hue: &[f64], focus: usize, by_bp: bool) -> Vec<
     while let Some((v, a0, a1, ring)) = stack.pop() {
         let n = &tree[v];
         if ring > 0 {
-            let (fill, ink) = fill(hue[v], n.depth);
+            let (fill, ink) = match colouring {
+                Colouring::Taxon => fill(hue[v], n.depth),
+                Colouring::Score => {
+                    let (f, i) = score_fill(n.mean_score());
+                    (f.to_string(), i)
+                }
+            };
             let content = Content {
                 kind: WedgeKind::Node(v),
                 name: n.name.clone(),
@@ -280,14 +361,19 @@ pub fn layout(tree: &[TreeNode], hue: &[f64], focus: usize, by_bp: bool) -> Vec<
             let (contigs, bp, scored) = (sum(&|n| n.contigs), sum(&|n| n.bp), sum(&|n| n.scored));
             let score_sum: f64 = thin.iter().map(|&x| tree[x].score_sum).sum();
             let span = (a1 - a0) * if by_bp { bp } else { contigs } as f64 / wv;
+            let mean_score = (scored > 0).then(|| score_sum / scored as f64);
+            let (fill, ink) = match colouring {
+                Colouring::Taxon => (OTHER_FILL, "#1d2733"),
+                Colouring::Score => score_fill(mean_score),
+            };
             let content = Content {
                 kind: WedgeKind::Other { parent: v, drawn },
                 name: OTHER_WEDGE.into(),
                 contigs,
                 bp,
-                mean_score: (scored > 0).then(|| score_sum / scored as f64),
-                fill: OTHER_FILL.into(),
-                ink: "#1d2733",
+                mean_score,
+                fill: fill.into(),
+                ink,
             };
             push(content, ring + 1, ring + 1, a, a + span);
             a += span;
@@ -352,7 +438,7 @@ mod tests {
     #[test]
     fn the_first_ring_is_the_domains_largest_first_then_unassigned() {
         let (_, tree) = tree_of(&[("A;P", 3), ("B", 5), ("", 2)]);
-        let w = layout(&tree, &hues(&tree), 0, false);
+        let w = layout(&tree, &hues(&tree), 0, false, Colouring::Taxon);
         let first: Vec<(&str, u64)> = w
             .iter()
             .filter(|w| w.ring == 1)
@@ -370,6 +456,72 @@ mod tests {
     }
 
     #[test]
+    fn by_score_each_wedge_takes_the_scale_colour_of_its_mean_score() {
+        let (_, tree) = tree_of(&[("A;P", 3), ("B", 5)]);
+        let w = layout(&tree, &hues(&tree), 0, false, Colouring::Score);
+        let nodes: Vec<&Wedge> = w
+            .iter()
+            .filter(|w| matches!(w.kind, WedgeKind::Node(_)))
+            .collect();
+        assert_eq!(nodes.len(), 3);
+        for x in nodes {
+            assert_eq!(x.mean_score, Some(0.5));
+            assert_eq!(x.fill, "#ef8a62");
+        }
+        assert_eq!(score_fill(Some(0.96)), ("#2166ac", "#fff"));
+        assert_eq!(score_fill(Some(0.9)).0, "#92c5de");
+        assert_eq!(score_fill(Some(0.1)).0, "#b2182b");
+        assert_eq!(score_fill(None).0, KEPT_INPUT);
+    }
+
+    #[test]
+    fn the_input_labels_tree_keeps_the_colours_of_the_taxa_it_shares() {
+        // output A;P and B; input labels A;Q (for the A;P contigs) and none
+        let mut b = TableBuilder::with_capacity(0);
+        for k in 0..4 {
+            let (label, out) = if k < 3 { ("A;Q", "A;P") } else { ("", "B") };
+            let lineage = Lineage::parse(out).unwrap();
+            let scores = vec![0.9; lineage.depth()];
+            let label = if label.is_empty() {
+                Lineage::unclassified()
+            } else {
+                Lineage::parse(label).unwrap()
+            };
+            b.push(
+                &format!("c{k}"),
+                10,
+                &label,
+                Some(&Prediction { lineage, scores }),
+                Source::Student,
+            );
+        }
+        let t = b.finish();
+        let out = prediction_tree(&t);
+        let input = crate::results::input_tree(&t);
+        // every contig, the unlabelled one at the root; no scores
+        assert_eq!((input[0].contigs, input.len()), (4, 3));
+        assert_eq!(input[1].mean_score(), None);
+        let h = hues(&out);
+        let hi = hues_like(&input, &out, &h);
+        let a_out = out.iter().position(|n| n.name == "A").unwrap();
+        let a_in = input.iter().position(|n| n.name == "A").unwrap();
+        assert_eq!(hi[a_in], h[a_out]);
+        let w = layout(&input, &hi, 0, false, Colouring::Taxon);
+        let first: Vec<(&str, u64)> = w
+            .iter()
+            .filter(|w| w.ring == 1)
+            .map(|w| (w.name.as_str(), w.contigs))
+            .collect();
+        assert_eq!(first, vec![("A", 3), ("unassigned", 1)]);
+        let un = w
+            .iter()
+            .find(|w| w.ring == 1 && w.name == UNASSIGNED_WEDGE)
+            .unwrap();
+        let f = un.filter(&input, &t, true).unwrap();
+        assert_eq!(f.mask(&t), vec![false, false, false, true]);
+    }
+
+    #[test]
     fn thin_children_are_pooled_into_one_other_wedge() {
         let mut rows = vec![("B;Big", 2000)];
         let names: Vec<String> = (0..5).map(|i| format!("B;Tiny{i}")).collect();
@@ -377,13 +529,13 @@ mod tests {
             rows.push((n.as_str(), 1));
         }
         let (t, tree) = tree_of(&rows);
-        let w = layout(&tree, &hues(&tree), 0, false);
+        let w = layout(&tree, &hues(&tree), 0, false, Colouring::Taxon);
         let ring2: Vec<&Wedge> = w.iter().filter(|w| w.ring == 2).collect();
         assert_eq!(ring2.len(), 2, "Big and [other]");
         let other = ring2.iter().find(|w| w.name == OTHER_WEDGE).unwrap();
         assert_eq!(other.contigs, 5);
         assert_eq!(other.mean_score, Some(0.5));
-        let f = other.filter(&tree, &t).unwrap();
+        let f = other.filter(&tree, &t, false).unwrap();
         assert_eq!(f.mask(&t).iter().filter(|&&m| m).count(), 5);
         assert_eq!(f.label(&t), "B › [other]");
     }
@@ -392,7 +544,7 @@ mod tests {
     fn zooming_draws_the_focus_children_on_the_first_ring() {
         let (t, tree) = tree_of(&[("A;P1", 3), ("A;P2", 1), ("A", 1), ("B", 5)]);
         let a = tree.iter().position(|n| n.name == "A").unwrap();
-        let w = layout(&tree, &hues(&tree), a, false);
+        let w = layout(&tree, &hues(&tree), a, false, Colouring::Taxon);
         let first: Vec<&str> = w
             .iter()
             .filter(|w| w.ring == 1)
@@ -404,7 +556,7 @@ mod tests {
             .iter()
             .find(|w| w.ring == 1 && w.name == UNASSIGNED_WEDGE)
             .unwrap();
-        let f = un.filter(&tree, &t).unwrap();
+        let f = un.filter(&tree, &t, false).unwrap();
         assert_eq!(f.mask(&t).iter().filter(|&&m| m).count(), 1);
         let first: f64 = w.iter().filter(|w| w.ring == 1).map(|w| w.share).sum();
         assert!((first - 100.0).abs() < 1e-9);

@@ -52,6 +52,25 @@ impl TreeNode {
 /// labels); node 0 is the root (every contig with an output); children
 /// sorted by name so the drawing is stable.
 pub fn prediction_tree(t: &Table) -> Vec<TreeNode> {
+    lineage_tree(t, |i| {
+        let pred = t.pred(i)?;
+        let scores = if t.by_student(i) { t.scores(i) } else { &[] };
+        Some((pred, scores))
+    })
+}
+
+/// Builds the tree of the input labels (the classifier's, as given): every
+/// contig, the unlabelled ones at the root; no scores.
+pub fn input_tree(t: &Table) -> Vec<TreeNode> {
+    lineage_tree(t, |i| Some((t.noisy(i), &[])))
+}
+
+/// The tree of the lineages `of(i)` gives (name indices, scores per rank);
+/// rows it gives `None` for are left out.
+fn lineage_tree<'a>(
+    t: &'a Table,
+    of: impl Fn(usize) -> Option<(&'a [u32], &'a [f32])>,
+) -> Vec<TreeNode> {
     let mut nodes = vec![TreeNode {
         name: "all".into(),
         depth: 0,
@@ -64,9 +83,10 @@ pub fn prediction_tree(t: &Table) -> Vec<TreeNode> {
     }];
     let mut index: HashMap<(usize, u32), usize> = HashMap::new();
     for i in 0..t.len() {
-        let Some(pred) = t.pred(i) else { continue };
+        let Some((pred, scores)) = of(i) else {
+            continue;
+        };
         let len = t.lens[i] as u64;
-        let scores = if t.by_student(i) { t.scores(i) } else { &[] };
         let mut v = 0;
         nodes[0].contigs += 1;
         nodes[0].bp += len;

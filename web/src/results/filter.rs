@@ -1,6 +1,6 @@
 //! Filters the views set on the table (linked views): a sunburst wedge, a
-//! Sankey band, a rank bar's segment or a histogram bin each select the
-//! contigs they draw, so that the table can list exactly those. A filter
+//! Sankey band, a rank bar's segment, a histogram bin or a composition
+//! bar's segment each select the contigs they draw, so that the table can list exactly those. A filter
 //! names taxa by their index in [`Table::names`], so matching a row compares
 //! integers only.
 //!
@@ -71,8 +71,13 @@ impl Cat {
 /// A selection of contigs made by clicking a view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    /// Sunburst: the output lineage starts with `prefix`, then `next`.
-    Clade { prefix: Vec<u32>, next: Next },
+    /// Sunburst: the output lineage (`input`: the input label) starts with
+    /// `prefix`, then `next`.
+    Clade {
+        prefix: Vec<u32>,
+        next: Next,
+        input: bool,
+    },
     /// Sankey band at `rank`: input label in `left`, output in `right`, and
     /// too short for the student (`kept`) or annotated by it.
     Flow {
@@ -90,6 +95,9 @@ pub enum Filter {
         bin: usize,
         bins: usize,
     },
+    /// Composition: the output's taxon at `rank` is in `taxon` (a named
+    /// taxon, the smaller ones pooled as other, or none).
+    Taxon { rank: usize, taxon: Cat },
 }
 
 /// Which view set a filter: a view's new filter replaces its old one.
@@ -99,6 +107,7 @@ pub enum View {
     Sankey,
     RankBars,
     Histogram,
+    Composition,
 }
 
 /// Name → index in [`Table::names`].
@@ -123,14 +132,24 @@ impl Filter {
             Filter::Flow { .. } => View::Sankey,
             Filter::Change { .. } => View::RankBars,
             Filter::Score { .. } => View::Histogram,
+            Filter::Taxon { .. } => View::Composition,
         }
     }
 
     /// The filter in words, for its chip.
     pub fn label(&self, t: &Table) -> String {
         match self {
-            Filter::Clade { prefix, next } => {
-                let mut s = if prefix.is_empty() {
+            Filter::Clade {
+                prefix,
+                next,
+                input,
+            } => {
+                let mut s = if *input {
+                    "input label: ".to_string()
+                } else {
+                    String::new()
+                };
+                s += &if prefix.is_empty() {
                     "all".to_string()
                 } else {
                     prefix
@@ -170,6 +189,7 @@ impl Filter {
                 *bin as f64 / *bins as f64,
                 (*bin + 1) as f64 / *bins as f64
             ),
+            Filter::Taxon { rank, taxon } => format!("{}: {}", RANKS[*rank], taxon.text(t)),
         }
     }
 
@@ -177,9 +197,14 @@ impl Filter {
     pub fn mask(&self, t: &Table) -> Vec<bool> {
         let n = t.len();
         match self {
-            Filter::Clade { prefix, next } => (0..n)
+            Filter::Clade {
+                prefix,
+                next,
+                input,
+            } => (0..n)
                 .map(|i| {
-                    let Some(p) = t.pred(i) else { return false };
+                    let p = if *input { Some(t.noisy(i)) } else { t.pred(i) };
+                    let Some(p) = p else { return false };
                     let k = prefix.len();
                     p.starts_with(prefix)
                         && match next {
@@ -223,6 +248,13 @@ impl Filter {
                         && t.scores(i)
                             .get(*rank)
                             .is_some_and(|&s| score_bin(s, *bins) == *bin)
+                })
+                .collect(),
+            // as the composition pools them: no output is unclassified
+            Filter::Taxon { rank, taxon } => (0..n)
+                .map(|i| {
+                    let name = t.pred(i).and_then(|p| p.get(*rank)).copied();
+                    taxon.matches(name.unwrap_or(NO_NAME))
                 })
                 .collect(),
         }
@@ -328,25 +360,44 @@ mod tests {
         let whole = Filter::Clade {
             prefix: vec![b],
             next: Next::Any,
+            input: false,
         };
         assert_eq!(rows(&whole.mask(&t)), vec![0, 1, 2, 3, 4]);
         let stop = Filter::Clade {
             prefix: vec![b],
             next: Next::Stop,
+            input: false,
         };
         assert_eq!(rows(&stop.mask(&t)), vec![3]);
         let other = Filter::Clade {
             prefix: vec![b],
             next: Next::NotIn(vec![ix["Y"]]),
+            input: false,
         };
         assert_eq!(rows(&other.mask(&t)), vec![0, 4]);
         // the root's unassigned: an output without a domain
         let none = Filter::Clade {
             prefix: vec![],
             next: Next::Stop,
+            input: false,
         };
         assert_eq!(rows(&none.mask(&t)), vec![6]);
         assert_eq!(other.label(&t), "B › [other]");
+        // the same clade in the input labels: a, b, c, e
+        let labelled = Filter::Clade {
+            prefix: vec![b],
+            next: Next::Any,
+            input: true,
+        };
+        assert_eq!(rows(&labelled.mask(&t)), vec![0, 1, 2, 4]);
+        assert_eq!(labelled.label(&t), "input label: B");
+        // no input label: d, f
+        let none = Filter::Clade {
+            prefix: vec![],
+            next: Next::Stop,
+            input: true,
+        };
+        assert_eq!(rows(&none.mask(&t)), vec![3, 5]);
     }
 
     #[test]
@@ -405,19 +456,48 @@ mod tests {
     }
 
     #[test]
+    fn taxon_filters_split_the_contigs_as_the_composition_pools_them() {
+        let t = demo();
+        let ix = name_index(&t);
+        // at rank 1, top taxa "Y" and "X", the rest other, then unclassified
+        let taxa: Vec<String> = ["Y", OTHER, UNCLASSIFIED]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let masks: Vec<Vec<usize>> = (0..taxa.len())
+            .map(|k| {
+                let taxon = Cat::of_side(&ix, &taxa, k).unwrap();
+                rows(&Filter::Taxon { rank: 1, taxon }.mask(&t))
+            })
+            .collect();
+        assert_eq!(masks[0], vec![1, 2]);
+        // X: a, and e (its input label kept)
+        assert_eq!(masks[1], vec![0, 4]);
+        // none at the rank (d, g), or no output (f)
+        assert_eq!(masks[2], vec![3, 5, 6]);
+        let f = Filter::Taxon {
+            rank: 1,
+            taxon: Cat::of_side(&ix, &taxa, 0).unwrap(),
+        };
+        assert_eq!(f.label(&t), "phylum: Y");
+        assert_eq!(f.view(), View::Composition);
+    }
+
+    #[test]
     fn filters_combine_and_replace_per_view() {
         let t = demo();
         let ix = name_index(&t);
         let clade = Filter::Clade {
             prefix: vec![ix["B"]],
             next: Next::Any,
+            input: false,
         };
         let score = Filter::Score {
             rank: 1,
             bin: 9,
             bins: 10,
         };
-        let both = with_filter(&[clade.clone()], score.clone());
+        let both = with_filter(std::slice::from_ref(&clade), score.clone());
         // scores 0.9 and 0.95 at rank 1: bin 9 is [0.9, 1.0]
         assert_eq!(rows(&combined_mask(&t, &both).unwrap()), vec![0, 2]);
         let replaced = with_filter(
