@@ -45,14 +45,12 @@
 
 use crate::calibrate::{calibrate, rank_scores};
 pub use crate::calibrate::{OpenSetEvidence, RankScore, TeacherOutput, TeacherReport};
-use crate::heads::{calibrated, crossfit_raw, fit_half, label_targets, HeadConfig};
+use crate::heads::{calibrated, crossfit_raw, label_targets, HeadConfig};
 use crate::knn::{build_blocks, simplex, Knn, Neighbours};
 use crate::novel;
+use crate::queries::{fitting_queries, halves, selection_queries};
 use crate::{Error, Result};
 use candle_core::Device;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use taxdistill_core::features::FeatureMatrix;
 use taxdistill_core::openset::NeighbourTable;
@@ -624,47 +622,6 @@ fn open_set_evidence(
     }
 }
 
-/// Positions in `queries` of those on the fitting half (all of them when
-/// none is).
-fn fitting_queries(queries: &[usize], fit: &[Option<usize>]) -> Vec<usize> {
-    let fit_q: Vec<usize> = (0..queries.len())
-        .filter(|&r| fit[queries[r]].is_some())
-        .collect();
-    if fit_q.is_empty() {
-        (0..queries.len()).collect()
-    } else {
-        fit_q
-    }
-}
-
-/// Every choice is made on the fitting half of the labelled training
-/// contigs; the report scores the other half. Returns (fit, score) targets.
-#[allow(clippy::type_complexity)]
-fn halves(
-    targets: &[Option<usize>],
-    train_mask: &[bool],
-    seed: u64,
-) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
-    let half = |want: bool| {
-        (0..targets.len())
-            .map(|i| targets[i].filter(|_| train_mask[i] && fit_half(i, seed) == want))
-            .collect()
-    };
-    (half(true), half(false))
-}
-
-/// The labelled contigs on which block weights and k are chosen, from both
-/// halves (each query's own label is held out by construction; 20-odd
-/// candidates barely bias the report); the per-rank pooling and the
-/// temperature use the fitting half only. Sorted.
-fn selection_queries(usable: &[usize], cfg: &GraphTeacherConfig) -> Vec<usize> {
-    let mut queries = usable.to_vec();
-    queries.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed));
-    queries.truncate(cfg.selection_queries.max(1));
-    queries.sort_unstable();
-    queries
-}
-
 /// Soft labels from the genome-aware graph teacher (see the module doc).
 ///
 /// # Errors
@@ -823,7 +780,8 @@ pub fn graph_teacher(
 mod tests {
     use super::*;
     use crate::sim_helpers::{f1s, sim_case, teacher_preds};
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
     use taxdistill_core::features::N_TNF;
 
     /// Genomes with distinct abundance profiles over `s` samples and weakly

@@ -16,6 +16,7 @@ pub mod graph;
 pub mod heads;
 mod knn;
 pub mod novel;
+mod queries;
 pub mod shard;
 #[cfg(test)]
 mod sim_helpers;
