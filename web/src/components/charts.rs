@@ -12,6 +12,17 @@ pub const KEPT_INPUT: &str = "#9d8ac7";
 /// the input label or the output).
 pub const UNASSIGNED: &str = "#d4d4d4";
 
+/// The layout the horizontal stacked-bar charts share (rank bars and
+/// per-sample composition): width, bar height and gap, legend entries per
+/// row and the height of a legend row.
+pub mod bars {
+    pub const W: f64 = 520.0;
+    pub const BAR_H: f64 = 22.0;
+    pub const BAR_GAP: f64 = 6.0;
+    pub const LEGEND_COLS: usize = 3;
+    pub const LEGEND_ROW_H: f64 = 18.0;
+}
+
 /// Colour of a change category, in the rank bars and the Sankey's bands.
 pub fn change_color(c: Change) -> &'static str {
     match c {

@@ -3,6 +3,7 @@
 //! see [`crate::results::composition`]). Clicking a segment (or Enter on
 //! a focused one) lists the contigs of its taxon in the table.
 
+use super::charts::bars::{BAR_GAP, BAR_H, LEGEND_COLS, LEGEND_ROW_H, W};
 use super::charts::{color, on_activate_keys, ChartFrame};
 use super::filters::Filters;
 use crate::client::Shown;
@@ -11,13 +12,8 @@ use crate::results::{Composition, OTHER, RANKS, UNCLASSIFIED};
 use leptos::prelude::*;
 use std::sync::Arc;
 
-const W: f64 = 520.0;
 /// Left margin (the sample names).
 const LEFT: f64 = 96.0;
-const BAR_H: f64 = 22.0;
-const BAR_GAP: f64 = 6.0;
-const LEGEND_COLS: usize = 3;
-const LEGEND_ROW_H: f64 = 18.0;
 
 fn fill(name: &str) -> String {
     match name {

@@ -4,6 +4,7 @@
 //! none of them (no taxon at the rank in the input label or the output), so
 //! that each bar is all the contigs and the bars compare across ranks.
 
+use super::charts::bars::{BAR_GAP, BAR_H, LEGEND_COLS, LEGEND_ROW_H, W};
 use super::charts::{change_color, change_words, on_activate_keys, ChartFrame, UNASSIGNED};
 use super::filters::Filters;
 use crate::client::Shown;
@@ -13,14 +14,8 @@ use leptos::prelude::*;
 use std::sync::Arc;
 use taxdistill_core::openset::Change;
 
-const W: f64 = 520.0;
 /// Left margin (the rank names).
 const LEFT: f64 = 70.0;
-const BAR_H: f64 = 22.0;
-const BAR_GAP: f64 = 6.0;
-/// Legend entries per row, and the height of a row.
-const LEGEND_COLS: usize = 3;
-const LEGEND_ROW_H: f64 = 18.0;
 
 /// The segments of a bar in drawing order: name, colour, count and
 /// category (`None`: the unassigned).
